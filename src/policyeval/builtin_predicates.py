@@ -1,0 +1,141 @@
+"""Built-in predicates: the few conditions Datalog cannot state, written in Python.
+
+Each built-in documents itself, says which arguments must be bound before it is called, and
+answers a pattern (``None`` = unbound) with the rows that hold. They appear in proofs as leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from policyeval import calendar_kz
+from policyeval.syntax import Value
+
+Pattern = tuple[Value | None, ...]
+Row = tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    """A predicate answered by Python.
+
+    ``inputs`` are the argument positions that must be bound when it is called; the checker and
+    the compiler order conditions so that they are.
+    """
+
+    name: str
+    parameters: tuple[str, ...]
+    inputs: tuple[int, ...]
+    doc: str
+    solve: Callable[[Pattern], Iterable[Row]]
+
+    @property
+    def arity(self) -> int:
+        return len(self.parameters)
+
+
+def _compare(operator: str) -> Callable[[Pattern], Iterator[Row]]:
+    tests: dict[str, Callable[[Value, Value], bool]] = {
+        "!=": lambda a, b: a != b,
+        "<": lambda a, b: a < b,  # type: ignore[operator]
+        "<=": lambda a, b: a <= b,  # type: ignore[operator]
+        ">": lambda a, b: a > b,  # type: ignore[operator]
+        ">=": lambda a, b: a >= b,  # type: ignore[operator]
+    }
+    test = tests[operator]
+
+    def solve(pattern: Pattern) -> Iterator[Row]:
+        left, right = pattern
+        if left is None or right is None or not comparable(left, right):
+            return
+        if test(left, right):
+            yield (left, right)
+
+    return solve
+
+
+def _equals(pattern: Pattern) -> Iterator[Row]:
+    left, right = pattern
+    if left is None and right is None:
+        return
+    if left is None:
+        yield (right, right)  # type: ignore[misc]
+    elif right is None or (comparable(left, right) and left == right):
+        yield (left, left)
+
+
+def comparable(left: Value, right: Value) -> bool:
+    """Values compare only within one type: dates with dates, numbers with numbers, text with text.
+
+    >>> comparable(1, 2), comparable("a", dt.date(2026, 1, 1))
+    (True, False)
+    """
+    return type(left) is type(right)
+
+
+COMPARISONS: dict[str, Builtin] = {
+    op: Builtin(op, ("Left", "Right"), (0, 1), f"`Left {op} Right`", _compare(op))
+    for op in ("!=", "<", "<=", ">", ">=")
+}
+COMPARISONS["="] = Builtin(
+    "=", ("Left", "Right"), (), "`Left = Right`; binds an unbound side", _equals
+)
+
+
+def _add_days(pattern: Pattern) -> Iterator[Row]:
+    start, days, _ = pattern
+    if isinstance(start, dt.date) and isinstance(days, int):
+        end = start + dt.timedelta(days=days)
+        if pattern[2] is None or pattern[2] == end:
+            yield (start, days, end)
+
+
+def _add_working_days(pattern: Pattern) -> Iterator[Row]:
+    start, days, _ = pattern
+    if isinstance(start, dt.date) and isinstance(days, int) and days >= 0:
+        end = calendar_kz.add_working_days(start, days)
+        if pattern[2] is None or pattern[2] == end:
+            yield (start, days, end)
+
+
+def _working_day(pattern: Pattern) -> Iterator[Row]:
+    (day,) = pattern
+    if isinstance(day, dt.date) and calendar_kz.is_working_day(day):
+        yield (day,)
+
+
+BUILTINS: dict[str, Builtin] = {
+    b.name: b
+    for b in (
+        Builtin(
+            "add_days",
+            ("Start", "Days", "End"),
+            (0, 1),
+            "`End` is `Days` calendar days after `Start`.",
+            _add_days,
+        ),
+        Builtin(
+            "add_working_days",
+            ("Start", "Days", "End"),
+            (0, 1),
+            "`End` is the last day of a period of `Days` working days of Kazakhstan that "
+            "begins the day after `Start` (weekends, public holidays and the Government's "
+            "transferred days off are skipped).",
+            _add_working_days,
+        ),
+        Builtin(
+            "working_day",
+            ("Day",),
+            (0,),
+            "`Day` is a working day in Kazakhstan.",
+            _working_day,
+        ),
+    )
+}
+
+
+def builtin_arities(builtins: Mapping[str, Builtin] = BUILTINS) -> dict[str, int]:
+    """Name → arity, as the checker wants it."""
+    return {name: b.arity for name, b in builtins.items()}

@@ -1,0 +1,121 @@
+"""Working-day calendar of the Republic of Kazakhstan.
+
+Used for periods counted in working days, e.g. clause 5 of Decree 743 ("within ten
+working days from the date of their receipt").
+
+A day is a working day unless it is a Saturday, a Sunday or a public holiday. Holidays
+come from the ``holidays`` library (``holidays.KZ``), which covers:
+
+* the holidays of the Law "On holidays" (incl. Orthodox Christmas and the first day of
+  Kurban Ait), with the statutory shift of a holiday that falls on a weekend to the
+  next working day (Labour Code, art. 85);
+* the days off transferred by the Government (a weekday made a day off), and the
+  weekend days thereby made working days (``weekend_workdays``), for 2000-2025;
+  no transfers were decreed for 2026.
+
+Transfers the Government decrees for later years appear only with a newer ``holidays``
+release; Kurban Ait dates after 2025 are the library's estimates. Dates before 1991
+(the library's first year) are rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+import holidays
+
+__all__ = ["add_working_days", "holiday_name", "is_working_day", "working_days_between"]
+
+_FIRST_YEAR = 1991
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def _calendar(year: int, language: str = "en_US") -> Any:
+    """The library calendar for ``year``, populated with ``year + 1`` too.
+
+    ``year + 1`` is needed because a working weekend can precede the day off it is
+    transferred to across New Year (2013-12-28 worked for 2014-01-03), and the library
+    records it when it populates the later year. ``expand=False`` keeps the cached
+    object from being mutated by look-ups.
+    """
+    years = range(year, min(year + 1, dt.MAXYEAR) + 1)
+    return holidays.country_holidays("KZ", years=years, language=language, expand=False)
+
+
+def _check(day: dt.date) -> None:
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise TypeError(f"expected a datetime.date, got {type(day).__name__}")
+    if day.year < _FIRST_YEAR:
+        raise ValueError(f"no Kazakhstan calendar before {_FIRST_YEAR}: {day}")
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Whether ``day`` is a working day in Kazakhstan (five-day week).
+
+    >>> is_working_day(dt.date(2026, 3, 24))  # Nauryz, shifted from Saturday 21 March
+    False
+    >>> is_working_day(dt.date(2024, 5, 4))  # Saturday worked for Wednesday 8 May
+    True
+    """
+    _check(day)
+    return bool(_calendar(day.year).is_working_day(day))
+
+
+def add_working_days(start: dt.date, count: int) -> dt.date:
+    """The last day of a period of ``count`` working days running from ``start``.
+
+    The period begins on the day after the event (receipt): the first day counted is
+    the first working day after ``start``, as for any period computed in days (Civil
+    Code of RK, arts. 173-174). Because only working days are counted, a period never
+    ends on a non-working day, so the rule moving such an end to the next working day
+    needs no separate step. ``count == 0`` returns ``start`` itself (an empty period);
+    a negative ``count`` raises ``ValueError``.
+
+    >>> add_working_days(dt.date(2026, 4, 6), 10)  # a Monday; no holidays in April 2026
+    datetime.date(2026, 4, 20)
+    >>> add_working_days(dt.date(2026, 3, 20), 1)  # skips Nauryz, 21-25 March
+    datetime.date(2026, 3, 26)
+    """
+    _check(start)
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    day = start
+    while count:
+        day += _ONE_DAY
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """The number of working days ``d`` with ``start < d <= end`` (0 if ``end <= start``).
+
+    The inverse of `add_working_days`: ``working_days_between(s, add_working_days(s, n))
+    == n``.
+
+    >>> working_days_between(dt.date(2025, 12, 31), dt.date(2026, 1, 9))
+    4
+    """
+    _check(start)
+    _check(end)
+    span = (end - start).days
+    return sum(is_working_day(start + dt.timedelta(days=i)) for i in range(1, span + 1))
+
+
+def holiday_name(day: dt.date, language: str = "en_US") -> str | None:
+    """The holiday or day-off name of ``day``, or ``None`` if it is not one.
+
+    Ordinary weekends and working weekends give ``None``. ``language`` is one the
+    library supports for KZ: ``"en_US"``, ``"kk"`` or ``"uk"``.
+
+    >>> holiday_name(dt.date(2026, 3, 24))
+    'Nowruz Holiday (observed)'
+    >>> holiday_name(dt.date(2026, 3, 24), "kk")
+    'Наурыз мейрамы (қайта белгіленген демалыс)'
+    """
+    _check(day)
+    name = _calendar(day.year, language).get(day)
+    return None if name is None else str(name)

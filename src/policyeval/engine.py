@@ -1,0 +1,204 @@
+"""The one boundary around pyDatalog: rules compiled through its Python objects, never its text.
+
+pyDatalog's ``load()`` and ``ask()`` compile strings as Python; nothing here calls them. Rules
+become ``pyEngine.Clause`` objects, questions become ``pyEngine.Literal(...).ask()``, constants
+are only ever ``pyEngine.Const`` values. Base predicates and built-ins are answered by Python
+resolvers that read the fact store chosen for the current question (a thread-local), so a
+what-if store never leaks into another question. pyDatalog keeps its state per thread: each
+thread installs the compiled knowledge base before asking (a shallow copy; clause tables are
+shared and never written after compilation).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+
+from pyDatalog import pyEngine
+from pyDatalog.Logic import Logic
+
+from policyeval.builtin_predicates import BUILTINS, COMPARISONS, Builtin, Pattern, Row
+from policyeval.store import FactStore
+from policyeval.syntax import Atom, Comparison, Const, Literal, Negation, Rule, RuleSet, Var
+
+_DERIVED, _BASE, _BUILTIN, _COMPARE = "i:", "e:", "b:", "c:"
+_COMPARE_NAMES = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+
+_thread = threading.local()
+_registered: set[str] = set()
+_register_lock = threading.Lock()
+
+
+class CompiledProgram:
+    """A rule set compiled into one pyDatalog knowledge base; read-only once built."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        base_predicates: Mapping[str, int],
+        builtins: Mapping[str, Builtin] = BUILTINS,
+    ) -> None:
+        self.rules = rules
+        self.base_predicates = dict(base_predicates)
+        self.builtins = dict(builtins)
+        self.derived = rules.derived_predicates()
+        self.body_order: dict[str, tuple[Literal, ...]] = {
+            rule.id: evaluation_order(rule, self.builtins) for rule in rules.rules
+        }
+        self._logic = self._compile()
+
+    # -- questions -------------------------------------------------------------------------
+
+    def ask(self, predicate: str, pattern: Pattern, store: FactStore) -> list[Row]:
+        """Every row of ``predicate`` matching ``pattern`` (``None`` = any) against ``store``."""
+        if predicate in self.derived:
+            return self._ask_engine(predicate, pattern, store)
+        if predicate in self.builtins:
+            return list(self.builtins[predicate].solve(pattern))
+        if predicate in COMPARISONS:
+            return list(COMPARISONS[predicate].solve(pattern))
+        return [row for row, _ in store.match(predicate, pattern)]
+
+    def _ask_engine(self, predicate: str, pattern: Pattern, store: FactStore) -> list[Row]:
+        self._install()
+        _thread.store = store
+        terms = [
+            pyEngine.Var(f"Q{i}") if value is None else pyEngine.Const(value)
+            for i, value in enumerate(pattern)
+        ]
+        answer = pyEngine.Literal(_DERIVED + predicate, terms).ask()
+        if answer is True:  # a ground question that holds
+            return [tuple(v for v in pattern if v is not None)] if None not in pattern else []
+        return [tuple(row) for row in answer or []]
+
+    def _install(self) -> None:
+        if getattr(_thread, "program", None) is not self:
+            Logic(self._logic)
+            _thread.program = self
+
+    # -- compilation -----------------------------------------------------------------------
+
+    def _compile(self) -> object:
+        _thread.program = None
+        Logic()  # a fresh, empty knowledge base for this thread
+        for name, arity in self.base_predicates.items():
+            _register(_BASE + name, arity, _base_resolver(name))
+        for builtin in self.builtins.values():
+            _register(_BUILTIN + builtin.name, builtin.arity, _builtin_resolver(builtin))
+        for op, builtin in COMPARISONS.items():
+            _register(_COMPARE + _COMPARE_NAMES[op], 2, _builtin_resolver(builtin))
+        for rule in self.rules.rules:
+            body = [self._literal(lit) for lit in self.body_order[rule.id]]
+            pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
+        for name, arity in self.derived.items():
+            if name in self.base_predicates:  # facts and rules for one predicate
+                variables = [pyEngine.Var(f"X{i}") for i in range(arity)]
+                bridge = pyEngine.Literal(_BASE + name, variables)
+                head = pyEngine.Literal(_DERIVED + name, list(variables))
+                pyEngine.assert_(pyEngine.Clause(head, [bridge]))
+        logic = Logic(True)
+        _thread.program = self
+        return logic
+
+    def internal_name(self, predicate: str) -> str:
+        if predicate in self.derived:
+            return _DERIVED + predicate
+        if predicate in self.builtins:
+            return _BUILTIN + predicate
+        return _BASE + predicate
+
+    def _atom(self, atom: Atom, negated: bool = False) -> object:
+        name = ("~" if negated else "") + self.internal_name(atom.predicate)
+        return pyEngine.Literal(name, [_term(t) for t in atom.terms])
+
+    def _literal(self, literal: Literal) -> object:
+        if isinstance(literal, Negation):
+            return self._atom(literal.atom, negated=True)
+        if isinstance(literal, Comparison):
+            name = _COMPARE + _COMPARE_NAMES[literal.operator]
+            return pyEngine.Literal(name, [_term(literal.left), _term(literal.right)])
+        return self._atom(literal)
+
+
+def evaluation_order(rule: Rule, builtins: Mapping[str, Builtin]) -> tuple[Literal, ...]:
+    """The body in the order it is evaluated: positive atoms as written, every other condition
+    as soon as the variables it needs are bound.
+
+    pyDatalog evaluates left to right, and a negation, comparison or built-in needs its inputs
+    bound; the rule text keeps the order a lawyer wrote.
+    """
+    bound = {v.name for v in rule.head.variables()} if not rule.body else set[str]()
+    ordered: list[Literal] = []
+    waiting = list(rule.body)
+
+    def ready(literal: Literal) -> bool:
+        if isinstance(literal, Comparison):
+            names = {v.name for v in literal.variables()}
+            if literal.operator == "=":
+                return len(names - bound) <= 1
+            return names <= bound
+        if isinstance(literal, Negation):
+            return {v.name for v in literal.variables()} <= bound
+        if literal.predicate in builtins:
+            needed = builtins[literal.predicate].inputs
+            return all(
+                not isinstance(literal.terms[i], Var) or literal.terms[i].name in bound  # type: ignore[union-attr]
+                for i in needed
+                if i < len(literal.terms)
+            )
+        return True
+
+    def take(literal: Literal) -> None:
+        ordered.append(literal)
+        waiting.remove(literal)
+        bound.update(v.name for v in literal.variables())
+
+    while waiting:
+        deferred_ready = next(
+            (lit for lit in waiting if not _is_plain_atom(lit, builtins) and ready(lit)), None
+        )
+        if deferred_ready is not None:
+            take(deferred_ready)
+            continue
+        plain = next((lit for lit in waiting if _is_plain_atom(lit, builtins)), None)
+        take(plain if plain is not None else waiting[0])
+    return tuple(ordered)
+
+
+def _is_plain_atom(literal: Literal, builtins: Mapping[str, Builtin]) -> bool:
+    return isinstance(literal, Atom) and literal.predicate not in builtins
+
+
+def _term(term: Var | Const) -> object:
+    if isinstance(term, Var):
+        return pyEngine.Var(term.name)
+    return pyEngine.Const(term.value)
+
+
+def _pattern(terms: Sequence[object]) -> Pattern:
+    return tuple(t.id if t.is_const() else None for t in terms)  # type: ignore[attr-defined]
+
+
+def _base_resolver(name: str) -> object:
+    def resolve(*terms: object) -> Iterator[Row]:
+        store: FactStore = _thread.store
+        for row, _ in store.match(name, _pattern(terms)):
+            yield row
+
+    return resolve
+
+
+def _builtin_resolver(builtin: Builtin) -> object:
+    def resolve(*terms: object) -> Iterator[Row]:
+        yield from builtin.solve(_pattern(terms))
+
+    return resolve
+
+
+def _register(name: str, arity: int, resolver: object) -> None:
+    key = f"{name}/{arity}"
+    if key in _registered:
+        return
+    with _register_lock:
+        pyEngine.Python_resolvers[key] = resolver
+        _registered.add(key)

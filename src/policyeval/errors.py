@@ -1,0 +1,76 @@
+"""Every error policyeval raises, located and with a stable code.
+
+Hierarchy::
+
+    PolicyError
+    ├── RuleSyntaxError        a rule file does not parse            (code: parse_error)
+    ├── RuleCheckError         rules parse but are rejected by check  (carries every Problem)
+    ├── FactError              fact files are invalid                 (carries every Problem)
+    ├── QueryError             a question is malformed (unknown predicate, wrong arity, …)
+    └── UnknownEntityError     a question names an id the fact base does not have
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policyeval.syntax import Location
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One located problem: ``file:line:column: code: message``."""
+
+    code: str
+    message: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.code}: {self.message}"
+
+
+class PolicyError(Exception):
+    """Base of every error policyeval raises on purpose."""
+
+    code = "policy_error"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = problems or []
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return "\n".join([self.message, *(str(p) for p in self.problems)])
+
+
+class RuleSyntaxError(PolicyError):
+    """A rule file does not parse; ``problems`` hold every syntax error found."""
+
+    code = "parse_error"
+
+
+class RuleCheckError(PolicyError):
+    """A rule set parses but `check` rejects it; ``problems`` hold every finding."""
+
+    code = "check_error"
+
+
+class FactError(PolicyError):
+    """Fact files are invalid; ``problems`` name file, record and field."""
+
+    code = "fact_error"
+
+
+class QueryError(PolicyError):
+    """A question is malformed: unknown predicate, wrong number of arguments, bad value."""
+
+    code = "query_error"
+
+
+class UnknownEntityError(PolicyError):
+    """A question names an organization, person, secret or agreement that is not in the facts."""
+
+    code = "unknown_entity"

@@ -1,0 +1,254 @@
+"""The library entry point: load rules and facts, ask, prove, explain — from any thread.
+
+An :class:`Evaluator` holds one :class:`KnowledgeBase` (compiled rules + indexed facts + their
+versions). Every question reads the knowledge base once at its start and uses only that one, so
+:meth:`Evaluator.replace` is atomic for readers: they see the old set or the new one, never a mix.
+A replacement is checked and compiled completely before it is swapped in; if that fails, the old
+one keeps serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from policyeval.builtin_predicates import BUILTINS, Builtin, builtin_arities
+from policyeval.checker import check_or_raise
+from policyeval.engine import CompiledProgram
+from policyeval.errors import QueryError
+from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reason, reasons
+from policyeval.proof import Prover
+from policyeval.store import BaseFact, FactStore
+from policyeval.syntax import RuleSet, Value, Var, format_value
+from policyeval.whynot import Explainer
+
+Argument = Value | Var | None
+"""A question's argument: a constant, a named variable, or ``None`` for "any"."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """One version of rules and facts, compiled and indexed; never changed once built."""
+
+    program: CompiledProgram
+    store: FactStore
+    policy_version: str
+    facts_version: str
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.program.rules
+
+
+class Answer(BaseModel):
+    """One answer: the full row, the question's variables bound, and (if asked) its proof."""
+
+    values: list[JsonValue]
+    bindings: dict[str, JsonValue] = Field(default_factory=dict)
+    proof: ProofNode | None = None
+
+
+class QueryResult(BaseModel):
+    """All answers to a question; when there are none, why not."""
+
+    question: str
+    answers: list[Answer]
+    why_not: FailedCondition | None = None
+    reasons: list[Reason] = Field(default_factory=list)
+    policy_version: str
+    facts_version: str
+
+
+def build_knowledge_base(
+    rules: RuleSet,
+    store: FactStore,
+    *,
+    builtins: Mapping[str, Builtin] = BUILTINS,
+    policy_version: str = "",
+    facts_version: str = "",
+) -> KnowledgeBase:
+    """Check ``rules`` against the store's base predicates and compile them.
+
+    Raises :class:`~policyeval.errors.RuleCheckError` with every problem when check fails.
+    """
+    schema = store.schema()
+    check_or_raise(rules, schema, builtin_arities(builtins))
+    program = CompiledProgram(rules, schema, builtins)
+    return KnowledgeBase(program, store, policy_version, facts_version)
+
+
+class Evaluator:
+    """Answers questions against the current knowledge base; safe to call from many threads."""
+
+    def __init__(self, knowledge_base: KnowledgeBase) -> None:
+        self._knowledge_base = knowledge_base
+        self._replacing = threading.Lock()
+
+    @classmethod
+    def from_rules(
+        cls, rules: RuleSet, store: FactStore, *, policy_version: str = "", facts_version: str = ""
+    ) -> Evaluator:
+        return cls(
+            build_knowledge_base(
+                rules, store, policy_version=policy_version, facts_version=facts_version
+            )
+        )
+
+    @property
+    def knowledge_base(self) -> KnowledgeBase:
+        return self._knowledge_base
+
+    def replace(
+        self,
+        rules: RuleSet | None = None,
+        store: FactStore | None = None,
+        *,
+        policy_version: str | None = None,
+        facts_version: str | None = None,
+    ) -> KnowledgeBase:
+        """Swap in new rules and/or facts atomically; on any error the old ones stay."""
+        with self._replacing:
+            old = self._knowledge_base
+            new = build_knowledge_base(
+                rules if rules is not None else old.rules,
+                store if store is not None else old.store,
+                builtins=old.program.builtins,
+                policy_version=old.policy_version if policy_version is None else policy_version,
+                facts_version=old.facts_version if facts_version is None else facts_version,
+            )
+            self._knowledge_base = new
+            return new
+
+    # -- questions -------------------------------------------------------------------------
+
+    def ask(
+        self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
+    ) -> list[tuple[Value, ...]]:
+        """Every row of ``predicate`` matching ``args``; the fast path, no explanations."""
+        kb = self._knowledge_base
+        store = _store_for(kb, assume)
+        return _answers(kb, store, predicate, args)
+
+    def query(
+        self,
+        predicate: str,
+        args: Sequence[Argument],
+        *,
+        assume: Iterable[BaseFact] = (),
+        proofs: bool = True,
+        explain: bool = True,
+    ) -> QueryResult:
+        """All answers, each with its proof; when there are none, every failed condition."""
+        kb = self._knowledge_base
+        store = _store_for(kb, assume)
+        rows = _answers(kb, store, predicate, args)
+        prover = Prover(kb.program, store) if proofs else None
+        answers = [
+            Answer(
+                values=list(row),
+                bindings=_bindings(args, row),
+                proof=prover.prove(predicate, row) if prover else None,
+            )
+            for row in rows
+        ]
+        failure = None
+        if not rows and explain:
+            failure = Explainer(kb.program, store).why_not(predicate, _pattern(args))
+        return QueryResult(
+            question=_question_text(predicate, args),
+            answers=answers,
+            why_not=failure,
+            reasons=reasons(failure) if failure else [],
+            policy_version=kb.policy_version,
+            facts_version=kb.facts_version,
+        )
+
+    def prove(
+        self, predicate: str, args: Sequence[Value], *, assume: Iterable[BaseFact] = ()
+    ) -> ProofNode | None:
+        """A proof that the ground atom holds, or ``None``."""
+        kb = self._knowledge_base
+        _validate(kb, predicate, args)
+        return Prover(kb.program, _store_for(kb, assume)).prove(predicate, tuple(args))
+
+    def why_not(
+        self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
+    ) -> FailedCondition | None:
+        """Why no row matches (``None`` when some row does)."""
+        kb = self._knowledge_base
+        store = _store_for(kb, assume)
+        if _answers(kb, store, predicate, args):
+            return None
+        return Explainer(kb.program, store).why_not(predicate, _pattern(args))
+
+
+def _store_for(kb: KnowledgeBase, assume: Iterable[BaseFact]) -> FactStore:
+    assumed = list(assume)
+    return kb.store.overlay(assumed) if assumed else kb.store
+
+
+def _answers(
+    kb: KnowledgeBase, store: FactStore, predicate: str, args: Sequence[Argument]
+) -> list[tuple[Value, ...]]:
+    _validate(kb, predicate, args)
+    rows = kb.program.ask(predicate, _pattern(args), store)
+    return sorted(
+        (row for row in set(rows) if _consistent(args, row)),
+        key=lambda r: [_sort_key(v) for v in r],
+    )
+
+
+def _validate(kb: KnowledgeBase, predicate: str, args: Sequence[Argument]) -> None:
+    program = kb.program
+    arities = {**program.base_predicates, **builtin_arities(program.builtins), **program.derived}
+    if predicate not in arities:
+        raise QueryError(f"unknown predicate `{predicate}`")
+    if len(args) != arities[predicate]:
+        raise QueryError(
+            f"`{predicate}` takes {arities[predicate]} arguments, the question gives {len(args)}"
+        )
+    for position, arg in enumerate(args, start=1):
+        if (
+            arg is not None
+            and not isinstance(arg, (str, int, dt.date, Var))
+            or isinstance(arg, bool)
+        ):
+            raise QueryError(
+                f"argument {position} of `{predicate}` must be a symbol, string, integer or date"
+            )
+
+
+def _pattern(args: Sequence[Argument]) -> tuple[Value | None, ...]:
+    return tuple(None if a is None or isinstance(a, Var) else a for a in args)
+
+
+def _consistent(args: Sequence[Argument], row: tuple[Value, ...]) -> bool:
+    """Repeated named variables in the question must get the same value."""
+    seen: dict[str, Value] = {}
+    for arg, value in zip(args, row, strict=True):
+        if isinstance(arg, Var):
+            if arg.name in seen and seen[arg.name] != value:
+                return False
+            seen[arg.name] = value
+    return True
+
+
+def _bindings(args: Sequence[Argument], row: tuple[Value, ...]) -> dict[str, Value]:
+    return {a.name: v for a, v in zip(args, row, strict=True) if isinstance(a, Var)}
+
+
+def _question_text(predicate: str, args: Sequence[Argument]) -> str:
+    shown = [a.name if isinstance(a, Var) else "_" if a is None else format_value(a) for a in args]
+    return f"{predicate}({', '.join(shown)})"
+
+
+def _sort_key(value: Value) -> tuple[int, str]:
+    if isinstance(value, dt.date):
+        return (1, value.isoformat())
+    if isinstance(value, int):
+        return (0, f"{value:+020d}")
+    return (2, value)

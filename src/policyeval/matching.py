@@ -1,0 +1,83 @@
+"""Bindings of rule variables, and the solutions of one condition under them.
+
+Proofs and why-not both walk a rule's body condition by condition; this is the step they share.
+Every lookup goes through the compiled program, so they see exactly what the engine sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from policyeval.builtin_predicates import COMPARISONS, Pattern, Row
+from policyeval.engine import CompiledProgram
+from policyeval.explanations import render_value
+from policyeval.store import FactStore
+from policyeval.syntax import Atom, Comparison, Const, Literal, Negation, Term, Value
+
+Env = dict[str, Value]
+
+
+def value_of(term: Term, env: Env) -> Value | None:
+    """The term's value under ``env``; ``None`` when it is an unbound variable."""
+    if isinstance(term, Const):
+        return term.value
+    return env.get(term.name)
+
+
+def pattern_of(terms: Sequence[Term], env: Env) -> Pattern:
+    return tuple(value_of(t, env) for t in terms)
+
+
+def bind(terms: Sequence[Term], row: Sequence[Value], env: Env) -> Env | None:
+    """``env`` extended so that ``terms`` equal ``row``; ``None`` when they cannot.
+
+    >>> bind([Var("X"), Const("a")], ["b", "a"], {})
+    {'X': 'b'}
+    >>> bind([Var("X"), Var("X")], ["b", "c"], {}) is None
+    True
+    """
+    extended = dict(env)
+    for term, value in zip(terms, row, strict=True):
+        if isinstance(term, Const):
+            if type(term.value) is not type(value) or term.value != value:
+                return None
+            continue
+        known = extended.get(term.name)
+        if known is None:
+            extended[term.name] = value
+        elif type(known) is not type(value) or known != value:
+            return None
+    return extended
+
+
+def atom_solutions(
+    program: CompiledProgram, store: FactStore, atom: Atom, env: Env
+) -> Iterator[tuple[Env, Row]]:
+    """Every extension of ``env`` under which ``atom`` holds, with the matching row."""
+    for row in program.ask(atom.predicate, pattern_of(atom.terms, env), store):
+        extended = bind(atom.terms, row, env)
+        if extended is not None:
+            yield extended, row
+
+
+def comparison_solutions(comparison: Comparison, env: Env) -> Iterator[Env]:
+    """``env`` (extended by ``=``) when the comparison holds."""
+    pattern = (value_of(comparison.left, env), value_of(comparison.right, env))
+    for row in COMPARISONS[comparison.operator].solve(pattern):
+        extended = bind((comparison.left, comparison.right), row, env)
+        if extended is not None:
+            yield extended
+
+
+def render_atom(atom: Atom, env: Env) -> str:
+    """The atom with bound variables filled in and unbound ones shown as ``_``."""
+    return f"{atom.predicate}({', '.join(render_value(v) for v in pattern_of(atom.terms, env))})"
+
+
+def render_literal(literal: Literal, env: Env) -> str:
+    if isinstance(literal, Negation):
+        return "not " + render_atom(literal.atom, env)
+    if isinstance(literal, Comparison):
+        left, right = (value_of(t, env) for t in (literal.left, literal.right))
+        return f"{render_value(left)} {literal.operator} {render_value(right)}"
+    return render_atom(literal, env)

@@ -1,0 +1,139 @@
+"""Why yes: a proof tree for a ground atom, down to the base facts and where they came from.
+
+The engine says *that* an atom holds; this finds *how*: for the rules of the atom's predicate it
+searches a body instantiation whose conditions all hold, and proves each derived condition in
+turn. An atom already being proved higher up is not used again (no circular proofs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policyeval.engine import CompiledProgram
+from policyeval.explanations import FactRef, ProofNode, render_value
+from policyeval.matching import (
+    Env,
+    atom_solutions,
+    bind,
+    comparison_solutions,
+    pattern_of,
+    render_atom,
+    render_literal,
+)
+from policyeval.store import FactStore
+from policyeval.syntax import Atom, Comparison, Literal, Negation, Rule, Value, fill_reading
+
+Ground = tuple[str, tuple[Value, ...]]
+
+
+class Prover:
+    """Builds proofs against one compiled program and one fact store."""
+
+    def __init__(self, program: CompiledProgram, store: FactStore) -> None:
+        self.program = program
+        self.store = store
+        self._proved: dict[Ground, ProofNode] = {}
+        self._in_progress: set[Ground] = set()
+
+    def prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
+        """A proof that ``predicate(args)`` holds, or ``None`` when it does not."""
+        key = (predicate, args)
+        if key in self._proved:
+            return self._proved[key]
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            node = self._prove(predicate, args)
+        finally:
+            self._in_progress.discard(key)
+        if node is not None:
+            self._proved[key] = node
+        return node
+
+    def _prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
+        text = f"{predicate}({', '.join(render_value(a) for a in args)})"
+        program = self.program
+        if predicate in program.base_predicates:
+            for _, source in self.store.match(predicate, args):
+                ref = (
+                    FactRef(file=source.file, line=source.line, record=source.record)
+                    if source
+                    else None
+                )
+                return ProofNode(
+                    kind="fact", atom=text, predicate=predicate, args=list(args), source=ref
+                )
+        if predicate in program.builtins:
+            if program.ask(predicate, args, self.store):
+                return ProofNode(
+                    kind="builtin",
+                    atom=text,
+                    predicate=predicate,
+                    args=list(args),
+                    note=program.builtins[predicate].doc,
+                )
+            return None
+        for rule in program.rules.rules_for(predicate):
+            env = bind(rule.head.terms, args, {})
+            if env is None:
+                continue
+            children = next(self._bodies(rule, program.body_order[rule.id], 0, env), None)
+            if children is not None:
+                final_env, nodes = children
+                return ProofNode(
+                    kind="rule",
+                    atom=text,
+                    predicate=predicate,
+                    args=list(args),
+                    rule=rule.id,
+                    clause=rule.clause,
+                    reading=fill_reading(rule.reading, final_env),
+                    interpretation=rule.interpretation,
+                    children=nodes,
+                )
+        return None
+
+    def _bodies(
+        self, rule: Rule, body: tuple[Literal, ...], index: int, env: Env
+    ) -> Iterator[tuple[Env, list[ProofNode]]]:
+        """Every way the body from ``index`` on holds under ``env``, with proofs of its conditions."""
+        if index == len(body):
+            yield env, []
+            return
+        literal = body[index]
+        for extended, node in self._condition(literal, env):
+            for final_env, rest in self._bodies(rule, body, index + 1, extended):
+                yield final_env, [node, *rest]
+
+    def _condition(self, literal: Literal, env: Env) -> Iterator[tuple[Env, ProofNode]]:
+        if isinstance(literal, Comparison):
+            for extended in comparison_solutions(literal, env):
+                yield extended, ProofNode(kind="comparison", atom=render_literal(literal, extended))
+            return
+        if isinstance(literal, Negation):
+            atom = literal.atom
+            if not self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store):
+                yield (
+                    env,
+                    ProofNode(
+                        kind="absent",
+                        atom=render_atom(atom, env),
+                        predicate=atom.predicate,
+                        args=[v for v in pattern_of(atom.terms, env) if v is not None],
+                        note=self._absence_note(atom),
+                    ),
+                )
+            return
+        for extended, row in atom_solutions(self.program, self.store, literal, env):
+            child = self.prove(literal.predicate, row)
+            if child is not None:
+                yield extended, child
+
+    def _absence_note(self, atom: Atom) -> str:
+        program = self.program
+        rules = [r.id for r in program.rules.rules_for(atom.predicate)]
+        if not rules:
+            return "no such fact"
+        prefix = "no such fact, and " if atom.predicate in program.base_predicates else ""
+        return prefix + "no rule applies: " + ", ".join(rules)

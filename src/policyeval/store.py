@@ -1,0 +1,153 @@
+"""Base facts held in Python indexes, answered to the engine by pattern lookup.
+
+A bound question's cost depends on how many facts share its most selective bound argument,
+not on the size of the store: every argument position is indexed by value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from policyeval.syntax import Value
+
+
+@dataclass(frozen=True, slots=True)
+class FactSource:
+    """Where a base fact came from: the file and line of its record, and the record's id."""
+
+    file: str
+    line: int
+    record: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class BaseFact:
+    """One row of a base predicate with its provenance."""
+
+    predicate: str
+    args: tuple[Value, ...]
+    source: FactSource | None = None
+
+
+@dataclass(slots=True)
+class _Table:
+    """Rows of one predicate with one value index per argument position."""
+
+    arity: int
+    rows: list[tuple[Value, ...]] = field(default_factory=list)
+    sources: list[FactSource | None] = field(default_factory=list)
+    positions: list[dict[Value, list[int]]] = field(default_factory=list)
+    keys: set[tuple[Value, ...]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.positions = [{} for _ in range(self.arity)]
+
+    def add(self, row: tuple[Value, ...], source: FactSource | None) -> None:
+        if row in self.keys:
+            return
+        self.keys.add(row)
+        index = len(self.rows)
+        self.rows.append(row)
+        self.sources.append(source)
+        for position, value in enumerate(row):
+            self.positions[position].setdefault(_key(value), []).append(index)
+
+    def match(self, pattern: Sequence[Value | None]) -> Iterator[int]:
+        bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
+        if not bound:
+            yield from range(len(self.rows))
+            return
+        if len(bound) == self.arity:
+            row = tuple(pattern)
+            if row in self.keys:
+                yield from (
+                    i for i in self.positions[0].get(_key(row[0]), ()) if self.rows[i] == row
+                )
+            return
+        candidates = min((self.positions[i].get(_key(v), ()) for i, v in bound), key=len)
+        for index in candidates:
+            row = self.rows[index]
+            if all(_same(row[i], v) for i, v in bound):
+                yield index
+
+
+class FactStore:
+    """Every base fact of one fact-base version, indexed by argument value.
+
+    A store is written while a fact base loads and only read after; ``overlay`` makes a
+    what-if copy that adds facts without touching the original.
+    """
+
+    def __init__(self, schema: Mapping[str, int] | None = None) -> None:
+        self._tables: dict[str, _Table] = {}
+        self._parent: FactStore | None = None
+        for predicate, arity in (schema or {}).items():
+            self.declare(predicate, arity)
+
+    def declare(self, predicate: str, arity: int) -> None:
+        """Make ``predicate`` a known base predicate even when it has no facts."""
+        if predicate not in self._tables:
+            self._tables[predicate] = _Table(arity)
+
+    def add(
+        self, predicate: str, args: tuple[Value, ...], source: FactSource | None = None
+    ) -> None:
+        table = self._tables.get(predicate)
+        if table is None:
+            table = self._tables[predicate] = _Table(len(args))
+        if len(args) != table.arity:
+            raise ValueError(f"`{predicate}` takes {table.arity} arguments, got {len(args)}")
+        table.add(args, source)
+
+    def add_all(self, facts: Iterable[BaseFact]) -> None:
+        for fact in facts:
+            self.add(fact.predicate, fact.args, fact.source)
+
+    def schema(self) -> dict[str, int]:
+        """Name → arity of every base predicate, including the parent's in an overlay."""
+        merged = self._parent.schema() if self._parent else {}
+        merged.update({name: table.arity for name, table in self._tables.items()})
+        return merged
+
+    def __len__(self) -> int:
+        own = sum(len(t.rows) for t in self._tables.values())
+        return own + (len(self._parent) if self._parent else 0)
+
+    def match(
+        self, predicate: str, pattern: Sequence[Value | None]
+    ) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
+        """Every row matching ``pattern`` (``None`` = any), with its source."""
+        if self._parent is not None:
+            yield from self._parent.match(predicate, pattern)
+        table = self._tables.get(predicate)
+        if table is None:
+            return
+        for index in table.match(pattern):
+            yield table.rows[index], table.sources[index]
+
+    def holds(self, predicate: str, args: Sequence[Value]) -> bool:
+        return next(self.match(predicate, args), None) is not None
+
+    def overlay(self, facts: Iterable[BaseFact]) -> FactStore:
+        """A what-if store: this one plus ``facts``; this one is not changed."""
+        child = FactStore()
+        child._parent = self
+        for predicate, arity in self.schema().items():
+            child._tables[predicate] = _Table(arity)
+        child.add_all(facts)
+        return child
+
+    def facts(self, predicate: str) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
+        yield from self.match(predicate, ())
+
+
+def _key(value: Value) -> Value:
+    return value
+
+
+def _same(left: Value, right: Value) -> bool:
+    return type(left) is type(right) and left == right

@@ -1,0 +1,231 @@
+"""The rule language's abstract syntax: what the parser produces and everything else consumes.
+
+A rule set is plain data. Values are Python values: ``str`` for symbols and quoted strings
+(they are the same type, as in Soufflé), ``int`` for integers and ``datetime.date`` for ISO dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+Value: TypeAlias = str | int | dt.date
+"""A constant of the language."""
+
+COMPARISON_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something was written: file, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A variable: its name starts with an upper-case letter or ``_``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A constant term."""
+
+    value: Value
+
+    def __str__(self) -> str:
+        return format_value(self.value)
+
+
+Term: TypeAlias = Var | Const
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """``pred(t1, …, tn)``."""
+
+    predicate: str
+    terms: tuple[Term, ...]
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def arity(self) -> int:
+        return len(self.terms)
+
+    def variables(self) -> list[Var]:
+        return [t for t in self.terms if isinstance(t, Var)]
+
+    def __str__(self) -> str:
+        return f"{self.predicate}({', '.join(str(t) for t in self.terms)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    """``not pred(…)``: holds when no fact or rule derives the atom."""
+
+    atom: Atom
+
+    @property
+    def location(self) -> Location | None:
+        return self.atom.location
+
+    def variables(self) -> list[Var]:
+        return self.atom.variables()
+
+    def __str__(self) -> str:
+        return f"not {self.atom}"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """``left op right`` with op one of ``= != < <= > >=``."""
+
+    operator: str
+    left: Term
+    right: Term
+    location: Location | None = field(default=None, compare=False)
+
+    def variables(self) -> list[Var]:
+        return [t for t in (self.left, self.right) if isinstance(t, Var)]
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.operator} {self.right}"
+
+
+Literal: TypeAlias = Atom | Negation | Comparison
+"""A body condition."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A Horn clause with the metadata lawyers need.
+
+    ``reading`` is a sentence with ``{Var}`` placeholders; ``interpretation`` is set when the rule
+    takes one reading of an ambiguous text (it says which and why).
+    """
+
+    id: str
+    clause: str
+    reading: str
+    head: Atom
+    body: tuple[Literal, ...]
+    interpretation: str | None = None
+    location: Location | None = None
+
+    def variables(self) -> list[Var]:
+        seen: dict[str, Var] = {v.name: v for v in self.head.variables()}
+        for literal in self.body:
+            for v in literal.variables():
+                seen.setdefault(v.name, v)
+        return list(seen.values())
+
+    def __str__(self) -> str:
+        if not self.body:
+            return f"{self.head}."
+        return f"{self.head} :- {', '.join(str(b) for b in self.body)}."
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseText:
+    """A passage of the decree as quoted in a rule file: what a lawyer reads above the rules."""
+
+    clause: str
+    title: str
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Every rule and quoted clause of a set of rule files."""
+
+    rules: tuple[Rule, ...] = ()
+    clauses: tuple[ClauseText, ...] = ()
+
+    def rules_for(self, predicate: str) -> list[Rule]:
+        return [r for r in self.rules if r.head.predicate == predicate]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def derived_predicates(self) -> dict[str, int]:
+        """Name → arity of every predicate that is the head of a rule."""
+        return {r.head.predicate: r.head.arity for r in self.rules}
+
+
+def format_value(value: Value) -> str:
+    """Render a constant as it would be written in a rule file.
+
+    >>> format_value("acme")
+    'acme'
+    >>> format_value("Acme LLP")
+    '"Acme LLP"'
+    >>> format_value(dt.date(2026, 3, 1))
+    '2026-03-01'
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, dt.date)):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if value and value[0].islower() and all(c.isalnum() or c == "_" for c in value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def fill_reading(reading: str, bindings: dict[str, Value]) -> str:
+    """Put bound values into a reading's ``{Var}`` placeholders; unbound ones read as "any".
+
+    >>> fill_reading("{E} holds a permit valid on {D}", {"E": "acme", "D": dt.date(2026, 1, 5)})
+    'acme holds a permit valid on 2026-01-05'
+    """
+    out = reading
+    for name in _placeholders(reading):
+        value = bindings.get(name)
+        out = out.replace("{" + name + "}", "any" if value is None else _plain(value))
+    return out
+
+
+def reading_placeholders(reading: str) -> list[str]:
+    """The ``{Var}`` names a reading uses, in order.
+
+    >>> reading_placeholders("{C} may transfer {S} to {E}")
+    ['C', 'S', 'E']
+    """
+    return _placeholders(reading)
+
+
+def _placeholders(reading: str) -> list[str]:
+    names: list[str] = []
+    i = 0
+    while (start := reading.find("{", i)) != -1:
+        end = reading.find("}", start)
+        if end == -1:
+            break
+        names.append(reading[start + 1 : end])
+        i = end + 1
+    return names
+
+
+def _plain(value: Value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def is_anonymous(var: Var) -> bool:
+    """Whether a variable was written ``_``: the parser names each such occurrence ``_1``, ``_2``, ….
+
+    >>> is_anonymous(Var("_2")), is_anonymous(Var("_Other")), is_anonymous(Var("X"))
+    (True, False, False)
+    """
+    return var.name[:1] == "_" and var.name[1:].isdecimal()

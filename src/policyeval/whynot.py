@@ -1,0 +1,163 @@
+"""Why not: every condition that fails for a question with no answer, down to missing facts.
+
+For each rule whose head matches the question, the body is walked in evaluation order, keeping
+every binding under which the conditions so far hold. A condition is blamed only when it fails
+under *all* of them; it is then reported (instantiated by each of them, without duplicates) and,
+when it is derived, explained in turn. A condition that needs a value only a failed condition
+would have given is not evaluated and not blamed: it is listed as unchecked. So a condition that
+holds is never reported, and one missing fact is reported with its ancestors only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from policyeval.builtin_predicates import Pattern
+from policyeval.engine import CompiledProgram
+from policyeval.explanations import FailedCondition, RuleFailure, render_value
+from policyeval.matching import (
+    Env,
+    atom_solutions,
+    bind,
+    comparison_solutions,
+    pattern_of,
+    render_atom,
+    render_literal,
+)
+from policyeval.proof import Prover
+from policyeval.store import FactStore
+from policyeval.syntax import Atom, Comparison, Negation, Rule, Var, fill_reading
+
+MAX_BINDINGS = 64
+"""Bindings carried through a body; beyond this a condition is judged on the first ones."""
+MAX_INSTANCES = 8
+"""Instances of one failed condition reported (each explained)."""
+MAX_DEPTH = 24
+
+
+class Explainer:
+    """Builds why-not explanations against one compiled program and one fact store."""
+
+    def __init__(self, program: CompiledProgram, store: FactStore) -> None:
+        self.program = program
+        self.store = store
+        self.prover = Prover(program, store)
+        self._explained: set[tuple[str, Pattern]] = set()
+        self._stack: set[tuple[str, Pattern]] = set()
+
+    def why_not(self, predicate: str, pattern: Pattern) -> FailedCondition:
+        """Why no row of ``predicate`` matches ``pattern`` (``None`` = any)."""
+        return self._explain(predicate, pattern, depth=0)
+
+    def _explain(self, predicate: str, pattern: Pattern, depth: int) -> FailedCondition:
+        text = f"{predicate}({', '.join(render_value(v) for v in pattern)})"
+        program = self.program
+        if predicate not in program.derived:
+            kind = "missing_fact" if predicate in program.base_predicates else "builtin_false"
+            return FailedCondition(
+                kind=kind, condition=text, predicate=predicate, args=list(pattern)
+            )
+        node = FailedCondition(
+            kind="not_derivable", condition=text, predicate=predicate, args=list(pattern)
+        )
+        key = (predicate, pattern)
+        if key in self._explained or key in self._stack or depth > MAX_DEPTH:
+            node.see_above = True
+            return node
+        self._stack.add(key)
+        try:
+            for rule in program.rules.rules_for(predicate):
+                env = _bind_pattern(rule.head, pattern)
+                if env is not None:
+                    node.alternatives.append(self._rule_failure(rule, env, depth))
+        finally:
+            self._stack.discard(key)
+        self._explained.add(key)
+        return node
+
+    def _rule_failure(self, rule: Rule, head_env: Env, depth: int) -> RuleFailure:
+        result = RuleFailure(
+            rule=rule.id,
+            clause=rule.clause,
+            reading=fill_reading(rule.reading, head_env),
+            interpretation=rule.interpretation,
+        )
+        envs: list[Env] = [head_env]
+        blocked: set[str] = set()
+        for literal in self.program.body_order[rule.id]:
+            names = {v.name for v in literal.variables()}
+            if names & blocked:
+                result.unchecked.append(render_literal(literal, envs[0]))
+                if isinstance(literal, Atom):
+                    blocked |= names - set(envs[0])
+                continue
+            if isinstance(literal, Comparison):
+                passing = [e for env in envs for e in comparison_solutions(literal, env)]
+                if not passing:
+                    result.failed.extend(
+                        FailedCondition(kind="comparison_false", condition=text)
+                        for text in _distinct(render_literal(literal, env) for env in envs)
+                    )
+                    blocked |= names - set(envs[0])
+                    continue
+            elif isinstance(literal, Negation):
+                passing = [env for env in envs if not self._holds(literal.atom, env)]
+                if not passing:
+                    result.failed.extend(self._blocking(literal, envs))
+                    continue
+            else:
+                passing = [
+                    extended
+                    for env in envs
+                    for extended, _ in atom_solutions(self.program, self.store, literal, env)
+                ]
+                if not passing:
+                    result.failed.extend(self._failed_atom(literal, envs, depth))
+                    blocked |= names - set(envs[0])
+                    continue
+            envs = passing[:MAX_BINDINGS]
+        return result
+
+    def _holds(self, atom: Atom, env: Env) -> bool:
+        return bool(self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store))
+
+    def _failed_atom(self, atom: Atom, envs: list[Env], depth: int) -> list[FailedCondition]:
+        return [self._explain(atom.predicate, p, depth + 1) for p in _distinct_patterns(atom, envs)]
+
+    def _blocking(self, literal: Negation, envs: list[Env]) -> list[FailedCondition]:
+        atom = literal.atom
+        failures = []
+        for pattern in _distinct_patterns(atom, envs):
+            rows = self.program.ask(atom.predicate, pattern, self.store)
+            proof = self.prover.prove(atom.predicate, rows[0]) if rows else None
+            failures.append(
+                FailedCondition(
+                    kind="negation_holds",
+                    condition="not " + render_atom(atom, _env_of(atom, pattern)),
+                    predicate=atom.predicate,
+                    args=list(pattern),
+                    holds_because=proof,
+                )
+            )
+        return failures
+
+
+def _distinct_patterns(atom: Atom, envs: list[Env]) -> list[Pattern]:
+    return list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))[:MAX_INSTANCES]
+
+
+def _bind_pattern(head: Atom, pattern: Pattern) -> Env | None:
+    bound = [(t, v) for t, v in zip(head.terms, pattern, strict=True) if v is not None]
+    return bind([t for t, _ in bound], [v for _, v in bound], {})
+
+
+def _env_of(atom: Atom, pattern: Pattern) -> Env:
+    return {
+        t.name: v
+        for t, v in zip(atom.terms, pattern, strict=True)
+        if isinstance(t, Var) and v is not None
+    }
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(texts))[:MAX_INSTANCES]
