@@ -1,1 +1,1 @@
-"""policyeval: Decree 743's rules for transferring state secrets, as literate Datalog on pyDatalog."""
+"""policyeval: Decree 743's rules on transferring state secrets, as literate Datalog."""

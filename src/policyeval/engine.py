@@ -42,8 +42,12 @@ class CompiledProgram:
         self.base_predicates = dict(base_predicates)
         self.builtins = dict(builtins)
         self.derived = rules.derived_predicates()
+        self.inputs: dict[str, tuple[int, ...]] = {
+            **{name: b.inputs for name, b in self.builtins.items()},
+            **rules.input_positions(),
+        }
         self.body_order: dict[str, tuple[Literal, ...]] = {
-            rule.id: evaluation_order(rule, self.builtins) for rule in rules.rules
+            rule.id: evaluation_order(rule, self.inputs) for rule in rules.rules
         }
         self._logic = self._compile()
 
@@ -120,53 +124,34 @@ class CompiledProgram:
         return self._atom(literal)
 
 
-def evaluation_order(rule: Rule, builtins: Mapping[str, Builtin]) -> tuple[Literal, ...]:
-    """The body in the order it is evaluated: positive atoms as written, every other condition
-    as soon as the variables it needs are bound.
+def evaluation_order(rule: Rule, inputs: Mapping[str, tuple[int, ...]]) -> tuple[Literal, ...]:
+    """The body in the order it is evaluated: atoms as written, each once the arguments it needs
+    bound are (``inputs``: builtins and ``@given`` predicates), every negation and comparison as
+    soon as its variables are bound.
 
-    pyDatalog evaluates left to right, and a negation, comparison or built-in needs its inputs
-    bound; the rule text keeps the order a lawyer wrote.
+    pyDatalog evaluates left to right; the rule text keeps the order a lawyer wrote.
     """
-    bound = {v.name for v in rule.head.variables()} if not rule.body else set[str]()
+    bound = set(rule.given)
     ordered: list[Literal] = []
     waiting = list(rule.body)
 
     def ready(literal: Literal) -> bool:
+        names = {v.name for v in literal.variables()}
         if isinstance(literal, Comparison):
-            names = {v.name for v in literal.variables()}
-            if literal.operator == "=":
-                return len(names - bound) <= 1
-            return names <= bound
+            return len(names - bound) <= (1 if literal.operator == "=" else 0)
         if isinstance(literal, Negation):
-            return {v.name for v in literal.variables()} <= bound
-        if literal.predicate in builtins:
-            needed = builtins[literal.predicate].inputs
-            return all(
-                not isinstance(literal.terms[i], Var) or literal.terms[i].name in bound  # type: ignore[union-attr]
-                for i in needed
-                if i < len(literal.terms)
-            )
-        return True
-
-    def take(literal: Literal) -> None:
-        ordered.append(literal)
-        waiting.remove(literal)
-        bound.update(v.name for v in literal.variables())
+            return names <= bound
+        needed = [literal.terms[i] for i in inputs.get(literal.predicate, ()) if i < literal.arity]
+        return all(not isinstance(t, Var) or t.name in bound for t in needed)
 
     while waiting:
-        deferred_ready = next(
-            (lit for lit in waiting if not _is_plain_atom(lit, builtins) and ready(lit)), None
-        )
-        if deferred_ready is not None:
-            take(deferred_ready)
-            continue
-        plain = next((lit for lit in waiting if _is_plain_atom(lit, builtins)), None)
-        take(plain if plain is not None else waiting[0])
+        test = next((lit for lit in waiting if not isinstance(lit, Atom) and ready(lit)), None)
+        atom = next((lit for lit in waiting if isinstance(lit, Atom) and ready(lit)), None)
+        chosen = test or atom or waiting[0]
+        ordered.append(chosen)
+        waiting.remove(chosen)
+        bound.update(v.name for v in chosen.variables())
     return tuple(ordered)
-
-
-def _is_plain_atom(literal: Literal, builtins: Mapping[str, Builtin]) -> bool:
-    return isinstance(literal, Atom) and literal.predicate not in builtins
 
 
 def _term(term: Var | Const) -> object:

@@ -76,7 +76,8 @@ def build_knowledge_base(
     Raises :class:`~policyeval.errors.RuleCheckError` with every problem when check fails.
     """
     schema = store.schema()
-    check_or_raise(rules, schema, builtin_arities(builtins))
+    builtin_inputs = {name: b.inputs for name, b in builtins.items()}
+    check_or_raise(rules, schema, builtin_arities(builtins), builtin_inputs)
     program = CompiledProgram(rules, schema, builtins)
     return KnowledgeBase(program, store, policy_version, facts_version)
 
@@ -211,11 +212,12 @@ def _validate(kb: KnowledgeBase, predicate: str, args: Sequence[Argument]) -> No
         raise QueryError(
             f"`{predicate}` takes {arities[predicate]} arguments, the question gives {len(args)}"
         )
+    for position in program.inputs.get(predicate, ()):
+        if args[position] is None or isinstance(args[position], Var):
+            raise QueryError(f"argument {position + 1} of `{predicate}` must be given a value")
     for position, arg in enumerate(args, start=1):
-        if (
-            arg is not None
-            and not isinstance(arg, (str, int, dt.date, Var))
-            or isinstance(arg, bool)
+        if (arg is not None and not isinstance(arg, (str, int, dt.date, Var))) or isinstance(
+            arg, bool
         ):
             raise QueryError(
                 f"argument {position} of `{predicate}` must be a symbol, string, integer or date"

@@ -150,7 +150,7 @@ class RuleFailure(BaseModel):
 
 
 class Reason(BaseModel):
-    """A refusal reason as a compliance officer reads it: the clause, the rule and what is missing."""
+    """A refusal reason as an officer reads it: the clause, the rule and what is missing."""
 
     clause: str
     rule: str

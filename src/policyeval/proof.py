@@ -80,7 +80,8 @@ class Prover:
                 continue
             children = next(self._bodies(rule, program.body_order[rule.id], 0, env), None)
             if children is not None:
-                final_env, nodes = children
+                final_env, evaluated = children
+                nodes = _in_written_order(rule, program.body_order[rule.id], evaluated)
                 return ProofNode(
                     kind="rule",
                     atom=text,
@@ -97,7 +98,7 @@ class Prover:
     def _bodies(
         self, rule: Rule, body: tuple[Literal, ...], index: int, env: Env
     ) -> Iterator[tuple[Env, list[ProofNode]]]:
-        """Every way the body from ``index`` on holds under ``env``, with proofs of its conditions."""
+        """Every way the body from ``index`` on holds under ``env``, with condition proofs."""
         if index == len(body):
             yield env, []
             return
@@ -137,3 +138,12 @@ class Prover:
             return "no such fact"
         prefix = "no such fact, and " if atom.predicate in program.base_predicates else ""
         return prefix + "no rule applies: " + ", ".join(rules)
+
+
+def _in_written_order(
+    rule: Rule, evaluated: tuple[Literal, ...], nodes: list[ProofNode]
+) -> list[ProofNode]:
+    """Proof children in the order the rule's text lists its conditions."""
+    position = {id(literal): rule.body.index(literal) for literal in evaluated}
+    paired = sorted(zip(evaluated, nodes, strict=True), key=lambda pair: position[id(pair[0])])
+    return [node for _, node in paired]

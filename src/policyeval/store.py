@@ -54,7 +54,7 @@ class _Table:
         self.rows.append(row)
         self.sources.append(source)
         for position, value in enumerate(row):
-            self.positions[position].setdefault(_key(value), []).append(index)
+            self.positions[position].setdefault(value, []).append(index)
 
     def match(self, pattern: Sequence[Value | None]) -> Iterator[int]:
         bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
@@ -62,13 +62,11 @@ class _Table:
             yield from range(len(self.rows))
             return
         if len(bound) == self.arity:
-            row = tuple(pattern)
+            row = tuple(v for _, v in bound)
             if row in self.keys:
-                yield from (
-                    i for i in self.positions[0].get(_key(row[0]), ()) if self.rows[i] == row
-                )
+                yield from (i for i in self.positions[0].get(row[0], ()) if self.rows[i] == row)
             return
-        candidates = min((self.positions[i].get(_key(v), ()) for i, v in bound), key=len)
+        candidates = min((self.positions[i].get(v, ()) for i, v in bound), key=len)
         for index in candidates:
             row = self.rows[index]
             if all(_same(row[i], v) for i, v in bound):
@@ -143,10 +141,6 @@ class FactStore:
 
     def facts(self, predicate: str) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
         yield from self.match(predicate, ())
-
-
-def _key(value: Value) -> Value:
-    return value
 
 
 def _same(left: Value, right: Value) -> bool:

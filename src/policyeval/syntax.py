@@ -112,7 +112,9 @@ class Rule:
     """A Horn clause with the metadata lawyers need.
 
     ``reading`` is a sentence with ``{Var}`` placeholders; ``interpretation`` is set when the rule
-    takes one reading of an ambiguous text (it says which and why).
+    takes one reading of an ambiguous text (it says which and why). ``given`` names head
+    variables that every question must supply (a date, say): they count as bound in the body,
+    and a call with one of them unbound is an error.
     """
 
     id: str
@@ -122,6 +124,13 @@ class Rule:
     body: tuple[Literal, ...]
     interpretation: str | None = None
     location: Location | None = None
+    given: tuple[str, ...] = ()
+
+    def input_positions(self) -> tuple[int, ...]:
+        """Head argument positions holding a ``given`` variable."""
+        return tuple(
+            i for i, t in enumerate(self.head.terms) if isinstance(t, Var) and t.name in self.given
+        )
 
     def variables(self) -> list[Var]:
         seen: dict[str, Var] = {v.name: v for v in self.head.variables()}
@@ -158,6 +167,14 @@ class RuleSet:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def input_positions(self) -> dict[str, tuple[int, ...]]:
+        """Predicate → argument positions its questions must bind (from ``@given``)."""
+        found: dict[str, set[int]] = {}
+        for rule in self.rules:
+            if rule.given:
+                found.setdefault(rule.head.predicate, set()).update(rule.input_positions())
+        return {name: tuple(sorted(positions)) for name, positions in found.items()}
 
     def derived_predicates(self) -> dict[str, int]:
         """Name → arity of every predicate that is the head of a rule."""
@@ -223,7 +240,7 @@ def _plain(value: Value) -> str:
 
 
 def is_anonymous(var: Var) -> bool:
-    """Whether a variable was written ``_``: the parser names each such occurrence ``_1``, ``_2``, ….
+    """Whether a variable was written ``_``: the parser names each occurrence ``_1``, ``_2``, …
 
     >>> is_anonymous(Var("_2")), is_anonymous(Var("_Other")), is_anonymous(Var("X"))
     (True, False, False)

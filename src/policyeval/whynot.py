@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from policyeval.builtin_predicates import Pattern
 from policyeval.engine import CompiledProgram
-from policyeval.explanations import FailedCondition, RuleFailure, render_value
+from policyeval.explanations import FailedCondition, FailureKind, RuleFailure, render_value
 from policyeval.matching import (
     Env,
     atom_solutions,
@@ -53,7 +53,9 @@ class Explainer:
         text = f"{predicate}({', '.join(render_value(v) for v in pattern)})"
         program = self.program
         if predicate not in program.derived:
-            kind = "missing_fact" if predicate in program.base_predicates else "builtin_false"
+            kind: FailureKind = "builtin_false"
+            if predicate in program.base_predicates:
+                kind = "missing_fact"
             return FailedCondition(
                 kind=kind, condition=text, predicate=predicate, args=list(pattern)
             )
@@ -83,7 +85,7 @@ class Explainer:
             interpretation=rule.interpretation,
         )
         envs: list[Env] = [head_env]
-        blocked: set[str] = set()
+        blocked: set[str] = set(rule.given) - set(head_env)
         for literal in self.program.body_order[rule.id]:
             names = {v.name for v in literal.variables()}
             if names & blocked:

@@ -1,0 +1,396 @@
+"""The ``policyeval`` command: check, decide, query, explain and serve, over the library calls the
+service makes too.
+
+Exit codes: 0 success (``decide``: allowed), 1 a negative answer (``decide``: refused; ``check``
+and ``facts validate``: problems found; ``query``: no answer; ``test``: a scenario failed),
+2 an error (bad input, rules or facts that do not load).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from policyeval.clause_index import ClauseEntry, clause_index
+from policyeval.decisions import TransferDecision, decide_transfer
+from policyeval.errors import PolicyError
+from policyeval.evaluator import Argument, Evaluator, QueryResult
+from policyeval.explanations import FailedCondition, ProofNode, Reason
+from policyeval.fact_loader import load_fact_files
+from policyeval.loading import Loaded, check_sources, load, load_rules, read_assumed
+from policyeval.syntax import Var, format_value
+
+app = typer.Typer(
+    name="policyeval",
+    help="Decree 743 as Datalog: may a customer transfer state secrets to an executor?",
+    no_args_is_help=True,
+    add_completion=False,
+)
+facts_app = typer.Typer(help="Work with fact files.", no_args_is_help=True)
+app.add_typer(facts_app, name="facts")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+PIPE_WIDTH = 10_000
+"""Width when printing to a pipe or file: whole lines, so output can be searched."""
+
+EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
+
+Policies = Annotated[
+    Path,
+    typer.Option("--policies", envvar="POLICYEVAL_POLICIES", help="directory of rule files"),
+]
+Facts = Annotated[
+    Path, typer.Option("--facts", envvar="POLICYEVAL_FACTS", help="directory of fact files")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a tree")]
+QueryArgs = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="`_` any, Upper-case a named variable, YYYY-MM-DD a date, digits an integer, "
+        "anything else a string"
+    ),
+]
+
+
+# -- rules and facts ------------------------------------------------------------------------
+
+
+@app.command()
+def check(policies: Policies = Path("policies"), facts: Facts = Path("facts")) -> None:
+    """Parse and check the rules, validate the facts; print every problem."""
+    with _failing(), err.status("checking…") as status:
+        rules, problems = check_sources(policies, facts, progress=status.update)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems or rules is None:
+        typer.echo(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}", err=True)
+        raise typer.Exit(EXIT_NEGATIVE)
+    typer.echo(f"ok: {len(rules.rules)} rules, {len(clause_index(rules))} clauses")
+
+
+@facts_app.command("validate")
+def facts_validate(directory: Annotated[Path, typer.Argument(help="fact directory")]) -> None:
+    """Validate fact files; print every problem."""
+    try:
+        fact_base = load_fact_files([directory])
+    except PolicyError as exc:
+        _print_error(exc)
+        raise typer.Exit(EXIT_NEGATIVE) from exc
+    typer.echo(f"ok: {len(fact_base.facts)} facts, version {fact_base.version}")
+
+
+@app.command()
+def clauses(
+    policies: Policies = Path("policies"),
+    scenarios: Annotated[Path, typer.Option(help="scenario files citing clauses")] = Path(
+        "tests/scenarios"
+    ),
+    as_json: AsJson = False,
+) -> None:
+    """The clause index: each clause with the rules implementing it and scenarios citing it."""
+    with _failing():
+        entries = clause_index(load_rules(policies).rules, scenarios)
+    if as_json:
+        typer.echo(json.dumps([entry.model_dump() for entry in entries], indent=2))
+        return
+    _show(_clause_table(entries))
+
+
+# -- questions ------------------------------------------------------------------------------
+
+
+@app.command()
+def decide(
+    customer: Annotated[str, typer.Option(help="the customer's id")],
+    executor: Annotated[str, typer.Option(help="the executor's id")],
+    secret: Annotated[list[str], typer.Option(help="a secret's id; repeat for several")],
+    on: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="transfer date")],
+    assume: Annotated[
+        Path | None, typer.Option(help="a fact file assumed for this decision only")
+    ] = None,
+    as_json: AsJson = False,
+    policies: Policies = Path("policies"),
+    facts: Facts = Path("facts"),
+) -> None:
+    """Decide a transfer: exit 0 when allowed, 1 when refused, 2 on error."""
+    with _failing():
+        loaded = _load(policies, facts)
+        assumed = read_assumed(assume, loaded.fact_base) if assume else []
+        decision = decide_transfer(
+            Evaluator(loaded.knowledge_base), customer, executor, secret, on.date(), assumed
+        )
+    if as_json:
+        typer.echo(decision.model_dump_json(indent=2))
+    else:
+        _show(_decision_tree(decision))
+    raise typer.Exit(EXIT_OK if decision.decision == "allowed" else EXIT_NEGATIVE)
+
+
+@app.command()
+def query(
+    predicate: Annotated[str, typer.Argument(help="predicate name")],
+    args: QueryArgs = None,
+    as_json: AsJson = False,
+    proofs: Annotated[bool, typer.Option("--proofs/--no-proofs", help="prove answers")] = True,
+    policies: Policies = Path("policies"),
+    facts: Facts = Path("facts"),
+) -> None:
+    """Every answer to a question; exit 1 when there is none."""
+    with _failing():
+        result = _evaluator(policies, facts).query(
+            predicate, parse_arguments(args or []), proofs=proofs
+        )
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        _print_query(result)
+    raise typer.Exit(EXIT_OK if result.answers else EXIT_NEGATIVE)
+
+
+@app.command()
+def explain(
+    predicate: Annotated[str, typer.Argument(help="predicate name")],
+    args: QueryArgs = None,
+    policies: Policies = Path("policies"),
+    facts: Facts = Path("facts"),
+) -> None:
+    """Why (proof trees) or why not (every failed condition) for a question."""
+    with _failing():
+        result = _evaluator(policies, facts).query(predicate, parse_arguments(args or []))
+    for answer in result.answers:
+        if answer.proof is not None:
+            _show(proof_tree(answer.proof))
+    if result.why_not is not None:
+        _show(why_not_tree(result.why_not))
+
+
+@app.command()
+def serve(
+    policies: Policies = Path("policies"),
+    facts: Facts = Path("facts"),
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8743,
+    decision_log: Annotated[
+        Path | None,
+        typer.Option(envvar="POLICYEVAL_DECISION_LOG", help="SQLite file of the decision log"),
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from policyeval.service import Settings, create_app
+
+    overrides: dict[str, Any] = {"policies": policies, "facts": facts}
+    if decision_log is not None:
+        overrides["decision_log"] = decision_log
+    with _failing():
+        loaded = _load(policies, facts)
+    uvicorn.run(create_app(Settings(**overrides), loaded), host=host, port=port)
+
+
+@app.command("test")
+def run_tests(
+    paths: Annotated[list[Path] | None, typer.Argument(help="scenario files or dirs")] = None,
+) -> None:
+    """Run the scenario tests; exit 1 when one fails."""
+    try:
+        scenarios = importlib.import_module("policyeval.scenarios")
+    except ModuleNotFoundError as exc:
+        if exc.name != "policyeval.scenarios":
+            raise
+        _fail("the scenario runner (policyeval.scenarios) is not installed")
+    with _failing():
+        results = list(scenarios.run_scenarios(paths or [Path("tests/scenarios")]))
+    failed = [result for result in results if not _passed(result)]
+    for result in results:
+        typer.echo(str(result))
+    typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(EXIT_NEGATIVE if failed else EXIT_OK)
+
+
+# -- arguments ------------------------------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT = re.compile(r"-?\d+")
+
+
+def parse_argument(text: str) -> Argument:
+    """A command-line argument as a question's argument.
+
+    >>> [parse_argument(a) for a in ["_", "X", "2026-03-02", "42", "acme"]]
+    [None, Var(name='X'), datetime.date(2026, 3, 2), 42, 'acme']
+    """
+    if text == "_":
+        return None
+    if text[:1].isupper():
+        return Var(text)
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise typer.BadParameter(f"`{text}` is not a valid date") from exc
+    if _INT.fullmatch(text):
+        return int(text)
+    return text
+
+
+def parse_arguments(texts: list[str]) -> list[Argument]:
+    return [parse_argument(text) for text in texts]
+
+
+# -- loading and errors ---------------------------------------------------------------------
+
+
+def _load(policies: Path, facts: Path) -> Loaded:
+    with err.status("loading rules and facts…") as status:
+        return load(policies, facts, progress=status.update)
+
+
+def _evaluator(policies: Path, facts: Path) -> Evaluator:
+    return Evaluator(_load(policies, facts).knowledge_base)
+
+
+@contextmanager
+def _failing() -> Iterator[None]:
+    """Turn a `PolicyError` into ``error: …`` with every problem, and exit 2."""
+    try:
+        yield
+    except PolicyError as exc:
+        _print_error(exc)
+        raise typer.Exit(EXIT_ERROR) from exc
+
+
+def _print_error(exc: PolicyError) -> None:
+    typer.echo(f"error: {exc.message}", err=True)
+    for problem in exc.problems:
+        typer.echo(str(problem), err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _passed(result: object) -> bool:
+    """A scenario result passed unless its ``passed`` (or ``ok``) is false."""
+    for name in ("passed", "ok"):
+        value = getattr(result, name, None)
+        if value is not None:
+            return bool(value)
+    return True
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def proof_tree(node: ProofNode, tree: Tree | None = None) -> Tree:
+    """A proof as a rich tree: each derived atom with its rule and clause, facts with a source."""
+    label = escape(node.render().splitlines()[0])
+    if node.kind == "rule":
+        label = (
+            f"[bold]{escape(node.atom)}[/]  [cyan]\\[{escape(node.rule or '')}, clause "
+            f"{escape(node.clause or '')}][/] {escape(node.reading or '')}"
+        )
+    branch = tree.add(label) if tree is not None else Tree(label)
+    for child in node.children:
+        proof_tree(child, branch)
+    return branch
+
+
+def why_not_tree(failure: FailedCondition, tree: Tree | None = None) -> Tree:
+    """A why-not explanation as a rich tree: each rule tried and the conditions that fail."""
+    label = f"[red]{escape(failure.render().splitlines()[0])}[/]"
+    branch = tree.add(label) if tree is not None else Tree(label)
+    for alternative in failure.alternatives:
+        rule = branch.add(
+            f"rule [cyan]{escape(alternative.rule)}[/] (clause {escape(alternative.clause)}): "
+            f"{escape(alternative.reading)}"
+        )
+        for failed in alternative.failed:
+            why_not_tree(failed, rule)
+        for text in alternative.unchecked:
+            rule.add(f"[dim]not checked (depends on a failed condition): {escape(text)}[/]")
+    if failure.holds_because is not None:
+        proof_tree(failure.holds_because, branch.add("[dim]because:[/]"))
+    return branch
+
+
+def reasons_tree(reasons: list[Reason], tree: Tree) -> None:
+    for reason in reasons:
+        branch = tree.add(
+            f"clause {escape(reason.clause)}, rule [cyan]{escape(reason.rule)}[/]: "
+            f"{escape(reason.text)}"
+        )
+        for missing in reason.missing:
+            branch.add(f"[red]{escape(missing)}[/]")
+
+
+def _decision_tree(decision: TransferDecision) -> Tree:
+    colour = "green" if decision.decision == "allowed" else "red"
+    tree = Tree(f"[bold {colour}]{decision.decision.upper()}[/]  {escape(decision.question)}")
+    for item in decision.per_secret:
+        branch = tree.add(f"secret [bold]{escape(item.secret)}[/]: {item.decision}")
+        if item.proof is not None:
+            proof_tree(item.proof, branch)
+        elif item.reasons:
+            branch.label = f"{branch.label}, due to the following rules:"
+            reasons_tree(item.reasons, branch)
+        elif item.why_not is not None:
+            why_not_tree(item.why_not, branch)
+    tree.add(
+        f"[dim]policy {decision.policy_version}, facts {decision.facts_version}, "
+        f"decision {decision.decision_id}[/]"
+    )
+    return tree
+
+
+def _show(renderable: RenderableType) -> None:
+    """Print to stdout: wrapped to a terminal's width, whole lines into a pipe."""
+    console = out if out.is_terminal else Console(highlight=False, width=PIPE_WIDTH)
+    console.print(renderable)
+
+
+def _print_query(result: QueryResult) -> None:
+    if not result.answers:
+        _show(f"no answers to {escape(result.question)}")
+        if result.reasons:
+            tree = Tree("why not:")
+            reasons_tree(result.reasons, tree)
+            _show(tree)
+        return
+    table = Table(title=escape(result.question), title_justify="left")
+    width = len(result.answers[0].values)
+    for position in range(1, width + 1):
+        table.add_column(f"#{position}")
+    for answer in result.answers:
+        table.add_row(*(escape(format_value(value)) for value in answer.values))
+    _show(table)
+    for answer in result.answers:
+        if answer.proof is not None:
+            _show(proof_tree(answer.proof))
+
+
+def _clause_table(entries: list[ClauseEntry]) -> Table:
+    table = Table("clause", "title", "rules", "scenarios", title="clause index")
+    for entry in entries:
+        table.add_row(
+            escape(entry.clause),
+            escape(entry.title),
+            escape(", ".join(entry.rules)) or "[red]none[/]",
+            escape(", ".join(entry.scenarios)),
+        )
+    return table

@@ -1,0 +1,406 @@
+"""Load fact files into a :class:`FactBase`: records, their base facts with provenance, a version.
+
+A fact file is YAML: a list of records, or a mapping whose one key ``records`` holds that list.
+Each record is a mapping with ``kind``, ``id`` and the fields of its kind
+(:mod:`policyeval.vocabulary`).
+
+Everything is checked before anything is returned: YAML syntax, kinds, fields, unique ids, and
+references across all files. Every problem found is reported at once in one
+:class:`~policyeval.errors.FactError`, sorted by file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+try:  # libyaml parses about five times faster; the marks and nodes are the same
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+from policyeval.errors import FactError, Problem
+from policyeval.store import BaseFact, FactSource, FactStore
+from policyeval.syntax import Location
+from policyeval.vocabulary import BASE_PREDICATES, RECORD_TYPES, FactRecord, part_type
+
+__all__ = ["FACT_FILE_SUFFIXES", "FactBase", "load_fact_files", "load_fact_records"]
+
+FACT_FILE_SUFFIXES = (".yaml", ".yml")
+"""Files a directory contributes; a file named explicitly is read whatever its name."""
+
+FieldPath = Sequence[str | int]
+
+
+@dataclass(frozen=True, slots=True)
+class FactBase:
+    """A checked fact base: records by kind and id, their base facts, and a content version."""
+
+    records: Mapping[str, Mapping[str, FactRecord]]
+    facts: list[BaseFact]
+    version: str
+
+    def kind_of(self, record_id: str) -> str | None:
+        """The kind of the record called ``record_id``, or None when there is none."""
+        return next((kind for kind, by_id in self.records.items() if record_id in by_id), None)
+
+    def store(self) -> FactStore:
+        """A fact store declaring every base predicate and holding every fact."""
+        store = FactStore({name: len(args) for name, args in BASE_PREDICATES.items()})
+        store.add_all(self.facts)
+        return store
+
+
+def load_fact_files(paths: Iterable[Path]) -> FactBase:
+    """Read, check and load fact files; a directory gives its ``*.yaml``/``*.yml`` files, sorted.
+
+    Raises :class:`FactError` carrying every problem when anything is wrong.
+    """
+    files, problems = _expand(paths)
+    digest = hashlib.sha256()
+    raws: list[_Raw] = []
+    for file in files:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            problems.append(
+                Problem("bad_file", f"cannot read: {exc.strerror}", Location(str(file), 1))
+            )
+            continue
+        digest.update(len(data).to_bytes(8, "big") + data)
+        file_raws, file_problems = _parse(str(file), data)
+        raws += file_raws
+        problems += file_problems
+    valid, check_problems = _check(raws, {})
+    _raise_if_any(problems + check_problems)
+    records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in RECORD_TYPES}
+    for record, _ in valid:
+        records[record.kind][record.id] = record
+    return FactBase(records, _facts(valid), digest.hexdigest()[:12])
+
+
+def load_fact_records(
+    raw: list[dict[str, Any]], file: str = "<assume>", *, base: FactBase | None = None
+) -> list[BaseFact]:
+    """Check and load records given as data (a what-if overlay, e.g. from JSON).
+
+    A record's source line is its 1-based position in ``raw``. With ``base``, references may
+    name the base's records, and a record may restate a base record of the same kind (its rows
+    are added to the base's).
+    """
+    if not isinstance(raw, list):
+        where = Location(file, 1)
+        _raise_if_any([Problem("bad_file", "records must be given as a list", where)])
+    raws = [_Raw(file, position, data) for position, data in enumerate(raw, 1)]
+    known = {rid: kind for kind, by_id in base.records.items() for rid in by_id} if base else {}
+    valid, problems = _check(raws, known)
+    _raise_if_any(problems)
+    return _facts(valid)
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+class _Loader(_SafeLoader):
+    """A safe loader that leaves dates as text and reads only true/false as booleans.
+
+    Dates are then checked by pydantic, field by field, instead of failing the whole file; and
+    YAML 1.1's ``no`` (Norway's country code) stays a string.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx) for tag, rx in resolvers if tag.rsplit(":", 1)[-1] not in {"bool", "timestamp"}
+    ]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """One record as read, before checking: its data and where it was written."""
+
+    file: str
+    position: int
+    data: Any
+    node: yaml.Node | None = None
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1 if self.node else self.position
+
+    @property
+    def kind(self) -> str | None:
+        kind = self.data.get("kind") if isinstance(self.data, dict) else None
+        return kind if isinstance(kind, str) else None
+
+    @property
+    def id(self) -> str | None:
+        rid = self.data.get("id") if isinstance(self.data, dict) else None
+        return rid if isinstance(rid, str) else None
+
+    def label(self) -> str:
+        """How messages name the record: ``organization `acme```."""
+        kind = self.kind or "record"
+        return f"{kind} `{self.id}`" if self.id else f"{kind} #{self.position}"
+
+    def location(self, path: FieldPath = ()) -> Location:
+        """Where the value at ``path`` (or the nearest enclosing one) was written."""
+        if self.node is None:
+            return Location(self.file, self.position)
+        mark = _node_at(self.node, path).start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+
+def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = (p for p in path.rglob("*") if p.suffix in FACT_FILE_SUFFIXES and p.is_file())
+            files += sorted(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            where = Location(str(path), 1)
+            problems.append(Problem("missing_file", "no such file or directory", where))
+    return list(dict.fromkeys(files)), problems
+
+
+def _parse(file: str, data: bytes) -> tuple[list[_Raw], list[Problem]]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [Problem("bad_file", f"not UTF-8 text: {exc.reason}", Location(file, 1))]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return [], []
+        problems = _duplicate_keys(file, node)
+        document = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        return [], [_yaml_problem(file, exc)]
+    finally:
+        loader.dispose()
+    raws, shape_problems = _records(file, document, node)
+    return raws, problems + shape_problems
+
+
+def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return Problem("yaml_error", f"invalid YAML: {problem}", where)
+
+
+def _records(file: str, document: Any, node: yaml.Node) -> tuple[list[_Raw], list[Problem]]:
+    if isinstance(document, dict) and set(document) == {"records"}:
+        document, node = document["records"], _node_at(node, ["records"])
+    if document is None:
+        return [], []
+    if not isinstance(document, list) or not isinstance(node, yaml.SequenceNode):
+        message = "a fact file is a list of records, or a mapping with the one key `records`"
+        return [], [Problem("bad_file", message, Location(file, node.start_mark.line + 1))]
+    items = zip(document, node.value, strict=True)
+    return [_Raw(file, i, data, item) for i, (data, item) in enumerate(items, 1)], []
+
+
+def _duplicate_keys(file: str, root: yaml.Node) -> list[Problem]:
+    """Keys written twice in one mapping (YAML would silently keep the last)."""
+    problems: list[Problem] = []
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                    if key.value in keys:
+                        where = Location(file, key.start_mark.line + 1, key.start_mark.column + 1)
+                        text = f"key `{key.value}` is written twice in one mapping"
+                        problems.append(Problem("duplicate_key", text, where))
+                    keys.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return problems
+
+
+def _node_at(node: yaml.Node, path: FieldPath) -> yaml.Node:
+    """The node at ``path`` below ``node``, or the deepest one on the way that exists."""
+    for step in path:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            child = node.value[step] if 0 <= step < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    return node
+
+
+# ---- checking -----------------------------------------------------------------------------
+
+
+def _check(
+    raws: list[_Raw], known: Mapping[str, str]
+) -> tuple[list[tuple[FactRecord, _Raw]], list[Problem]]:
+    """Validate every record, then ids and references across all of them."""
+    problems: list[Problem] = []
+    valid: list[tuple[FactRecord, _Raw]] = []
+    for raw in raws:
+        record, record_problems = _validate(raw)
+        problems += record_problems
+        if record is not None:
+            valid.append((record, raw))
+    ids = _index_ids(raws, known, problems)
+    for record, raw in valid:
+        problems += _reference_problems(record, raw, ids)
+    return valid, problems
+
+
+def _validate(raw: _Raw) -> tuple[FactRecord | None, list[Problem]]:
+    if not isinstance(raw.data, dict):
+        text = f"{raw.label()}: a record is a mapping with `kind`, `id` and fields"
+        return None, [Problem("bad_record", text, raw.location())]
+    kind = raw.data.get("kind")
+    if kind is None:
+        return None, [Problem("missing_kind", f"{raw.label()}: no `kind`", raw.location())]
+    model = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        text = f"unknown kind `{kind}`{_suggest(str(kind), RECORD_TYPES)}"
+        return None, [Problem("unknown_kind", text, raw.location(["kind"]))]
+    try:
+        return model.model_validate(raw.data), []
+    except ValidationError as exc:
+        return None, _field_problems(exc, raw, model)
+
+
+def _field_problems(exc: ValidationError, raw: _Raw, model: type[FactRecord]) -> list[Problem]:
+    """The one place pydantic's errors become problems."""
+    problems: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        path = error["loc"]
+        field = _dotted(path)
+        if error["type"] == "missing":
+            code, text = "missing_field", f"missing field `{field}`"
+        elif error["type"] == "extra_forbidden":
+            hint = _suggest(str(path[-1]), _field_names(model, path[:-1]))
+            code, text = "unknown_field", f"unknown field `{field}`{hint}"
+        else:
+            reason = error["msg"][:1].lower() + error["msg"][1:]
+            code, text = "invalid_field", f"field `{field}`: {reason} (got `{error['input']}`)"
+        problems.append(Problem(code, f"{raw.label()}: {text}", raw.location(path)))
+    return problems
+
+
+def _field_names(model: type[FactRecord], path: FieldPath) -> list[str]:
+    """The fields allowed at ``path`` (a nested part's fields below a part field)."""
+    fields = model.model_fields
+    for step in path:
+        info = fields.get(step) if isinstance(step, str) else None
+        part = part_type(info) if info else None
+        if part is None:
+            return []
+        fields = part.model_fields
+    return list(fields)
+
+
+def _index_ids(
+    raws: list[_Raw], known: Mapping[str, str], problems: list[Problem]
+) -> dict[str, str]:
+    """Id → kind of every record (valid or not, so one bad record causes one problem)."""
+    ids = dict(known)
+    first: dict[str, _Raw] = {}
+    for raw in raws:
+        rid, kind = raw.id, raw.kind
+        if rid is None or kind not in RECORD_TYPES:
+            continue
+        if rid in first:
+            other = first[rid]
+            text = f"{raw.label()}: id `{rid}` is already used by {other.label()}"
+            text += f" at {other.location()}"
+            problems.append(Problem("duplicate_id", text, raw.location(["id"])))
+        elif ids.get(rid, kind) != kind:
+            text = f"{raw.label()}: id `{rid}` is already used by a `{ids[rid]}` of the fact base"
+            problems.append(Problem("duplicate_id", text, raw.location(["id"])))
+        else:
+            first[rid] = raw
+            ids[rid] = kind
+    return ids
+
+
+def _reference_problems(record: FactRecord, raw: _Raw, ids: Mapping[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for ref in record.references():
+        kind = ids.get(ref.target)
+        if kind in ref.kinds:
+            continue
+        field = _dotted(ref.path)
+        expected = " or ".join(f"`{k}`" for k in ref.kinds)
+        if kind is None:
+            candidates = [rid for rid, k in ids.items() if k in ref.kinds]
+            hint = _suggest(ref.target, candidates)
+            code, text = "unknown_reference", f"no {expected} called `{ref.target}`{hint}"
+        else:
+            code, text = "wrong_reference", f"`{ref.target}` is of kind `{kind}`, not {expected}"
+        message = f"{raw.label()}: field `{field}`: {text}"
+        problems.append(Problem(code, message, raw.location(ref.path)))
+    return problems
+
+
+def _dotted(path: FieldPath) -> str:
+    """A field path as written in messages.
+
+    >>> _dotted(["executor_details", "bin"]), _dotted(["secrets", 0])
+    ('executor_details.bin', 'secrets[0]')
+    """
+    return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path).lstrip(".")
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean `x`?)`` for the closest candidate, or nothing.
+
+    >>> _suggest("organisation", ["organization", "person"])
+    ' (did you mean `organization`?)'
+    """
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _raise_if_any(problems: list[Problem]) -> None:
+    if not problems:
+        return
+    ordered = sorted(problems, key=_location_key)
+    count = len(ordered)
+    raise FactError(f"fact base rejected: {count} problem{'s' if count != 1 else ''}", ordered)
+
+
+def _location_key(problem: Problem) -> tuple[str, int, int]:
+    where = problem.location
+    return (where.file, where.line, where.column) if where else ("", 0, 0)
+
+
+def _facts(valid: list[tuple[FactRecord, _Raw]]) -> list[BaseFact]:
+    return [
+        fact
+        for record, raw in valid
+        for fact in record.facts(FactSource(raw.file, raw.line, record.id))
+    ]

@@ -1,0 +1,45 @@
+"""The FastAPI application: built from settings, serving one evaluator loaded at startup."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from policyeval.decision_log import DecisionLog
+from policyeval.evaluator import Evaluator
+from policyeval.loading import Loaded, load
+from policyeval.service import errors
+from policyeval.service.routers import decisions, facts, query, rules, system
+from policyeval.service.settings import Settings
+from policyeval.service.state import ServiceState
+
+
+def create_app(settings: Settings | None = None, loaded: Loaded | None = None) -> FastAPI:
+    """The service; rules and facts are loaded when it starts (a bad set stops the start),
+    unless ``loaded`` gives them already loaded from ``settings``' directories."""
+    settings = settings or Settings()
+    preloaded = [loaded] if loaded is not None else []  # for the first start only
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        current = preloaded.pop() if preloaded else load(settings.policies, settings.facts)
+        app.state.service = ServiceState(
+            settings=settings,
+            evaluator=Evaluator(current.knowledge_base),
+            decision_log=DecisionLog(settings.decision_log),
+            fact_base=current.fact_base,
+        )
+        yield
+
+    app = FastAPI(
+        title="policyeval",
+        summary="Decree 743: may a customer transfer state secrets to an executor?",
+        version="1",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (decisions, query, rules, facts, system):
+        app.include_router(module.router)
+    return app

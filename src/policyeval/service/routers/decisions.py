@@ -1,0 +1,53 @@
+"""Transfer decisions, and the log of decisions served."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from policyeval.decision_log import DecisionRecord
+from policyeval.decisions import TransferDecision, decide_transfer
+from policyeval.service.deps import AskedByDep, DecisionLogDep, EvaluatorDep, FactBaseDep
+from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
+from policyeval.service.schemas import TransferRequest
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/transfer", response_model=TransferDecision)
+def decide(
+    body: TransferRequest,
+    evaluator: EvaluatorDep,
+    fact_base: FactBaseDep,
+    decision_log: DecisionLogDep,
+    asked_by: AskedByDep = "anonymous",
+) -> TransferDecision:
+    """Decide whether the customer may transfer the secrets; the decision is logged."""
+    decision = decide_transfer(
+        evaluator,
+        body.customer,
+        body.executor,
+        body.secrets,
+        body.on,
+        body.assumed_facts(fact_base),
+    )
+    decision_log.record(decision, asked_by)
+    return decision
+
+
+@router.get("", response_model=list[DecisionRecord])
+def recent(
+    decision_log: DecisionLogDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> list[DecisionRecord]:
+    """The latest decisions, newest first."""
+    return decision_log.recent(limit)
+
+
+@router.get("/{decision_id}", response_model=DecisionRecord)
+def get(decision_id: str, decision_log: DecisionLogDep) -> DecisionRecord:
+    """A logged decision with who asked, the answer and its proof or reasons."""
+    entry = decision_log.get(decision_id)
+    if entry is None:
+        raise NotFoundError(f"no decision `{decision_id}` in the decision log")
+    return entry

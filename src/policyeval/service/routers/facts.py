@@ -1,0 +1,17 @@
+"""What a fact file looks like."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from policyeval.schema_export import fact_file_json_schema
+
+router = APIRouter(prefix="/v1/facts", tags=["facts"])
+
+
+@router.get("/schema")
+def schema() -> dict[str, Any]:
+    """The JSON Schema of fact files (and of ``assume`` records)."""
+    return fact_file_json_schema()

@@ -1,0 +1,20 @@
+"""Questions about any predicate, with proofs and why-not."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from policyeval.evaluator import QueryResult
+from policyeval.service.deps import EvaluatorDep, FactBaseDep
+from policyeval.service.errors import PROBLEM_RESPONSES
+from policyeval.service.schemas import QueryRequest
+
+router = APIRouter(prefix="/v1", tags=["query"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/query", response_model=QueryResult)
+def query(body: QueryRequest, evaluator: EvaluatorDep, fact_base: FactBaseDep) -> QueryResult:
+    """Every row of the predicate matching the arguments; when none, why not."""
+    return evaluator.query(
+        body.predicate, body.arguments(), assume=body.assumed_facts(fact_base), proofs=body.proofs
+    )

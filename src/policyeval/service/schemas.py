@@ -1,0 +1,177 @@
+"""Request and response bodies of the service, in small families.
+
+Requests carry only constants: nothing of a request is ever evaluated as code or Datalog source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+
+from policyeval.clause_index import ClauseEntry
+from policyeval.fact_loader import FactBase, load_fact_records
+from policyeval.store import BaseFact
+from policyeval.syntax import Rule, Value
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only ``YYYY-MM-DD`` text is a date here (pydantic alone would take numbers too)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _DATE.fullmatch(value)):
+        return value
+    raise ValueError("expected a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+"""A date given as ``YYYY-MM-DD``."""
+
+FactRecord = dict[str, Any]
+"""A fact record, of the same shape as a record of a fact file."""
+
+
+# -- what-if: facts assumed for one question only ------------------------------------------
+
+
+class WhatIf(BaseModel):
+    """Facts added for this question only; the served fact base is not changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assume: list[FactRecord] = Field(
+        default_factory=list, description="fact records, as in a fact file, assumed for this call"
+    )
+
+    def assumed_facts(self, base: FactBase) -> list[BaseFact]:
+        """The assumed records as base facts over ``base``; raises `FactError` naming each bad
+        record (its line is its position in ``assume``)."""
+        return load_fact_records(self.assume, "<assume>", base=base) if self.assume else []
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+class TransferRequest(WhatIf):
+    """May ``customer`` transfer ``secrets`` to ``executor`` on ``on``?"""
+
+    customer: Annotated[StrictStr, Field(min_length=1, description="the customer's id")]
+    executor: Annotated[StrictStr, Field(min_length=1, description="the executor's id")]
+    secrets: Annotated[list[StrictStr], Field(min_length=1, description="ids of the secrets")]
+    on: Annotated[IsoDate, Field(description="the transfer date, YYYY-MM-DD")]
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+class QueryRequest(WhatIf):
+    """Every row of ``predicate`` matching ``args`` (``null`` = any), with proofs if asked."""
+
+    predicate: Annotated[
+        str, Field(pattern=r"^[a-z][A-Za-z0-9_]*$", description="a predicate name")
+    ]
+    args: list[StrictStr | StrictInt | None] = Field(
+        description="constants; strings of the form YYYY-MM-DD are dates; null matches any"
+    )
+    proofs: bool = True
+
+    def arguments(self) -> list[Value | None]:
+        """The arguments as the engine's constants."""
+        return [_constant(arg) for arg in self.args]
+
+
+def _constant(arg: str | int | None) -> Value | None:
+    """A JSON argument as a constant: ISO date strings become dates.
+
+    >>> _constant("2026-03-02"), _constant("acme"), _constant(7), _constant(None)
+    (datetime.date(2026, 3, 2), 'acme', 7, None)
+    """
+    if isinstance(arg, str) and _DATE.fullmatch(arg):
+        try:
+            return dt.date.fromisoformat(arg)
+        except ValueError:
+            return arg
+    return arg
+
+
+# -- rules and clauses ----------------------------------------------------------------------
+
+
+class RuleOut(BaseModel):
+    """A rule as a lawyer reviews it: clause, reading, its Datalog and where it is written."""
+
+    id: str
+    clause: str
+    reading: str
+    interpretation: str | None = None
+    datalog: str
+    location: str | None = Field(default=None, description="file:line")
+
+    @classmethod
+    def of(cls, rule: Rule) -> RuleOut:
+        where = rule.location
+        return cls(
+            id=rule.id,
+            clause=rule.clause,
+            reading=rule.reading,
+            interpretation=rule.interpretation,
+            datalog=str(rule),
+            location=f"{where.file}:{where.line}" if where else None,
+        )
+
+
+ClauseOut = ClauseEntry
+"""A clause of the decree with its rules and the scenarios citing it."""
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+class Versions(BaseModel):
+    """What is being served."""
+
+    policy_version: str
+    facts_version: str
+    rules: int
+    clauses: int
+    facts: int
+
+
+class Health(Versions):
+    """The service is up and serves these versions."""
+
+    status: Literal["ok"] = "ok"
+
+
+class ReloadResult(Versions):
+    """The new versions after a successful reload, and the ones they replaced."""
+
+    status: Literal["reloaded"] = "reloaded"
+    previous_policy_version: str
+    previous_facts_version: str
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+class ProblemItem(BaseModel):
+    """One located problem: ``text`` is ``file:line:col: code: message``."""
+
+    code: str
+    message: str
+    location: str | None = None
+    field: str | None = Field(default=None, description="the request field, for invalid requests")
+    text: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 ``application/problem+json`` body with every problem found."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    problems: list[ProblemItem] = Field(default_factory=list)

@@ -1,0 +1,1269 @@
+"""The fact vocabulary of Decree 743: the records fact files hold and the base predicates they give.
+
+Each record kind is a pydantic model below. A record becomes rows of base predicates:
+
+* ``<kind>(Id)`` for every record of an entity kind, e.g. ``organization(acme)``;
+* one row per present field, first argument the record id, e.g. ``org_bin(acme, "123456789012")``.
+  An absent optional field gives no row, a list gives one row per item, a flag gives a
+  one-argument row when true and none when false;
+* a relation (ownership, affiliation) gives one row joining its fields, e.g.
+  ``owns(Owner, Owned, Hundredths)``.
+
+The mapping is declared on the fields themselves (:class:`Pred`, :class:`Ref`), so the rows,
+:data:`BASE_PREDICATES`, the reference checks, the JSON Schema and the README tables all come
+from one place.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum, StrEnum
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from policyeval.store import BaseFact, FactSource
+from policyeval.syntax import Value
+
+__all__ = [
+    "BASE_PREDICATES",
+    "COUNTRY_PATTERN",
+    "DIGITS12_PATTERN",
+    "ID_PATTERN",
+    "PREDICATES",
+    "RECORD_TYPES",
+    "Acting",
+    "Addendum",
+    "Admission",
+    "Affiliation",
+    "Agreement",
+    "Answer",
+    "Cancellation",
+    "Carrier",
+    "Change",
+    "ChangeKind",
+    "ChangeNotice",
+    "Decision",
+    "ExecutorDetails",
+    "FactRecord",
+    "Notice",
+    "OrgKind",
+    "Organization",
+    "Ownership",
+    "Part",
+    "Permit",
+    "Person",
+    "PostalService",
+    "Pred",
+    "PredicateSpec",
+    "ProtectionAgreement",
+    "Record",
+    "Ref",
+    "Reference",
+    "Relation",
+    "Request",
+    "Secret",
+    "SecretReturn",
+    "ServiceNotice",
+    "Stamp",
+    "Subject",
+    "Suspension",
+    "Transfer",
+    "Violation",
+    "metadata",
+    "part_type",
+]
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+DIGITS12_PATTERN = r"^\d{12}$"
+COUNTRY_PATTERN = r"^(?:[a-z]{2}|stateless)$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""A record id or symbol: a Datalog symbol such as ``acme`` or ``astana``."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Digits12 = Annotated[str, StringConstraints(pattern=DIGITS12_PATTERN)]
+"""A business (BIN) or individual (IIN) identification number."""
+Country = Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)]
+"""An ISO 3166-1 alpha-2 code in lower case (``kz``), or ``stateless``."""
+Count = Annotated[int, Field(ge=1)]
+
+
+# ---- closed sets --------------------------------------------------------------------------
+
+
+class OrgKind(StrEnum):
+    """What an organization is (cl. 2, 8)."""
+
+    STATE = "state"
+    STATE_BODY = "state_body"
+    STATE_ORGANIZATION = "state_organization"
+    QUASI_PUBLIC = "quasi_public"
+    COMMERCIAL = "commercial"
+    FOREIGN = "foreign"
+    NATIONAL_SECURITY = "national_security"
+
+
+class Stamp(StrEnum):
+    """Secrecy stamps: «секретно», «совершенно секретно», «особой важности»."""
+
+    SECRET = "secret"
+    TOP_SECRET = "top_secret"
+    SPECIAL_IMPORTANCE = "special_importance"
+
+
+class Carrier(StrEnum):
+    """What carries a secret: a document, another material, or an information system (cl. 6)."""
+
+    DOCUMENT = "document"
+    MATERIAL = "material"
+    INFORMATION_SYSTEM = "information_system"
+
+
+class Decision(StrEnum):
+    """A state body's answer to a request (cl. 5)."""
+
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class Subject(StrEnum):
+    """What an agreement is about: transferring carriers, or maintaining information systems."""
+
+    DOCUMENTS = "documents"
+    MAINTENANCE = "maintenance"
+
+
+class PostalService(StrEnum):
+    """Services a protection-services provider must inform in writing (cl. 8, last paragraph)."""
+
+    COURIER = "courier_service"
+    SPECIAL_POST = "special_postal_service"
+
+
+class ChangeKind(StrEnum):
+    """Events of cl. 10."""
+
+    FUNCTIONS = "functions"
+    OWNERSHIP = "ownership"
+    LIQUIDATION = "liquidation"
+    TERMINATION = "termination"
+
+
+# ---- field metadata -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pred:
+    """Field metadata: the field gives rows of base predicate ``name``.
+
+    ``args`` names every argument, space-separated; the first is the record id. A flag field
+    names only that one.
+    """
+
+    name: str
+    args: str
+    doc: str
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        return tuple(self.args.split())
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["description"] = f"{self.name}({', '.join(self.arguments)}): {self.doc}"
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Field metadata: the field names records of one of ``kinds`` (checked across all files)."""
+
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A row joining several fields of one record: ``name(args)`` from ``fields`` in order."""
+
+    name: str
+    args: tuple[str, ...]
+    fields: tuple[str, ...]
+    doc: str
+
+
+class Reference(NamedTuple):
+    """An id a record names: where (field path), which id, and the kinds it may have."""
+
+    path: tuple[str | int, ...]
+    target: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PredicateSpec:
+    """A base predicate as one record kind gives it: ``field`` is "" for the kind's own one."""
+
+    name: str
+    args: tuple[str, ...]
+    doc: str
+    kind: str
+    field: str
+
+
+_ORG = Ref(("organization",))
+_PERSON = Ref(("person",))
+_PARTY = Ref(("organization", "person"))
+_SECRET = Ref(("secret",))
+_REQUEST = Ref(("request",))
+_AGREEMENT = Ref(("agreement",))
+_PERMIT = Ref(("permit",))
+_ADMISSION = Ref(("admission",))
+_PROTECTION = Ref(("protection_agreement",))
+_VIOLATION = Ref(("violation",))
+_CHANGE = Ref(("change",))
+_AGREEMENT_OR_PERMIT = Ref(("agreement", "permit"))
+
+_LOCATED_IN_DOC = "Party actually works (is located) in City, a symbol such as `astana`."
+
+
+# ---- records ------------------------------------------------------------------------------
+
+
+class Part(BaseModel):
+    """Base of records and their parts: unknown fields are errors, numbers may stand for text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class FactRecord(Part):
+    """A record of a fact file; each subclass is one record kind."""
+
+    kind: str
+    id: Annotated[Id, Field(description="The record's id: a symbol unique across all files.")]
+
+    var: ClassVar[str]
+    """The Datalog variable that stands for records of this kind in the README."""
+    title: ClassVar[str]
+    """What a record of this kind is, as a phrase."""
+    entity: ClassVar[bool] = True
+    """Whether the kind has its own predicate ``<kind>(Id)``."""
+    relations: ClassVar[tuple[Relation, ...]] = ()
+
+    @classmethod
+    def kind_name(cls) -> str:
+        """The ``kind`` this model reads."""
+        return str(get_args(cls.model_fields["kind"].annotation)[0])
+
+    def rows(self) -> list[tuple[str, tuple[Value, ...]]]:
+        """Every base-predicate row this record gives."""
+        rows: list[tuple[str, tuple[Value, ...]]] = [(self.kind, (self.id,))] if self.entity else []
+        rows.extend(_field_rows(self, self.id))
+        for relation in self.relations:
+            rows.append((relation.name, tuple(_value(getattr(self, f)) for f in relation.fields)))
+        return rows
+
+    def facts(self, source: FactSource | None = None) -> list[BaseFact]:
+        """Every base fact this record gives, each with ``source``."""
+        return [BaseFact(predicate, args, source) for predicate, args in self.rows()]
+
+    def references(self) -> Iterator[Reference]:
+        """Every id of another record that this record names."""
+        return _references(self, ())
+
+
+class Organization(FactRecord):
+    """An organization. The Republic of Kazakhstan itself, as an owner, is one of kind `state`."""
+
+    kind: Literal["organization"]
+    var = "Org"
+    title = "an organization (a state body, an enterprise, a company, an authority, the state)"
+
+    name: Annotated[Text, Pred("org_name", "Org Name", "Org's full name is Name.")]
+    org_kind: Annotated[OrgKind, Pred("org_kind", "Org Kind", "Org is of kind Kind.")]
+    bin: Annotated[
+        Digits12 | None,
+        Pred("org_bin", "Org Bin", "Org's business identification number is Bin."),
+    ] = None
+    legal_address: Annotated[
+        Text | None, Pred("org_address", "Org Address", "Org's legal address is Address.")
+    ] = None
+    city: Annotated[Id | None, Pred("located_in", "Party City", _LOCATED_IN_DOC)] = None
+    head: Annotated[
+        Id | None, _PERSON, Pred("org_head", "Org Person", "Person is the head of Org.")
+    ] = None
+    head_may_classify: Annotated[
+        bool,
+        Pred(
+            "head_may_classify",
+            "Org",
+            "The head of Org is empowered to classify information as state secrets (cl. 4, 5).",
+        ),
+    ] = False
+    has_protection_division: Annotated[
+        bool,
+        Pred(
+            "has_protection_division", "Org", "Org has a division for protection of state secrets."
+        ),
+    ] = False
+    empowered_provider: Annotated[
+        bool,
+        Pred(
+            "empowered_provider",
+            "Org",
+            "The Government empowered Org to provide services in the field of protecting state"
+            " secrets (cl. 8.4).",
+        ),
+    ] = False
+
+
+class Person(FactRecord):
+    """A natural person: a head, an official, a citizen executor, an owner."""
+
+    kind: Literal["person"]
+    var = "Person"
+    title = "a natural person"
+
+    name: Annotated[
+        Text, Pred("person_name", "Person Name", "Person's surname, name and patronymic are Name.")
+    ]
+    citizenship: Annotated[
+        Country,
+        Pred("citizenship", "Person Country", "Person is a citizen of Country (`kz`, …)."),
+    ]
+    iin: Annotated[
+        Digits12 | None,
+        Pred("person_iin", "Person Iin", "Person's individual identification number is Iin."),
+    ] = None
+    works_at: Annotated[
+        Id | None, _ORG, Pred("works_at", "Person Org", "Person works (studies) at Org.")
+    ] = None
+    position: Annotated[
+        Text | None, Pred("person_position", "Person Position", "Person's position is Position.")
+    ] = None
+    residence: Annotated[
+        Text | None,
+        Pred("person_residence", "Person Address", "Person's place of residence is Address."),
+    ] = None
+    city: Annotated[Id | None, Pred("located_in", "Party City", _LOCATED_IN_DOC)] = None
+    id_issuer: Annotated[
+        Text | None,
+        Pred(
+            "person_id_issuer",
+            "Person Issuer",
+            "Issuer is the authority that issued Person's identity document.",
+        ),
+    ] = None
+
+
+class Acting(FactRecord):
+    """An appointment to act for the head of an organization from `start` to `end` (cl. 5)."""
+
+    kind: Literal["acting"]
+    var = "Acting"
+    title = "an appointment to act for the head of an organization (cl. 5)"
+
+    org: Annotated[Id, _ORG, Pred("acting_org", "Acting Org", "Acting is for the head of Org.")]
+    person: Annotated[
+        Id, _PERSON, Pred("acting_person", "Acting Person", "Person is appointed by Acting.")
+    ]
+    start: Annotated[dt.date, Pred("acting_start", "Acting Date", "Acting takes effect on Date.")]
+    end: Annotated[
+        dt.date | None, Pred("acting_end", "Acting Date", "Acting ends on Date (inclusive).")
+    ] = None
+
+
+class Ownership(FactRecord):
+    """A share of an organization's capital held by an organization or a person."""
+
+    kind: Literal["ownership"]
+    var = "Share"
+    title = "a share in an organization's capital"
+    entity = False
+    relations = (
+        Relation(
+            "owns",
+            ("Owner", "Owned", "Hundredths"),
+            ("owner", "owned", "hundredths"),
+            "Owner holds Hundredths hundredths of a percent of Owned's capital"
+            " (10000 = 100 %, 50 = 0.5 %).",
+        ),
+    )
+
+    owner: Annotated[Id, _PARTY, Field(description="The organization or person holding the share.")]
+    owned: Annotated[Id, _ORG, Field(description="The organization whose capital it is.")]
+    percent: Annotated[
+        Decimal,
+        Field(gt=0, le=100, decimal_places=2, description="The share in percent, e.g. 100 or 0.5."),
+    ]
+
+    @property
+    def hundredths(self) -> int:
+        """The share in hundredths of a percent: exact, as an integer."""
+        return int(self.percent * 100)
+
+
+class Affiliation(FactRecord):
+    """An affiliation of a legal or natural person with a quasi-public sector subject (cl. 8.3)."""
+
+    kind: Literal["affiliation"]
+    var = "Affiliation"
+    title = "an affiliation with a quasi-public sector subject (cl. 8.3)"
+    entity = False
+    relations = (
+        Relation(
+            "affiliated",
+            ("Party", "Subject"),
+            ("affiliate", "subject"),
+            "Party is affiliated with Subject under the legislative acts (cl. 8.3).",
+        ),
+    )
+
+    affiliate: Annotated[Id, _PARTY, Field(description="The affiliated organization or person.")]
+    subject: Annotated[Id, _ORG, Field(description="The quasi-public sector subject.")]
+
+
+class Secret(FactRecord):
+    """A carrier of state secrets with its particulars (cl. 4.2, 6.4), or an information system."""
+
+    kind: Literal["secret"]
+    var = "Secret"
+    title = "a carrier of state secrets: a document, another material, an information system"
+
+    name: Annotated[Text, Pred("secret_name", "Secret Name", "Secret (the carrier) is named Name.")]
+    carrier: Annotated[
+        Carrier, Pred("secret_carrier", "Secret Carrier", "Secret's carrier is a Carrier.")
+    ] = Carrier.DOCUMENT
+    stamp: Annotated[
+        Stamp | None, Pred("secret_stamp", "Secret Stamp", "Secret bears secrecy stamp Stamp.")
+    ] = None
+    account_number: Annotated[
+        Text | None,
+        Pred("secret_account", "Secret Number", "Secret is registered under account Number."),
+    ] = None
+    copy_number: Annotated[
+        Text | None, Pred("secret_copy", "Secret Number", "Secret is copy number Number.")
+    ] = None
+    sheets: Annotated[
+        Count | None, Pred("secret_sheets", "Secret Sheets", "Secret has Sheets sheets.")
+    ] = None
+    disposer: Annotated[
+        Id | None,
+        _ORG,
+        Pred(
+            "secret_disposer",
+            "Secret Org",
+            "Org is the state body that disposes Secret (Law, art. 15).",
+        ),
+    ] = None
+    owner: Annotated[
+        Id | None,
+        _ORG,
+        Pred("secret_owner", "Secret Org", "Org owns Secret (an information system)."),
+    ] = None
+
+
+class ExecutorDetails(Part):
+    """Item 1 of a request: the executor as the request describes it, each detail optional."""
+
+    name: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_name",
+            "Request Name",
+            "Request gives the executor's full name Name (organization or citizen).",
+        ),
+    ] = None
+    bin: Annotated[
+        Text | None,
+        Pred("request_executor_bin", "Request Bin", "Request gives the executor's BIN as Bin."),
+    ] = None
+    legal_address: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_address",
+            "Request Address",
+            "Request gives the executor's legal address Address.",
+        ),
+    ] = None
+    head_name: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_head",
+            "Request Name",
+            "Request names the executor's head: Name (surname, name, patronymic).",
+        ),
+    ] = None
+    iin: Annotated[
+        Text | None,
+        Pred("request_executor_iin", "Request Iin", "Request gives the citizen's IIN as Iin."),
+    ] = None
+    workplace: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_workplace",
+            "Request Place",
+            "Request gives the citizen's place of work (study) Place.",
+        ),
+    ] = None
+    position: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_position",
+            "Request Position",
+            "Request gives the citizen's position Position.",
+        ),
+    ] = None
+    residence: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_residence",
+            "Request Address",
+            "Request gives the citizen's place of residence Address.",
+        ),
+    ] = None
+    id_issuer: Annotated[
+        Text | None,
+        Pred(
+            "request_executor_id_issuer",
+            "Request Issuer",
+            "Request names Issuer, the authority that issued the citizen's identity document.",
+        ),
+    ] = None
+
+
+class Request(FactRecord):
+    """A customer's written request for permission to transfer secrets (cl. 4)."""
+
+    kind: Literal["request"]
+    var = "Request"
+    title = "a customer's request for permission to transfer secrets (cl. 4)"
+
+    customer: Annotated[
+        Id, _ORG, Pred("request_customer", "Request Org", "Org (the customer) made Request.")
+    ]
+    addressee: Annotated[
+        Id, _ORG, Pred("request_addressee", "Request Org", "Request is addressed to Org.")
+    ]
+    executor: Annotated[
+        Id,
+        _PARTY,
+        Pred("request_executor", "Request Executor", "Request is about executor Executor."),
+    ]
+    sent: Annotated[
+        dt.date | None, Pred("request_sent", "Request Date", "Request was sent on Date.")
+    ] = None
+    received: Annotated[
+        dt.date | None,
+        Pred("request_received", "Request Date", "The addressee received Request on Date."),
+    ] = None
+    executor_details: ExecutorDetails = Field(
+        default_factory=ExecutorDetails,
+        description="Item 1: the executor as the request describes it.",
+    )
+    secrets: Annotated[
+        list[Id],
+        _SECRET,
+        Pred("request_secret", "Request Secret", "Request lists Secret for transfer (item 2)."),
+    ] = []
+    substantiation: Annotated[
+        Text | None,
+        Pred(
+            "request_substantiation",
+            "Request Text",
+            "Request substantiates the need to transfer by Text (item 3).",
+        ),
+    ] = None
+    planned_start: Annotated[
+        dt.date | None,
+        Pred(
+            "request_planned_start",
+            "Request Date",
+            "Request plans the transfer from Date (item 4).",
+        ),
+    ] = None
+    planned_end: Annotated[
+        dt.date | None,
+        Pred(
+            "request_planned_end",
+            "Request Date",
+            "Request plans the transfer until Date (item 4).",
+        ),
+    ] = None
+    permits: Annotated[
+        list[Id],
+        _PERMIT,
+        Pred("request_permit", "Request Permit", "Request gives the details of Permit (item 5)."),
+    ] = []
+    admissions: Annotated[
+        list[Id],
+        _ADMISSION,
+        Pred(
+            "request_admission",
+            "Request Admission",
+            "Request gives the details of Admission (item 5).",
+        ),
+    ] = []
+    draft: Annotated[
+        Id | None,
+        _AGREEMENT,
+        Pred(
+            "request_draft",
+            "Request Agreement",
+            "Request is accompanied by Agreement as the draft agreement.",
+        ),
+    ] = None
+
+
+class Answer(FactRecord):
+    """A state body's written answer to a request: permission or a reasoned refusal (cl. 5)."""
+
+    kind: Literal["answer"]
+    var = "Answer"
+    title = "a state body's answer to a request (cl. 5)"
+
+    request: Annotated[
+        Id, _REQUEST, Pred("answer_request", "Answer Request", "Answer answers Request.")
+    ]
+    by: Annotated[Id, _ORG, Pred("answer_by", "Answer Org", "Org (the state body) gave Answer.")]
+    decision: Annotated[
+        Decision, Pred("answer_decision", "Answer Decision", "Answer's decision is Decision.")
+    ]
+    date: Annotated[dt.date, Pred("answer_date", "Answer Date", "Answer is dated Date.")]
+    signed_by: Annotated[
+        Id | None,
+        _PERSON,
+        Pred("answer_signed_by", "Answer Person", "Person signed Answer."),
+    ] = None
+    executor: Annotated[
+        Id | None,
+        _PARTY,
+        Pred("answer_executor", "Answer Executor", "Answer concerns executor Executor."),
+    ] = None
+    secrets: Annotated[
+        list[Id],
+        _SECRET,
+        Pred(
+            "answer_secret",
+            "Answer Secret",
+            "Answer covers Secret (the extent necessary for the work).",
+        ),
+    ] = []
+    reasons: Annotated[
+        list[Text],
+        Pred("answer_reason", "Answer Reason", "Answer gives Reason for refusing the transfer."),
+    ] = []
+
+
+class Agreement(FactRecord):
+    """An agreement for joint and other work (cl. 6); without `concluded` it is a draft."""
+
+    kind: Literal["agreement"]
+    var = "Agreement"
+    title = "an agreement for joint and other work, or its draft (cl. 6)"
+
+    customer: Annotated[
+        Id, _ORG, Pred("agreement_customer", "Agreement Org", "Org is Agreement's customer.")
+    ]
+    executor: Annotated[
+        Id,
+        _PARTY,
+        Pred("agreement_executor", "Agreement Executor", "Executor is Agreement's executor."),
+    ]
+    concluded: Annotated[
+        dt.date | None,
+        Pred("agreement_concluded", "Agreement Date", "Agreement was concluded on Date."),
+    ] = None
+    subject: Annotated[
+        Subject,
+        Pred("agreement_subject", "Agreement Subject", "Agreement's subject is Subject."),
+    ] = Subject.DOCUMENTS
+    control_terms: Annotated[
+        Text | None,
+        Pred(
+            "agreement_control",
+            "Agreement Text",
+            "Agreement settles the customer's control and the executor's responsibility for"
+            " safety of the secrets by Text (cl. 6.1).",
+        ),
+    ] = None
+    financing_terms: Annotated[
+        Text | None,
+        Pred(
+            "agreement_financing",
+            "Agreement Text",
+            "Agreement settles financing of protection of the secrets by Text (cl. 6.2).",
+        ),
+    ] = None
+    permits: Annotated[
+        list[Id],
+        _PERMIT,
+        Pred(
+            "agreement_permit",
+            "Agreement Permit",
+            "Agreement gives the details of Permit (cl. 6.3).",
+        ),
+    ] = []
+    admissions: Annotated[
+        list[Id],
+        _ADMISSION,
+        Pred(
+            "agreement_admission",
+            "Agreement Admission",
+            "Agreement gives the details of Admission (cl. 6.3).",
+        ),
+    ] = []
+    annex: Annotated[
+        list[Id],
+        _SECRET,
+        Pred("annex_secret", "Agreement Secret", "Agreement's annex lists Secret (cl. 6.4)."),
+    ] = []
+    certificate: Annotated[
+        Text | None,
+        Pred(
+            "agreement_certificate",
+            "Agreement Text",
+            "Agreement has a certificate describing the circulating secrets: Text (cl. 6).",
+        ),
+    ] = None
+    systems: Annotated[
+        list[Id],
+        _SECRET,
+        Pred(
+            "agreement_system",
+            "Agreement System",
+            "Agreement is for maintenance of information system System (cl. 6).",
+        ),
+    ] = []
+    work_city: Annotated[
+        Id | None,
+        Pred("agreement_work_city", "Agreement City", "The work under Agreement is done in City."),
+    ] = None
+    at_customer_premises: Annotated[
+        bool,
+        Pred(
+            "work_at_customer",
+            "Agreement",
+            "The work under Agreement is done at the customer's place (cl. 8.2).",
+        ),
+    ] = False
+    responsible_division: Annotated[
+        Text | None,
+        Pred(
+            "agreement_division",
+            "Agreement Division",
+            "Division of the customer concludes and monitors Agreement (cl. 6, last paragraph).",
+        ),
+    ] = None
+    protection_by: Annotated[
+        Id | None,
+        _ORG,
+        Pred(
+            "agreement_protection_by",
+            "Agreement Org",
+            "The protection division of Org organizes protection of the secrets under"
+            " Agreement (cl. 8).",
+        ),
+    ] = None
+
+
+class Addendum(FactRecord):
+    """An addendum to an agreement, naming the customer's assignee (cl. 10)."""
+
+    kind: Literal["addendum"]
+    var = "Addendum"
+    title = "an addendum to an agreement (cl. 10)"
+
+    agreement: Annotated[
+        Id,
+        _AGREEMENT,
+        Pred("addendum_agreement", "Addendum Agreement", "Addendum amends Agreement."),
+    ]
+    date: Annotated[dt.date, Pred("addendum_date", "Addendum Date", "Addendum is dated Date.")]
+    assignee: Annotated[
+        Id | None,
+        _ORG,
+        Pred(
+            "addendum_assignee",
+            "Addendum Org",
+            "Addendum names Org as the customer's assignee.",
+        ),
+    ] = None
+    change: Annotated[
+        Id | None,
+        _CHANGE,
+        Pred("addendum_change", "Addendum Change", "Addendum was drawn up because of Change."),
+    ] = None
+
+
+class Notice(FactRecord):
+    """A customer's written notice to the national security authority (cl. 3.3)."""
+
+    kind: Literal["notice"]
+    var = "Notice"
+    title = "a customer's notice to the national security authority (cl. 3.3)"
+
+    customer: Annotated[
+        Id, _ORG, Pred("notice_customer", "Notice Org", "Org (the customer) sent Notice.")
+    ]
+    authority: Annotated[
+        Id, _ORG, Pred("notice_authority", "Notice Org", "Notice is addressed to Org.")
+    ]
+    date: Annotated[dt.date, Pred("notice_date", "Notice Date", "Notice was sent on Date.")]
+    agreement: Annotated[
+        Id | None,
+        _AGREEMENT,
+        Pred("notice_agreement", "Notice Agreement", "Notice reports concluding Agreement."),
+    ] = None
+    secrets: Annotated[
+        list[Id],
+        _SECRET,
+        Pred("notice_secret", "Notice Secret", "Notice reports the transfer of Secret."),
+    ] = []
+
+
+class Permit(FactRecord):
+    """A national security authority's permit to carry out work using state secrets."""
+
+    kind: Literal["permit"]
+    var = "Permit"
+    title = "a permit to carry out work using state secrets"
+
+    holder: Annotated[Id, _ORG, Pred("permit_holder", "Permit Org", "Permit was issued to Org.")]
+    number: Annotated[Text, Pred("permit_number", "Permit Number", "Permit's number is Number.")]
+    issued: Annotated[dt.date, Pred("permit_issued", "Permit Date", "Permit was issued on Date.")]
+    valid_until: Annotated[
+        dt.date,
+        Pred("permit_valid_until", "Permit Date", "Permit is valid until Date (inclusive)."),
+    ]
+    issuer: Annotated[Id, _ORG, Pred("permit_issuer", "Permit Org", "Org issued Permit.")]
+    protection_agreements: Annotated[
+        list[Id],
+        _PROTECTION,
+        Pred(
+            "permit_protection",
+            "Permit Protection",
+            "Permit indicates protection-services agreement Protection (cl. 8.4).",
+        ),
+    ] = []
+
+
+class Admission(FactRecord):
+    """An official's or citizen's admission to state secrets."""
+
+    kind: Literal["admission"]
+    var = "Admission"
+    title = "an admission of an official or a citizen to state secrets"
+
+    person: Annotated[
+        Id, _PERSON, Pred("admission_person", "Admission Person", "Admission admits Person.")
+    ]
+    number: Annotated[
+        Text, Pred("admission_number", "Admission Number", "Admission's number is Number.")
+    ]
+    issued: Annotated[
+        dt.date, Pred("admission_issued", "Admission Date", "Admission was issued on Date.")
+    ]
+    valid_until: Annotated[
+        dt.date,
+        Pred(
+            "admission_valid_until", "Admission Date", "Admission is valid until Date (inclusive)."
+        ),
+    ]
+    issuer: Annotated[Id, _ORG, Pred("admission_issuer", "Admission Org", "Org issued Admission.")]
+    form: Annotated[
+        int | None,
+        Field(ge=1, le=3),
+        Pred("admission_form", "Admission Form", "Admission is of form Form (1, 2 or 3)."),
+    ] = None
+    level: Annotated[
+        Stamp | None,
+        Pred(
+            "admission_level",
+            "Admission Stamp",
+            "Admission admits to secrets stamped up to Stamp.",
+        ),
+    ] = None
+
+
+class ProtectionAgreement(FactRecord):
+    """An executor's agreement on the services of another's protection division (cl. 8.4)."""
+
+    kind: Literal["protection_agreement"]
+    var = "Protection"
+    title = "an agreement on the services of a division for protection of state secrets (cl. 8.4)"
+
+    executor: Annotated[
+        Id,
+        _PARTY,
+        Pred(
+            "protection_executor",
+            "Protection Executor",
+            "Executor receives the services under Protection.",
+        ),
+    ]
+    provider: Annotated[
+        Id,
+        _ORG,
+        Pred(
+            "protection_provider",
+            "Protection Org",
+            "Org provides the services of its division under Protection.",
+        ),
+    ]
+    concluded: Annotated[
+        dt.date | None,
+        Pred("protection_concluded", "Protection Date", "Protection was concluded on Date."),
+    ] = None
+
+
+class ServiceNotice(FactRecord):
+    """A provider's written information to courier or special postal service branches (cl. 8)."""
+
+    kind: Literal["service_notice"]
+    var = "ServiceNotice"
+    title = "a provider's written information to the courier and special postal services (cl. 8)"
+
+    protection_agreement: Annotated[
+        Id,
+        _PROTECTION,
+        Pred(
+            "service_notice_agreement",
+            "ServiceNotice Protection",
+            "ServiceNotice informs of concluding Protection.",
+        ),
+    ]
+    sender: Annotated[
+        Id, _ORG, Pred("service_notice_sender", "ServiceNotice Org", "Org sent ServiceNotice.")
+    ]
+    services: Annotated[
+        list[PostalService],
+        Field(min_length=1),
+        Pred(
+            "service_notice_recipient",
+            "ServiceNotice Service",
+            "ServiceNotice was sent to branches of Service.",
+        ),
+    ]
+    date: Annotated[
+        dt.date, Pred("service_notice_date", "ServiceNotice Date", "ServiceNotice is dated Date.")
+    ]
+
+
+class Violation(FactRecord):
+    """An executor's violation of its obligations to protect state secrets (cl. 9)."""
+
+    kind: Literal["violation"]
+    var = "Violation"
+    title = "a violation of the obligations to protect state secrets (cl. 9)"
+
+    agreement: Annotated[
+        Id,
+        _AGREEMENT,
+        Pred("violation_agreement", "Violation Agreement", "Violation was under Agreement."),
+    ]
+    date: Annotated[
+        dt.date, Pred("violation_date", "Violation Date", "Violation was found on Date.")
+    ]
+    description: Annotated[
+        Text | None,
+        Pred("violation_description", "Violation Text", "Violation is described by Text."),
+    ] = None
+    eliminated: Annotated[
+        dt.date | None,
+        Pred("violation_eliminated", "Violation Date", "Violation was eliminated on Date."),
+    ] = None
+
+
+class Suspension(FactRecord):
+    """The customer's suspension of the order until violations are eliminated (cl. 9)."""
+
+    kind: Literal["suspension"]
+    var = "Suspension"
+    title = "a suspension of the work under an agreement (cl. 9)"
+
+    agreement: Annotated[
+        Id,
+        _AGREEMENT,
+        Pred("suspension_agreement", "Suspension Agreement", "Suspension suspends Agreement."),
+    ]
+    start: Annotated[
+        dt.date, Pred("suspension_start", "Suspension Date", "Suspension takes effect on Date.")
+    ]
+    end: Annotated[
+        dt.date | None,
+        Pred("suspension_end", "Suspension Date", "Suspension ends on Date (inclusive)."),
+    ] = None
+    violation: Annotated[
+        Id | None,
+        _VIOLATION,
+        Pred("suspension_violation", "Suspension Violation", "Suspension is for Violation."),
+    ] = None
+
+
+class Cancellation(FactRecord):
+    """A cancellation of an order (agreement) or of a permit (cl. 9)."""
+
+    kind: Literal["cancellation"]
+    var = "Cancellation"
+    title = "a cancellation of an agreement or a permit (cl. 9)"
+
+    target: Annotated[
+        Id,
+        _AGREEMENT_OR_PERMIT,
+        Pred("cancellation_of", "Cancellation Target", "Cancellation cancels Target."),
+    ]
+    date: Annotated[
+        dt.date,
+        Pred("cancellation_date", "Cancellation Date", "Cancellation takes effect on Date."),
+    ]
+    by: Annotated[
+        Id | None, _ORG, Pred("cancellation_by", "Cancellation Org", "Org made Cancellation.")
+    ] = None
+
+
+class Change(FactRecord):
+    """A change of functions or form of ownership, a liquidation or a termination (cl. 10)."""
+
+    kind: Literal["change"]
+    var = "Change"
+    title = "a change of functions or ownership, a liquidation or a termination of work (cl. 10)"
+
+    party: Annotated[Id, _PARTY, Pred("change_party", "Change Party", "Change happened to Party.")]
+    change_kind: Annotated[
+        ChangeKind, Pred("change_kind", "Change Kind", "Change is of kind Kind.")
+    ]
+    date: Annotated[dt.date, Pred("change_date", "Change Date", "Change took effect on Date.")]
+    agreements: Annotated[
+        list[Id],
+        _AGREEMENT,
+        Pred("change_agreement", "Change Agreement", "Change concerns the work under Agreement."),
+    ] = []
+
+
+class ChangeNotice(FactRecord):
+    """A written notification of a change (cl. 10)."""
+
+    kind: Literal["change_notice"]
+    var = "ChangeNotice"
+    title = "a written notification of a change (cl. 10)"
+
+    change: Annotated[
+        Id, _CHANGE, Pred("change_notice_of", "ChangeNotice Change", "ChangeNotice reports Change.")
+    ]
+    sender: Annotated[
+        Id, _PARTY, Pred("change_notice_sender", "ChangeNotice Party", "Party sent ChangeNotice.")
+    ]
+    recipient: Annotated[
+        Id,
+        _ORG,
+        Pred("change_notice_recipient", "ChangeNotice Org", "ChangeNotice was sent to Org."),
+    ]
+    date: Annotated[
+        dt.date, Pred("change_notice_date", "ChangeNotice Date", "ChangeNotice was sent on Date.")
+    ]
+
+
+class SecretReturn(FactRecord):
+    """A return of transferred secrets from the executor to the customer (cl. 10)."""
+
+    kind: Literal["secret_return"]
+    var = "Return"
+    title = "a return of secrets from the executor to the customer (cl. 10)"
+
+    executor: Annotated[
+        Id,
+        _PARTY,
+        Pred("return_executor", "Return Executor", "Executor gave the secrets back by Return."),
+    ]
+    customer: Annotated[
+        Id,
+        _ORG,
+        Pred("return_customer", "Return Org", "Org (the customer) got the secrets back by Return."),
+    ]
+    secrets: Annotated[
+        list[Id],
+        _SECRET,
+        Field(min_length=1),
+        Pred("return_secret", "Return Secret", "Return gives back Secret."),
+    ]
+    date: Annotated[dt.date, Pred("return_date", "Return Date", "Return took place on Date.")]
+    agreement: Annotated[
+        Id | None,
+        _AGREEMENT,
+        Pred("return_agreement", "Return Agreement", "Return is under Agreement."),
+    ] = None
+
+
+class Transfer(FactRecord):
+    """A transfer of secrets from a customer to an executor that took place (for audits)."""
+
+    kind: Literal["transfer"]
+    var = "Transfer"
+    title = "a transfer of secrets that took place"
+
+    customer: Annotated[
+        Id, _ORG, Pred("transfer_customer", "Transfer Org", "Org (the customer) made Transfer.")
+    ]
+    executor: Annotated[
+        Id,
+        _PARTY,
+        Pred("transfer_executor", "Transfer Executor", "Executor received Transfer."),
+    ]
+    secrets: Annotated[
+        list[Id],
+        _SECRET,
+        Field(min_length=1),
+        Pred("transfer_secret", "Transfer Secret", "Transfer handed over Secret."),
+    ]
+    date: Annotated[dt.date, Pred("transfer_date", "Transfer Date", "Transfer took place on Date.")]
+    agreement: Annotated[
+        Id | None,
+        _AGREEMENT,
+        Pred("transfer_agreement", "Transfer Agreement", "Transfer was under Agreement."),
+    ] = None
+    recipient: Annotated[
+        Id | None,
+        _PERSON,
+        Pred("transfer_recipient", "Transfer Person", "Person received Transfer for the executor."),
+    ] = None
+
+
+Record = Annotated[
+    Organization
+    | Person
+    | Acting
+    | Ownership
+    | Affiliation
+    | Secret
+    | Request
+    | Answer
+    | Agreement
+    | Addendum
+    | Notice
+    | Permit
+    | Admission
+    | ProtectionAgreement
+    | ServiceNotice
+    | Violation
+    | Suspension
+    | Cancellation
+    | Change
+    | ChangeNotice
+    | SecretReturn
+    | Transfer,
+    Field(discriminator="kind"),
+]
+"""Any record, told apart by ``kind``."""
+
+RECORD_TYPES: dict[str, type[FactRecord]] = {
+    model.kind_name(): model for model in get_args(get_args(Record)[0])
+}
+"""Record kind → its model, in README order."""
+
+
+# ---- how records become rows --------------------------------------------------------------
+
+_M = TypeVar("_M")
+
+
+def metadata(info: FieldInfo, cls: type[_M]) -> _M | None:
+    """The field's metadata object of type ``cls``, if any."""
+    return next((m for m in info.metadata if isinstance(m, cls)), None)
+
+
+class _Field(NamedTuple):
+    name: str
+    pred: Pred | None
+    ref: Ref | None
+    part: type[Part] | None
+
+
+@cache
+def _plan(model: type[Part]) -> tuple[_Field, ...]:
+    """What each field of ``model`` gives, worked out once per model."""
+    return tuple(
+        _Field(name, metadata(info, Pred), metadata(info, Ref), part_type(info))
+        for name, info in model.model_fields.items()
+    )
+
+
+def part_type(info: FieldInfo) -> type[Part] | None:
+    """The nested part model a field holds (``Request.executor_details``), if it holds one."""
+    annotation = info.annotation
+    return annotation if isinstance(annotation, type) and issubclass(annotation, Part) else None
+
+
+def _field_rows(model: Part, subject: str) -> Iterator[tuple[str, tuple[Value, ...]]]:
+    for field in _plan(type(model)):
+        value = getattr(model, field.name)
+        if field.part is not None:
+            yield from _field_rows(value, subject)
+        elif field.pred is not None:
+            for item in value if isinstance(value, list) else [value]:
+                if item is True:
+                    yield field.pred.name, (subject,)
+                elif item is not None and item is not False:
+                    yield field.pred.name, (subject, _value(item))
+
+
+def _references(model: Part, prefix: tuple[str | int, ...]) -> Iterator[Reference]:
+    for field in _plan(type(model)):
+        value = getattr(model, field.name)
+        path = (*prefix, field.name)
+        if field.part is not None:
+            yield from _references(value, path)
+        elif field.ref is not None and isinstance(value, list):
+            yield from (Reference((*path, i), v, field.ref.kinds) for i, v in enumerate(value))
+        elif field.ref is not None and value is not None:
+            yield Reference(path, value, field.ref.kinds)
+
+
+def _value(item: Any) -> Value:
+    """A field value as a Datalog constant: enums by their symbol."""
+    if isinstance(item, Enum):
+        return str(item.value)
+    if isinstance(item, str | int | dt.date) and not isinstance(item, bool):
+        return item
+    raise TypeError(f"not a fact value: {item!r}")
+
+
+def _specs(model: type[FactRecord]) -> Iterator[PredicateSpec]:
+    kind = model.kind_name()
+    if model.entity:
+        yield PredicateSpec(kind, (model.var,), f"{model.var} is {model.title}.", kind, "")
+    yield from _field_specs(model, kind, "")
+    for r in model.relations:
+        yield PredicateSpec(r.name, r.args, r.doc, kind, ", ".join(r.fields))
+
+
+def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[PredicateSpec]:
+    for field in _plan(model):
+        if field.part is not None:
+            yield from _field_specs(field.part, kind, f"{prefix}{field.name}.")
+        elif field.pred is not None:
+            p = field.pred
+            yield PredicateSpec(p.name, p.arguments, p.doc, kind, prefix + field.name)
+
+
+def _base_predicates(specs: tuple[PredicateSpec, ...]) -> dict[str, tuple[str, ...]]:
+    merged: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        if merged.setdefault(spec.name, spec.args) != spec.args:
+            raise ValueError(f"`{spec.name}` is declared with two argument lists")
+    return merged
+
+
+PREDICATES: tuple[PredicateSpec, ...] = tuple(
+    spec for model in RECORD_TYPES.values() for spec in _specs(model)
+)
+"""Every base predicate as each record kind gives it (a name may come from several kinds)."""
+
+BASE_PREDICATES: dict[str, tuple[str, ...]] = _base_predicates(PREDICATES)
+"""Every base predicate: name → argument names, whether or not a fact base has rows for it."""

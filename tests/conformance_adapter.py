@@ -1,0 +1,150 @@
+"""Adapter from the `datalog-conformance` suite onto policyeval's language and engine.
+
+The suite's rules are written in Soufflé/Nemo notation: predicates may start upper-case and every
+bare identifier in an argument position is a variable. The adapter renames predicates (``p_`` +
+name) and variables (``V_`` + name), adds the metadata our language requires (id, clause,
+reading), parses the result with our parser, loads the facts into a fact store and asks every
+derived predicate. Features outside the language are refused with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from policyeval.builtin_predicates import builtin_arities
+from policyeval.checker import check
+from policyeval.engine import CompiledProgram
+from policyeval.errors import Problem
+from policyeval.parser import parse_rules
+from policyeval.store import FactStore
+from policyeval.syntax import RuleSet
+
+_TOKEN = re.compile(
+    r"""(?P<string>"(?:[^"\\]|\\.)*")|(?P<number>-?\d+(?:\.\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+        |(?P<op>:-|!=|<=|>=|[=<>(),.!~+*/%$\-])|(?P<space>\s+)|(?P<other>.)""",
+    re.VERBOSE,
+)
+_KEYWORDS = {"not"}
+_UNSUPPORTED_OPS = {
+    "+": "arithmetic",
+    "*": "arithmetic",
+    "/": "arithmetic",
+    "%": "arithmetic",
+    "$": "functors",
+    "~": "defeasible notation",
+}
+
+# Our checker's codes → the suite's expected error names.
+_ERROR_NAMES = {
+    "unsafe_variable": {"unbound_variable", "safety_violations", "SafetyViolationError"},
+    "not_stratifiable": {"cyclic_negation"},
+    "arity_mismatch": {"arity_mismatch"},
+}
+
+
+class Unsupported(Exception):
+    """A case uses a feature the language does not have."""
+
+
+class RejectedProgram(Exception):
+    """The checker rejected the program; ``code`` is the suite's name for the first problem."""
+
+    def __init__(self, problems: list[Problem], expected: str | None = None) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+        codes = {p.code for p in problems}
+        self.code = next(
+            (name for c in codes for name in _ERROR_NAMES.get(c, ()) if name == expected),
+            problems[0].code if problems else "rejected",
+        )
+
+
+def translate_rule(text: str) -> str:
+    """One Soufflé-notation rule in our notation."""
+    out: list[str] = []
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text.strip())]
+    tokens = [(kind, value) for kind, value in tokens if kind != "space"]
+    for index, (kind, value) in enumerate(tokens):
+        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        previous = tokens[index - 1][1] if index else ""
+        if kind == "op" and value in _UNSUPPORTED_OPS:
+            raise Unsupported(_UNSUPPORTED_OPS[value])
+        if kind == "op" and value == "-" and previous not in {"(", ",", ":-", "=", "<", ">"}:
+            raise Unsupported("arithmetic")
+        if kind == "other":
+            raise Unsupported(f"token `{value}`")
+        if (
+            kind == "number"
+            and value.startswith("-")
+            and index
+            and tokens[index - 1][0] in {"number", "ident"}
+        ):
+            raise Unsupported("arithmetic")
+        if kind == "number" and "." in value:
+            raise Unsupported("floating-point numbers")
+        if kind == "ident":
+            if value in _KEYWORDS:
+                out.append(value + " ")
+            elif following == "(" or (
+                previous in {":-", ",", "not", ""}
+                and following in {",", ".", "", ":-"}
+                and not _in_arguments(tokens, index)
+            ):
+                out.append("p_" + value)
+            elif value == "_":
+                out.append("_")
+            else:
+                out.append("V_" + value)
+            continue
+        out.append(value)
+    rule = " ".join(out).replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+    rule = rule.replace("!", "not ") if "!" in rule and "!=" not in rule else rule
+    return rule if rule.endswith(".") else rule + "."
+
+
+def _in_arguments(tokens: list[tuple[str | None, str]], index: int) -> bool:
+    depth = 0
+    for _, value in tokens[:index]:
+        depth += value == "("
+        depth -= value == ")"
+    return depth > 0
+
+
+@dataclass
+class Model:
+    """The suite's model shape: predicate → rows."""
+
+    facts: dict[str, set[tuple[Any, ...]]]
+
+
+class PolicyevalEvaluator:
+    """`DatalogEvaluator` protocol of the suite, on policyeval."""
+
+    def __init__(self, expected_error: str | None = None) -> None:
+        self.expected_error = expected_error
+
+    def evaluate(self, program: Any) -> Model:
+        source = "\n".join(
+            f'@id("r{i}") @clause("conformance") @reading("rule {i}")\n{translate_rule(rule)}'
+            for i, rule in enumerate(program.rules)
+        )
+        rules = RuleSet(rules=tuple(parse_rules(source, "<conformance>")))
+        store = FactStore()
+        for name, rows in program.facts.items():
+            arity = len(rows[0]) if rows else 0
+            store.declare("p_" + name, arity)
+            for row in rows:
+                if any(isinstance(v, (float, bool)) for v in row):
+                    raise Unsupported("floating-point or boolean constants")
+                store.add("p_" + name, tuple(row))
+        problems = check(rules, store.schema(), builtin_arities())
+        if problems:
+            raise RejectedProgram(problems, self.expected_error)
+        compiled = CompiledProgram(rules, store.schema())
+        facts: dict[str, set[tuple[Any, ...]]] = {}
+        for name, arity in {**store.schema(), **rules.derived_predicates()}.items():
+            rows = compiled.ask(name, (None,) * arity, store)
+            facts[name.removeprefix("p_")] = {tuple(r) for r in rows}
+        return Model(facts)

@@ -1,0 +1,341 @@
+"""The HTTP service on the toy rules and facts: decisions with their diagnostics, problem+json
+errors, what-if isolation, reload, the decision log, and that requests carry only constants."""
+
+from __future__ import annotations
+
+import doctest
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from policyeval import clause_index, decisions, loading
+from policyeval.service import Settings, create_app, schemas
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROBLEM_JSON = "application/problem+json"
+ON = "2026-02-01"
+
+ANSWER_FOR_S2 = {
+    "kind": "answer",
+    "id": "ans2",
+    "request": "r1",
+    "by": "mod",
+    "decision": "granted",
+    "date": "2026-01-15",
+    "secrets": ["s2"],
+}
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    """Settings over a private copy of the toy fixtures, which a test may break."""
+    shutil.copytree(FIXTURES / "toy_policies", tmp_path / "policies")
+    shutil.copytree(FIXTURES / "toy_facts", tmp_path / "facts")
+    return Settings(
+        policies=tmp_path / "policies",
+        facts=tmp_path / "facts",
+        decision_log=tmp_path / "var" / "decisions.sqlite3",
+        scenarios=tmp_path / "scenarios",
+    )
+
+
+@pytest.fixture()
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def transfer(client: TestClient, headers: dict[str, str] | None = None, **overrides: Any) -> Any:
+    """Ask whether `mod` may transfer `s1` to `acme` on ON, with fields overridden."""
+    body: dict[str, Any] = {"customer": "mod", "executor": "acme", "secrets": ["s1"], "on": ON}
+    body.update(overrides)
+    return client.post("/v1/decisions/transfer", json=body, headers=headers)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert "Traceback" not in response.text
+    return problem
+
+
+@pytest.mark.parametrize("module", [clause_index, decisions, loading, schemas])
+def test_doctests(module: ModuleType) -> None:
+    assert doctest.testmod(module).failed == 0
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+def test_an_allowed_transfer_carries_its_proof_down_to_the_facts(client: TestClient) -> None:
+    response = transfer(client)
+    assert response.status_code == 200
+    decision = response.json()
+    assert decision["decision"] == "allowed"
+    assert decision["question"] == "may `mod` transfer `s1` to `acme` on 2026-02-01?"
+    assert decision["reasons"] == []
+    (proof,) = decision["proof"]
+    assert proof["rule"] == "toy.transfer" and proof["clause"] == "3"
+    assert [child["clause"] for child in proof["children"]] == ["3.1", "3.2", "11"]
+    assert decision["per_secret"] == [
+        {"secret": "s1", "decision": "allowed", "proof": proof, "reasons": [], "why_not": None}
+    ]
+    assert len(decision["decision_id"]) == 32
+    health = client.get("/healthz").json()
+    assert decision["policy_version"] == health["policy_version"]
+    assert decision["facts_version"] == health["facts_version"]
+
+
+def test_one_refused_secret_refuses_the_transfer_and_names_the_clause(client: TestClient) -> None:
+    decision = transfer(client, secrets=["s1", "s2"]).json()
+    assert decision["decision"] == "refused"
+    by_secret = {item["secret"]: item for item in decision["per_secret"]}
+    assert by_secret["s1"]["decision"] == "allowed"
+    assert by_secret["s2"]["decision"] == "refused"
+    assert len(decision["proof"]) == 1
+    assert decision["reasons"] == [
+        {
+            "clause": "3.1",
+            "rule": "toy.permission",
+            "text": "mod received written permission, by 2026-02-01, to transfer s2 to acme",
+            "missing": ["no fact answer_secret(ans1, s2)"],
+        }
+    ]
+
+
+def test_reasons_shared_by_several_secrets_are_given_once(client: TestClient) -> None:
+    decision = transfer(client, executor="beta", secrets=["s1", "s2"]).json()
+    assert decision["decision"] == "refused"
+    rules = [reason["rule"] for reason in decision["reasons"]]
+    # The permission differs per secret; the agreement and the permit are the executor's.
+    assert rules.count("toy.permission") == 2
+    assert rules.count("toy.agreement") == 1
+    assert rules.count("toy.permit") == 1
+    assert {reason["clause"] for reason in decision["reasons"]} == {"3.1", "3.2", "11"}
+
+
+def test_an_assumed_fact_changes_one_decision_only(client: TestClient) -> None:
+    what_if = transfer(client, secrets=["s2"], assume=[ANSWER_FOR_S2]).json()
+    assert what_if["decision"] == "allowed"
+    assert what_if["assumed"] > 0
+    permission = what_if["proof"][0]["children"][0]
+    sources = {child["source"]["file"] for child in permission["children"] if child["source"]}
+    assert "<assume>" in sources
+    assert transfer(client, secrets=["s2"]).json()["decision"] == "refused"
+
+
+def test_an_invalid_assumed_record_is_a_located_fact_problem(client: TestClient) -> None:
+    bad = {**ANSWER_FOR_S2, "request": "nowhere"}
+    problem = assert_problem(transfer(client, assume=[bad]), 422)
+    assert problem["code"] == "fact_error"
+    assert any(p["location"].startswith("<assume>:1") for p in problem["problems"])
+
+
+# -- invalid requests -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", ["2026-13-01", "01.02.2026", 20260201])
+def test_a_malformed_date_is_422_naming_the_field(client: TestClient, on: object) -> None:
+    problem = assert_problem(transfer(client, on=on), 422)
+    assert problem["code"] == "invalid_request"
+    assert [p["field"] for p in problem["problems"]] == ["body.on"]
+
+
+def test_a_missing_field_is_422_naming_the_field(client: TestClient) -> None:
+    response = client.post(
+        "/v1/decisions/transfer", json={"customer": "mod", "secrets": ["s1"], "on": ON}
+    )
+    problem = assert_problem(response, 422)
+    assert [p["field"] for p in problem["problems"]] == ["body.executor"]
+    assert problem["problems"][0]["code"] == "missing"
+
+
+def test_an_unknown_executor_is_404_naming_it(client: TestClient) -> None:
+    problem = assert_problem(transfer(client, executor="zeta", secrets=["s1", "s9"]), 404)
+    assert problem["code"] == "unknown_entity"
+    assert "executor `zeta`" in problem["detail"]
+    assert [p["message"] for p in problem["problems"]] == [
+        "unknown executor `zeta`",
+        "unknown secret `s9`",
+    ]
+
+
+def test_an_unknown_route_is_a_problem_too(client: TestClient) -> None:
+    assert_problem(client.get("/v1/nothing"), 404)
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_internals(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("policyeval.service.routers.decisions.decide_transfer", explode)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        problem = assert_problem(transfer(client), 500)
+    assert "secret internals" not in str(problem)
+    assert problem["code"] == "internal_error"
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+def test_query_takes_dates_and_nulls(client: TestClient) -> None:
+    response = client.post(
+        "/v1/query", json={"predicate": "executor_permitted", "args": [None, ON], "proofs": False}
+    )
+    assert response.status_code == 200
+    result = response.json()
+    assert [answer["values"] for answer in result["answers"]] == [["acme", ON]]
+    assert result["answers"][0]["proof"] is None
+
+
+def test_query_without_answers_says_why_not(client: TestClient) -> None:
+    result = client.post(
+        "/v1/query", json={"predicate": "executor_permitted", "args": ["beta", ON]}
+    ).json()
+    assert result["answers"] == []
+    assert [reason["rule"] for reason in result["reasons"]] == ["toy.permit"]
+
+
+def test_query_arguments_are_only_constants(client: TestClient, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    injection = f"__import__('os').system('touch {marker}')"
+    response = client.post(
+        "/v1/query",
+        json={"predicate": "transfer_allowed", "args": [injection, "acme", "s1", ON]},
+    )
+    assert response.status_code == 200
+    assert response.json()["answers"] == []
+    assert not marker.exists()
+    # The predicate must be a name: Datalog source is refused before it reaches the engine.
+    source = client.post("/v1/query", json={"predicate": "p(X) :- q(X)", "args": [injection]})
+    assert [p["field"] for p in assert_problem(source, 422)["problems"]] == ["body.predicate"]
+    assert not marker.exists()
+
+
+def test_a_malformed_question_is_a_query_problem(client: TestClient) -> None:
+    response = client.post("/v1/query", json={"predicate": "no_such_thing", "args": []})
+    assert assert_problem(response, 422)["code"] == "query_error"
+    response = client.post("/v1/query", json={"predicate": "organization", "args": [1.5]})
+    assert assert_problem(response, 422)["code"] == "invalid_request"
+
+
+# -- rules, clauses, schema -----------------------------------------------------------------
+
+
+def test_rules_are_listed_with_their_datalog_and_place(client: TestClient) -> None:
+    rules = client.get("/v1/rules").json()
+    assert [rule["id"] for rule in rules] == [
+        "toy.transfer",
+        "toy.permission",
+        "toy.agreement",
+        "toy.permit",
+    ]
+    permit = client.get("/v1/rules/toy.permit").json()
+    assert permit["clause"] == "11"
+    assert permit["datalog"].startswith("executor_permitted(E, D) :- permit_holder(P, E),")
+    assert permit["location"].endswith("transfer.md:55")
+    assert_problem(client.get("/v1/rules/toy.nothing"), 404)
+
+
+def test_clauses_give_the_quoted_text_and_their_rules(client: TestClient) -> None:
+    clauses = client.get("/v1/clauses").json()
+    assert [clause["clause"] for clause in clauses] == ["3", "3.1", "3.2", "11"]
+    one = client.get("/v1/clauses/3.1").json()
+    assert one["title"] == "Permission"
+    assert one["text"].startswith("1) receipt by the customer from the state body")
+    assert one["rules"] == ["toy.permission"]
+    assert_problem(client.get("/v1/clauses/99"), 404)
+
+
+def test_the_fact_file_schema_is_served(client: TestClient) -> None:
+    schema = client.get("/v1/facts/schema").json()
+    assert "organization" in str(schema)
+
+
+def test_openapi_documents_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/decisions/transfer", "/v1/query", "/v1/reload", "/healthz"} <= set(paths)
+    assert client.get("/docs").status_code == 200
+
+
+# -- reload ---------------------------------------------------------------------------------
+
+
+def test_reload_serves_the_new_versions(client: TestClient, settings: Settings) -> None:
+    before = client.get("/healthz").json()
+    rules = settings.policies / "transfer.md"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    response = client.post("/v1/reload")
+    assert response.status_code == 200
+    reloaded = response.json()
+    assert reloaded["previous_policy_version"] == before["policy_version"]
+    assert reloaded["policy_version"] != before["policy_version"]
+    assert reloaded["facts_version"] == before["facts_version"]
+    assert client.get("/healthz").json()["policy_version"] == reloaded["policy_version"]
+    assert transfer(client).json()["policy_version"] == reloaded["policy_version"]
+
+
+def test_a_failed_reload_lists_every_problem_and_keeps_serving(
+    client: TestClient, settings: Settings
+) -> None:
+    before = client.get("/healthz").json()
+    rules = settings.policies / "transfer.md"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("Day <= D.", "Day <= D"), encoding="utf-8"
+    )
+    facts = settings.facts / "world.yaml"
+    facts.write_text(
+        facts.read_text(encoding="utf-8").replace("executor: acme", "executor: nobody"),
+        encoding="utf-8",
+    )
+    problem = assert_problem(client.post("/v1/reload"), 422)
+    texts = [p["text"] for p in problem["problems"]]
+    assert any("transfer.md:" in text and ": parse_error: " in text for text in texts)
+    assert any("world.yaml:" in text and "unknown_reference" in text for text in texts)
+    assert client.get("/healthz").json() == before
+    assert transfer(client).json()["decision"] == "allowed"
+
+
+# -- decision log ---------------------------------------------------------------------------
+
+
+def test_the_decision_log_survives_a_restart(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        decision = transfer(client, headers={"X-Asked-By": "officer-7"})
+        decision_id = decision.json()["decision_id"]
+        anonymous = transfer(client, secrets=["s2"]).json()["decision_id"]
+    with TestClient(create_app(settings)) as client:
+        logged = client.get(f"/v1/decisions/{decision_id}").json()
+        assert logged["asked_by"] == "officer-7"
+        assert logged["decision"] == "allowed"
+        assert logged["detail"]["proof"][0]["rule"] == "toy.transfer"
+        refused = client.get(f"/v1/decisions/{anonymous}").json()
+        assert (refused["asked_by"], refused["decision"]) == ("anonymous", "refused")
+        assert refused["detail"]["reasons"][0]["clause"] == "3.1"
+        recent = client.get("/v1/decisions").json()
+        assert [entry["decision_id"] for entry in recent] == [anonymous, decision_id]
+        assert_problem(client.get("/v1/decisions/0123456789abcdef"), 404)
+
+
+def test_concurrent_decisions_are_correct_and_all_logged(client: TestClient) -> None:
+    cases = [(["s1"], "allowed"), (["s2"], "refused"), (["s1", "s2"], "refused")] * 8
+
+    def ask(case: tuple[list[str], str]) -> tuple[str, str, str]:
+        decision = transfer(client, secrets=case[0]).json()
+        return decision["decision_id"], decision["decision"], case[1]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(ask, cases))
+    assert all(got == expected for _, got, expected in results)
+    logged = client.get("/v1/decisions", params={"limit": 100}).json()
+    assert {entry["decision_id"] for entry in logged} == {id_ for id_, _, _ in results}
