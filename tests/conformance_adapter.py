@@ -10,7 +10,7 @@ derived predicate. Features outside the language are refused with a reason.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from policyeval.builtin_predicates import builtin_arities
@@ -19,7 +19,7 @@ from policyeval.engine import CompiledProgram
 from policyeval.errors import Problem
 from policyeval.parser import parse_rules
 from policyeval.store import FactStore
-from policyeval.syntax import RuleSet
+from policyeval.syntax import Atom, Literal, Negation, Rule, RuleSet
 
 _TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*")|(?P<number>-?\d+(?:\.\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
@@ -122,8 +122,9 @@ class Model:
 class PolicyevalEvaluator:
     """`DatalogEvaluator` protocol of the suite, on policyeval."""
 
-    def __init__(self, expected_error: str | None = None) -> None:
+    def __init__(self, expected_error: str | None = None, nemo: bool = False) -> None:
         self.expected_error = expected_error
+        self.nemo = nemo
 
     def evaluate(self, program: Any) -> Model:
         source = "\n".join(
@@ -131,6 +132,8 @@ class PolicyevalEvaluator:
             for i, rule in enumerate(program.rules)
         )
         rules = RuleSet(rules=tuple(parse_rules(source, "<conformance>")))
+        if self.nemo:
+            rules = _existential_negation(rules)
         store = FactStore()
         for name, rows in program.facts.items():
             arity = len(rows[0]) if rows else 0
@@ -138,7 +141,11 @@ class PolicyevalEvaluator:
             for row in rows:
                 if any(isinstance(v, (float, bool)) for v in row):
                     raise Unsupported("floating-point or boolean constants")
+                if len(row) != arity:
+                    problem = Problem("arity_mismatch", f"facts of `{name}` differ in arity")
+                    raise RejectedProgram([problem], self.expected_error)
                 store.add("p_" + name, tuple(row))
+        _declare_empty_relations(rules, store)
         problems = check(rules, store.schema(), builtin_arities())
         if problems:
             raise RejectedProgram(problems, self.expected_error)
@@ -148,3 +155,42 @@ class PolicyevalEvaluator:
             rows = compiled.ask(name, (None,) * arity, store)
             facts[name.removeprefix("p_")] = {tuple(r) for r in rows}
         return Model(facts)
+
+
+def _existential_negation(rules: RuleSet) -> RuleSet:
+    """Nemo reads a variable that occurs only in negated atoms as "there is some value".
+
+    Our language says that with a projection: ``not s(X, P, P)`` becomes ``not aux(X)`` with
+    ``aux(X) :- s(X, P, P).``
+    """
+    rewritten: list[Rule] = []
+    for rule in rules.rules:
+        elsewhere = {v.name for v in rule.head.variables()}
+        for literal in rule.body:
+            if not isinstance(literal, Negation):
+                elsewhere |= {v.name for v in literal.variables()}
+        body: list[Literal] = []
+        for index, literal in enumerate(rule.body):
+            names = {v.name for v in literal.variables()}
+            if not isinstance(literal, Negation) or names <= elsewhere:
+                body.append(literal)
+                continue
+            kept = tuple(dict.fromkeys(v for v in literal.variables() if v.name in elsewhere))
+            head = Atom(f"aux_{rule.id}_{index}", kept)
+            rewritten.append(
+                replace(rule, id=f"{rule.id}.aux{index}", head=head, body=(literal.atom,))
+            )
+            body.append(Negation(head))
+        rewritten.append(replace(rule, body=tuple(body)))
+    return RuleSet(rules=tuple(rewritten))
+
+
+def _declare_empty_relations(rules: RuleSet, store: FactStore) -> None:
+    """A relation Soufflé declares but never fills is an empty base predicate here."""
+    known = {**store.schema(), **rules.derived_predicates()}
+    for rule in rules.rules:
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Negation) else literal
+            if isinstance(atom, Atom) and atom.predicate not in known:
+                store.declare(atom.predicate, atom.arity)
+                known[atom.predicate] = atom.arity

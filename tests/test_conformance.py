@@ -46,7 +46,7 @@ def _case_id(item: tuple[Path, Any]) -> str:
 @pytest.mark.parametrize("item", CASES, ids=[_case_id(c) for c in CASES])
 def test_conformance_case(item: tuple[Path, Any]) -> None:
     _, case = item
-    runner = YamlTestRunner(PolicyevalEvaluator(case.expect_error))
+    runner = YamlTestRunner(PolicyevalEvaluator(case.expect_error, nemo="nemo" in case.tags))
     try:
         runner.run_test_case(case)
     except Unsupported as exc:

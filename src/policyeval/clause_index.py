@@ -1,28 +1,33 @@
 """The clause index: for every clause of the decree, its quoted text, the rules implementing it
-and the scenario files citing it. The CLI's ``clauses`` and the service's ``/v1/clauses`` show it.
+and the scenario files exercising it. The CLI's ``clauses`` and the service's ``/v1/clauses`` show
+it; ``policyeval clauses --markdown > policies/INDEX.md`` writes it for lawyers.
 
-A scenario file cites a clause when it lists it under a ``clauses``, ``cites`` or ``must_cite``
-key (at any depth of a YAML or JSON file).
+A scenario exercises the clause of its ``clause`` field and every clause of its
+``expect.cites`` (:mod:`policyeval.scenarios`).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field
 
+from policyeval.errors import ScenarioError
+from policyeval.scenarios import Scenario, clause_sort_key, load_scenarios, scenario_files
 from policyeval.syntax import ClauseText, RuleSet
 
-__all__ = ["ClauseEntry", "clause_index", "clause_sort_key", "scenario_citations"]
+__all__ = [
+    "INDEX_COMMAND",
+    "ClauseEntry",
+    "clause_index",
+    "clause_sort_key",
+    "render_clause_index_markdown",
+    "scenario_citations",
+]
 
-CITING_KEYS = frozenset({"clauses", "clause", "cites", "must_cite", "cited_clauses"})
-"""Keys of a scenario file whose values are cited clause numbers."""
-
-SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+INDEX_COMMAND = "policyeval clauses --markdown > policies/INDEX.md"
+"""The command that writes the committed Markdown index."""
 
 
 class ClauseEntry(BaseModel):
@@ -33,21 +38,33 @@ class ClauseEntry(BaseModel):
     text: str = ""
     location: str | None = Field(default=None, description="file:line of the clause heading")
     rules: list[str] = Field(default_factory=list, description="ids of rules implementing it")
-    scenarios: list[str] = Field(default_factory=list, description="scenario files citing it")
+    readings: dict[str, str] = Field(default_factory=dict, description="rule id → its reading")
+    scenarios: list[str] = Field(default_factory=list, description="scenario files exercising it")
+    scenario_names: dict[str, str] = Field(
+        default_factory=dict, description="scenario file → its name"
+    )
 
 
-def clause_index(rule_set: RuleSet, scenarios_dir: Path | None = None) -> list[ClauseEntry]:
-    """Every clause quoted in the rule files or cited by a rule, in the decree's order."""
+def clause_index(
+    rule_set: RuleSet, scenarios_dir: Path | None = None, *, strict: bool = False
+) -> list[ClauseEntry]:
+    """Every clause quoted or implemented in the rule files, or exercised by a scenario, in the
+    decree's order.
+
+    Scenario files that do not load are skipped, or with ``strict`` raise :class:`ScenarioError`.
+    """
     quoted: dict[str, ClauseText] = {}
     for passage in rule_set.clauses:
         quoted.setdefault(passage.clause, passage)
     rules: dict[str, list[str]] = {}
     for rule in rule_set.rules:
         rules.setdefault(rule.clause, []).append(rule.id)
-    citations = scenario_citations(scenarios_dir) if scenarios_dir is not None else {}
+    readings = {rule.id: rule.reading for rule in rule_set.rules}
+    citing = scenario_citations(scenarios_dir, strict=strict) if scenarios_dir else {}
     entries: list[ClauseEntry] = []
-    for clause in sorted(quoted.keys() | rules.keys(), key=clause_sort_key):
+    for clause in sorted(quoted.keys() | rules.keys() | citing.keys(), key=clause_sort_key):
         text = quoted.get(clause)
+        scenarios = citing.get(clause, {})
         entries.append(
             ClauseEntry(
                 clause=clause,
@@ -55,52 +72,83 @@ def clause_index(rule_set: RuleSet, scenarios_dir: Path | None = None) -> list[C
                 text=text.text if text else "",
                 location=f"{text.location.file}:{text.location.line}" if text else None,
                 rules=rules.get(clause, []),
-                scenarios=sorted(citations.get(clause, set())),
+                readings={rid: readings[rid] for rid in rules.get(clause, [])},
+                scenarios=sorted(scenarios),
+                scenario_names=dict(sorted(scenarios.items())),
             )
         )
     return entries
 
 
-def clause_sort_key(clause: str) -> tuple[tuple[int, int | str], ...]:
-    """Order clause numbers as the decree does: ``3.2`` before ``3.10`` before ``4``.
-
-    >>> sorted(["4", "3.10", "3.2", "11"], key=clause_sort_key)
-    ['3.2', '3.10', '4', '11']
-    """
-    return tuple(
-        (0, int(part)) if part.isdecimal() else (1, part) for part in re.split(r"[.)]+", clause)
-    )
-
-
-def scenario_citations(scenarios_dir: Path) -> dict[str, set[str]]:
-    """Clause → the scenario files (relative to ``scenarios_dir``) that cite it."""
-    if not scenarios_dir.is_dir():
-        return {}
-    found: dict[str, set[str]] = {}
-    for path in sorted(scenarios_dir.rglob("*")):
-        if path.suffix not in SCENARIO_SUFFIXES or not path.is_file():
-            continue
-        name = path.relative_to(scenarios_dir).as_posix()
-        for clause in _cited(_read(path)):
-            found.setdefault(clause, set()).add(name)
+def scenario_citations(scenarios_dir: Path, *, strict: bool = False) -> dict[str, dict[str, str]]:
+    """Clause → the scenarios exercising it: file (relative to ``scenarios_dir``) → name."""
+    found: dict[str, dict[str, str]] = {}
+    for scenario in _scenarios(scenarios_dir, strict):
+        file = Path(scenario.file).relative_to(scenarios_dir).as_posix()
+        for clause in scenario.exercised:
+            found.setdefault(clause, {})[file] = scenario.name
     return found
 
 
-def _read(path: Path) -> object:
-    """A scenario file's content; an unreadable file cites nothing (the runner reports it)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
-        return None
+def _scenarios(scenarios_dir: Path, strict: bool) -> Iterable[Scenario]:
+    if not scenarios_dir.is_dir():
+        return []
+    if strict:
+        return load_scenarios([scenarios_dir])
+    loaded: list[Scenario] = []
+    for file in scenario_files(scenarios_dir):
+        try:  # a broken file exercises nothing here; the scenario runner reports it
+            loaded += load_scenarios([file])
+        except ScenarioError:
+            continue
+    return loaded
 
 
-def _cited(node: object, citing: bool = False) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _cited(value, str(key) in CITING_KEYS)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _cited(item, citing)
-    elif citing and isinstance(node, (str, int, float)) and not isinstance(node, bool):
-        yield str(node)
+# -- Markdown -------------------------------------------------------------------------------
+
+
+def render_clause_index_markdown(entries: Iterable[ClauseEntry]) -> str:
+    """The clause index as a Markdown table a lawyer reads: clause, quoted title, the rules
+    (id — reading) and the scenarios (name and file).
+
+    The text has no clause headings, quotes or code blocks, so as a file among the rule files
+    it adds no clause and no rule.
+
+    >>> entry = ClauseEntry(clause="3.1", title="Permission", rules=["r"], readings={"r": "C | D"})
+    >>> print(render_clause_index_markdown([entry]).splitlines()[-1])
+    | 3.1 | “Permission” | `r` — C \\| D | — |
+    """
+    lines = [
+        f"<!-- Generated by `{INDEX_COMMAND}`: do not edit by hand. -->",
+        "<!-- tests/test_scenarios.py fails when this file differs from what it generates. -->",
+        "",
+        "# Index of the decree's clauses",
+        "",
+        "Each clause of the decree, the rules implementing it and the scenario tests that "
+        "exercise it.",
+        "",
+        "| Clause | Title | Rules (id — reading) | Scenarios |",
+        "|---|---|---|---|",
+    ]
+    lines += [_row(entry) for entry in entries]
+    return "\n".join(lines) + "\n"
+
+
+def _row(entry: ClauseEntry) -> str:
+    title = f"“{_cell(entry.title)}”" if entry.title else "*(not quoted)*"
+    rules = "<br>".join(
+        f"`{_cell(rid)}` — {_cell(entry.readings.get(rid, ''))}" for rid in entry.rules
+    )
+    scenarios = "<br>".join(
+        f"{_cell(entry.scenario_names.get(file, ''))} (`{_cell(file)}`)" for file in entry.scenarios
+    )
+    return f"| {_cell(entry.clause)} | {title} | {rules or '**none**'} | {scenarios or '—'} |"
+
+
+def _cell(text: str) -> str:
+    """Text for one table cell: one line, pipes escaped.
+
+    >>> _cell("a | b\\n c")
+    'a \\\\| b c'
+    """
+    return " ".join(text.replace("|", "\\|").split())

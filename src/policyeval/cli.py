@@ -9,7 +9,6 @@ and ``facts validate``: problems found; ``query``: no answer; ``test``: a scenar
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import re
 from collections.abc import Iterator
@@ -23,13 +22,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from policyeval.clause_index import ClauseEntry, clause_index
+from policyeval.clause_index import ClauseEntry, clause_index, render_clause_index_markdown
 from policyeval.decisions import TransferDecision, decide_transfer
 from policyeval.errors import PolicyError
 from policyeval.evaluator import Argument, Evaluator, QueryResult
 from policyeval.explanations import FailedCondition, ProofNode, Reason
 from policyeval.fact_loader import load_fact_files
 from policyeval.loading import Loaded, check_sources, load, load_rules, read_assumed
+from policyeval.scenarios import ScenarioResult, run_scenarios
 from policyeval.syntax import Var, format_value
 
 app = typer.Typer(
@@ -100,14 +100,19 @@ def clauses(
         "tests/scenarios"
     ),
     as_json: AsJson = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="print the Markdown table of policies/INDEX.md")
+    ] = False,
 ) -> None:
-    """The clause index: each clause with the rules implementing it and scenarios citing it."""
+    """The clause index: each clause with the rules implementing it and scenarios exercising it."""
     with _failing():
-        entries = clause_index(load_rules(policies).rules, scenarios)
+        entries = clause_index(load_rules(policies).rules, scenarios, strict=True)
     if as_json:
         typer.echo(json.dumps([entry.model_dump() for entry in entries], indent=2))
-        return
-    _show(_clause_table(entries))
+    elif markdown:
+        typer.echo(render_clause_index_markdown(entries), nl=False)
+    else:
+        _show(_clause_table(entries))
 
 
 # -- questions ------------------------------------------------------------------------------
@@ -205,20 +210,26 @@ def serve(
 @app.command("test")
 def run_tests(
     paths: Annotated[list[Path] | None, typer.Argument(help="scenario files or dirs")] = None,
+    policies: Policies = Path("policies"),
+    root: Annotated[
+        Path, typer.Option(help="directory the scenarios' `base` fact directories are under")
+    ] = Path("."),
+    as_json: AsJson = False,
 ) -> None:
-    """Run the scenario tests; exit 1 when one fails."""
-    try:
-        scenarios = importlib.import_module("policyeval.scenarios")
-    except ModuleNotFoundError as exc:
-        if exc.name != "policyeval.scenarios":
-            raise
-        _fail("the scenario runner (policyeval.scenarios) is not installed")
+    """Run the scenario tests: exit 0 when all pass, 1 when one fails, 2 when one is invalid."""
     with _failing():
-        results = list(scenarios.run_scenarios(paths or [Path("tests/scenarios")]))
-    failed = [result for result in results if not _passed(result)]
-    for result in results:
-        typer.echo(str(result))
-    typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+        results = run_scenarios(paths or [Path("tests/scenarios")], policies, root)
+    failed = sum(not result.passed for result in results)
+    if as_json:
+        report = {
+            "passed": len(results) - failed,
+            "failed": failed,
+            "results": [result.model_dump(mode="json") for result in results],
+        }
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_scenarios(results)
+        typer.echo(f"{len(results) - failed} passed, {failed} failed")
     raise typer.Exit(EXIT_NEGATIVE if failed else EXIT_OK)
 
 
@@ -283,15 +294,6 @@ def _print_error(exc: PolicyError) -> None:
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_ERROR)
-
-
-def _passed(result: object) -> bool:
-    """A scenario result passed unless its ``passed`` (or ``ok``) is false."""
-    for name in ("passed", "ok"):
-        value = getattr(result, name, None)
-        if value is not None:
-            return bool(value)
-    return True
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -382,6 +384,38 @@ def _print_query(result: QueryResult) -> None:
     for answer in result.answers:
         if answer.proof is not None:
             _show(proof_tree(answer.proof))
+
+
+def _print_scenarios(results: list[ScenarioResult]) -> None:
+    """A table of every scenario, then each failure with its reasons or proof."""
+    if not results:
+        return
+    table = Table("scenario", "clause", "expected", "got", "result", title="scenarios")
+    for result in results:
+        verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
+        expected = _outcome(result.expected, result.expected_cites)
+        got = _outcome(result.decision, result.cited)
+        table.add_row(escape(result.name), escape(result.clause), expected, got, verdict)
+    _show(table)
+    for result in results:
+        if not result.passed:
+            _show(_failure_tree(result))
+
+
+def _outcome(decision: str, cites: list[str]) -> str:
+    return escape(f"{decision} citing {', '.join(cites)}" if cites else decision)
+
+
+def _failure_tree(result: ScenarioResult) -> Tree:
+    tree = Tree(f"[bold red]FAIL[/] {escape(result.file)}: {escape(result.name)}")
+    tree.add(f"question: {escape(result.question)}")
+    for failure in result.failures:
+        tree.add(f"[red]{escape(failure)}[/]")
+    if result.reasons:
+        reasons_tree(result.reasons, tree.add("refused, due to the following rules:"))
+    if result.proof is not None:
+        proof_tree(result.proof, tree.add("allowed, because:"))
+    return tree
 
 
 def _clause_table(entries: list[ClauseEntry]) -> Table:

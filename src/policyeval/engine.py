@@ -19,9 +19,19 @@ from pyDatalog.Logic import Logic
 
 from policyeval.builtin_predicates import BUILTINS, COMPARISONS, Builtin, Pattern, Row
 from policyeval.store import FactStore
-from policyeval.syntax import Atom, Comparison, Const, Literal, Negation, Rule, RuleSet, Var
+from policyeval.syntax import (
+    Atom,
+    Comparison,
+    Const,
+    Literal,
+    Negation,
+    Rule,
+    RuleSet,
+    Var,
+    is_anonymous,
+)
 
-_DERIVED, _BASE, _BUILTIN, _COMPARE = "i:", "e:", "b:", "c:"
+_DERIVED, _BASE, _BUILTIN, _COMPARE, _HIDDEN = "i:", "e:", "b:", "c:", "n:"
 _COMPARE_NAMES = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
 _thread = threading.local()
@@ -92,7 +102,9 @@ class CompiledProgram:
         for op, builtin in COMPARISONS.items():
             _register(_COMPARE + _COMPARE_NAMES[op], 2, _builtin_resolver(builtin))
         for rule in self.rules.rules:
-            body = [self._literal(lit) for lit in self.body_order[rule.id]]
+            body = [
+                self._literal(lit, rule.id, i) for i, lit in enumerate(self.body_order[rule.id])
+            ]
             pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
         for name, arity in self.derived.items():
             if name in self.base_predicates:  # facts and rules for one predicate
@@ -115,13 +127,23 @@ class CompiledProgram:
         name = ("~" if negated else "") + self.internal_name(atom.predicate)
         return pyEngine.Literal(name, [_term(t) for t in atom.terms])
 
-    def _literal(self, literal: Literal) -> object:
+    def _literal(self, literal: Literal, rule_id: str, position: int) -> object:
         if isinstance(literal, Negation):
-            return self._atom(literal.atom, negated=True)
+            return self._negation(literal.atom, f"{rule_id}#{position}")
         if isinstance(literal, Comparison):
             name = _COMPARE + _COMPARE_NAMES[literal.operator]
             return pyEngine.Literal(name, [_term(literal.left), _term(literal.right)])
         return self._atom(literal)
+
+    def _negation(self, atom: Atom, name: str) -> object:
+        """``not p(X, _)``: pyDatalog negates only bound literals, so the "any value" positions
+        are projected away by a hidden rule ``n:name(X) :- p(X, _)`` and that is negated."""
+        kept = [t for t in atom.terms if not (isinstance(t, Var) and is_anonymous(t))]
+        if len(kept) == len(atom.terms):
+            return self._atom(atom, negated=True)
+        projection = pyEngine.Literal(_HIDDEN + name, [_term(t) for t in kept])
+        pyEngine.assert_(pyEngine.Clause(projection, [self._atom(atom)]))
+        return pyEngine.Literal("~" + _HIDDEN + name, [_term(t) for t in kept])
 
 
 def evaluation_order(rule: Rule, inputs: Mapping[str, tuple[int, ...]]) -> tuple[Literal, ...]:
@@ -165,19 +187,30 @@ def _pattern(terms: Sequence[object]) -> Pattern:
 
 
 def _base_resolver(name: str) -> object:
-    def resolve(*terms: object) -> Iterator[Row]:
+    def resolve(*terms: object) -> Iterator[list[object]]:
         store: FactStore = _thread.store
         for row, _ in store.match(name, _pattern(terms)):
-            yield row
+            yield _constants(row)
 
     return resolve
 
 
 def _builtin_resolver(builtin: Builtin) -> object:
-    def resolve(*terms: object) -> Iterator[Row]:
-        yield from builtin.solve(_pattern(terms))
+    def resolve(*terms: object) -> Iterator[list[object]]:
+        for row in builtin.solve(_pattern(terms)):
+            yield _constants(row)
 
     return resolve
+
+
+def _constants(row: Row) -> list[object]:
+    """The row as pyDatalog constants, equal values as one object.
+
+    pyDatalog matches a repeated variable (``s(X, P, P)``) by comparing constant objects by
+    identity, so two equal values must be the same ``Const``.
+    """
+    made: dict[tuple[type, object], object] = {}
+    return [made.setdefault((type(v), v), pyEngine.Const(v)) for v in row]
 
 
 def _register(name: str, arity: int, resolver: object) -> None:

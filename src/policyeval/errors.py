@@ -74,3 +74,9 @@ class UnknownEntityError(PolicyError):
     """A question names an organization, person, secret or agreement that is not in the facts."""
 
     code = "unknown_entity"
+
+
+class ScenarioError(PolicyError):
+    """Scenario files are invalid; ``problems`` name file, line and field."""
+
+    code = "scenario_error"

@@ -480,11 +480,19 @@ def parse_rule_file(path: Path) -> tuple[list[Rule], list[ClauseText]]:
     return rules, clauses
 
 
+NOT_RULE_FILES = frozenset({"INDEX.md", "README.md"})
+"""Markdown in a rule directory that is about the rules, not rules: the generated clause index
+and the directory's guide. They are neither parsed nor part of the policy version."""
+
+
 def rule_files(paths: Iterable[Path]) -> list[Path]:
-    """Every ``*.md`` file under the given directories, and the given files, sorted."""
+    """Every ``*.md`` rule file under the given directories, and the given files, sorted."""
     found: set[Path] = set()
     for path in paths:
-        found.update(path.rglob("*.md") if path.is_dir() else [path])
+        if path.is_dir():
+            found.update(p for p in path.rglob("*.md") if p.name not in NOT_RULE_FILES)
+        else:
+            found.add(path)
     return sorted(found)
 
 
