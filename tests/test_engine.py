@@ -259,3 +259,22 @@ def _walk(node):  # type: ignore[no-untyped-def]
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+def test_recursion_over_a_ring_terminates() -> None:
+    """Right recursion over a cycle of three: pyDatalog alone does not terminate on it."""
+    rules = _rules(
+        '@id("f.direct") @clause("8") @reading("{X} has a foreign owner")\n'
+        "foreign(X) :- owns(O, X), foreign_kind(O).\n"
+        '@id("f.chain") @clause("8") @reading("{X} is owned by foreign-held {O}")\n'
+        "foreign(X) :- owns(O, X), foreign(O).\n"
+    )
+    store = FactStore({"owns": 2, "foreign_kind": 1})
+    for owner, owned in [("a", "b"), ("b", "c"), ("c", "a"), ("z", "b")]:
+        store.add("owns", (owner, owned))
+    evaluator = Evaluator.from_rules(rules, store)
+    assert evaluator.ask("foreign", ["a"]) == []
+    store.add("foreign_kind", ("z",))
+    proof = evaluator.prove("foreign", ["a"])
+    assert proof is not None and proof.rule == "f.chain"
+    assert evaluator.ask("foreign", [None]) == [("a",), ("b",), ("c",)]

@@ -56,15 +56,20 @@ class CompiledProgram:
             **{name: b.inputs for name, b in self.builtins.items()},
             **rules.input_positions(),
         }
+        cycles = recursive_groups(rules)
         self.body_order: dict[str, tuple[Literal, ...]] = {
-            rule.id: evaluation_order(rule, self.inputs) for rule in rules.rules
+            rule.id: evaluation_order(rule, self.inputs, cycles.get(rule.head.predicate, set()))
+            for rule in rules.rules
         }
+        self.never_holds = never_derivable(rules, set(self.base_predicates) | set(self.builtins))
         self._logic = self._compile()
 
     # -- questions -------------------------------------------------------------------------
 
     def ask(self, predicate: str, pattern: Pattern, store: FactStore) -> list[Row]:
         """Every row of ``predicate`` matching ``pattern`` (``None`` = any) against ``store``."""
+        if predicate in self.never_holds:
+            return []
         if predicate in self.derived:
             return self._ask_engine(predicate, pattern, store)
         if predicate in self.builtins:
@@ -146,13 +151,62 @@ class CompiledProgram:
         return pyEngine.Literal("~" + _HIDDEN + name, [_term(t) for t in kept])
 
 
-def evaluation_order(rule: Rule, inputs: Mapping[str, tuple[int, ...]]) -> tuple[Literal, ...]:
+def never_derivable(rules: RuleSet, given: set[str]) -> set[str]:
+    """Derived predicates that no finite derivation can reach: every rule of theirs needs, in a
+    positive condition, a predicate that is itself never derivable (recursion without a base
+    case). Their answer is empty whatever the facts."""
+    possible = set(given)
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules.rules:
+            head = rule.head.predicate
+            if head in possible:
+                continue
+            if all(lit.predicate in possible for lit in rule.body if isinstance(lit, Atom)):
+                possible.add(head)
+                changed = True
+    return set(rules.derived_predicates()) - possible
+
+
+def recursive_groups(rules: RuleSet) -> dict[str, set[str]]:
+    """Derived predicate → the predicates it is mutually recursive with (itself included)."""
+    uses: dict[str, set[str]] = {}
+    for rule in rules.rules:
+        body = {lit.predicate for lit in rule.body if isinstance(lit, Atom)}
+        body |= {lit.atom.predicate for lit in rule.body if isinstance(lit, Negation)}
+        uses.setdefault(rule.head.predicate, set()).update(body)
+
+    def reachable(start: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            for used in uses.get(stack.pop(), ()):
+                if used not in seen:
+                    seen.add(used)
+                    stack.append(used)
+        return seen
+
+    reach = {name: reachable(name) for name in uses}
+    return {
+        name: {other for other in reach[name] if name in reach.get(other, ())}
+        for name in uses
+        if name in reach[name]
+    }
+
+
+def evaluation_order(
+    rule: Rule, inputs: Mapping[str, tuple[int, ...]], recursive: set[str] | None = None
+) -> tuple[Literal, ...]:
     """The body in the order it is evaluated: atoms as written, each once the arguments it needs
     bound are (``inputs``: builtins and ``@given`` predicates), every negation and comparison as
     soon as its variables are bound.
 
-    pyDatalog evaluates left to right; the rule text keeps the order a lawyer wrote.
+    Atoms of predicates ``recursive`` with the head go first (left recursion): pyDatalog 0.22.4
+    does not terminate on right recursion over a cycle of three or more facts (an ownership
+    ring, say), and does on the left-recursive form. The rule text keeps the lawyer's order.
     """
+    recursive = recursive or set()
     bound = set(rule.given)
     ordered: list[Literal] = []
     waiting = list(rule.body)
@@ -168,8 +222,9 @@ def evaluation_order(rule: Rule, inputs: Mapping[str, tuple[int, ...]]) -> tuple
 
     while waiting:
         test = next((lit for lit in waiting if not isinstance(lit, Atom) and ready(lit)), None)
-        atom = next((lit for lit in waiting if isinstance(lit, Atom) and ready(lit)), None)
-        chosen = test or atom or waiting[0]
+        atoms = [lit for lit in waiting if isinstance(lit, Atom) and ready(lit)]
+        loop = next((lit for lit in atoms if lit.predicate in recursive), None)
+        chosen = test or loop or next(iter(atoms), None) or waiting[0]
         ordered.append(chosen)
         waiting.remove(chosen)
         bound.update(v.name for v in chosen.variables())
