@@ -278,3 +278,18 @@ def test_recursion_over_a_ring_terminates() -> None:
     proof = evaluator.prove("foreign", ["a"])
     assert proof is not None and proof.rule == "f.chain"
     assert evaluator.ask("foreign", [None]) == [("a",), ("b",), ("c",)]
+
+
+def test_a_condition_whose_rules_do_not_match_is_still_a_reason() -> None:
+    rules = _rules(
+        '@id("kind.state") @clause("2") @reading("a state body may order")\n'
+        "kind_ok(state_body).\n"
+        '@id("customer") @clause("3") @reading("{X} may order as a {K}")\n'
+        "customer(X) :- kind(X, K), kind_ok(K).\n"
+    )
+    store = FactStore({"kind": 2})
+    store.add("kind", ("acme", "foreign"))
+    result = Evaluator.from_rules(rules, store).query("customer", ["acme"])
+    assert [(r.rule, r.text, r.missing) for r in result.reasons] == [
+        ("customer", "acme may order as a foreign", ["no rule establishes kind_ok(foreign)"])
+    ]

@@ -165,7 +165,9 @@ def reasons(failure: FailedCondition) -> list[Reason]:
 
     def walk(condition: FailedCondition) -> None:
         for alternative in condition.alternatives:
-            leaves = [f for f in alternative.failed if f.kind != "not_derivable"]
+            leaves = [
+                f for f in alternative.failed if f.kind != "not_derivable" or not f.alternatives
+            ]
             key = (alternative.rule, alternative.reading)
             if leaves and key not in seen:
                 seen.add(key)
@@ -187,6 +189,8 @@ def reasons(failure: FailedCondition) -> list[Reason]:
 def _leaf_text(failed: FailedCondition) -> str:
     if failed.kind == "missing_fact":
         return f"no fact {failed.condition}"
+    if failed.kind == "not_derivable":
+        return f"no rule establishes {failed.condition}"
     if failed.kind == "negation_holds":
         return f"{failed.condition} fails: the atom holds"
     return f"{failed.condition} is false"

@@ -118,6 +118,7 @@ class Explainer:
                     blocked |= names - set(envs[0])
                     continue
             envs = passing[:MAX_BINDINGS]
+        result.reading = fill_reading(rule.reading, _common(envs))
         return result
 
     def _holds(self, atom: Atom, env: Env) -> bool:
@@ -146,6 +147,12 @@ class Explainer:
 
 def _distinct_patterns(atom: Atom, envs: list[Env]) -> list[Pattern]:
     return list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))[:MAX_INSTANCES]
+
+
+def _common(envs: list[Env]) -> Env:
+    """The bindings every surviving candidate agrees on: what the reading can state."""
+    first, *rest = envs
+    return {k: v for k, v in first.items() if all(e.get(k) == v for e in rest)}
 
 
 def _bind_pattern(head: Atom, pattern: Pattern) -> Env | None:
