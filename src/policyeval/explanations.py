@@ -105,7 +105,7 @@ class FailedCondition(BaseModel):
             "not_derivable": f"not established: {self.condition}",
             "comparison_false": f"false: {self.condition}",
             "builtin_false": f"false: {self.condition}",
-            "negation_holds": f"blocked: {self.condition}",
+            "negation_holds": f"fails: {self.condition}, because this holds:",
         }[self.kind]
         if self.see_above:
             head += "  (explained above)"
@@ -113,7 +113,7 @@ class FailedCondition(BaseModel):
         for alternative in self.alternatives:
             lines.append(alternative.render(indent + "  "))
         if self.holds_because is not None:
-            lines.append(self.holds_because.render(indent + "    "))
+            lines.append(self.holds_because.render(indent + "  "))
         return "\n".join(lines)
 
     def leaves(self) -> list[FailedCondition]:
