@@ -22,8 +22,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from policyeval.errors import Problem, RuleCheckError
-from policyeval.parser import sorted_problems
+from policyeval.errors import Problem, RuleCheckError, sorted_problems
 from policyeval.syntax import (
     Atom,
     Comparison,
@@ -64,7 +63,7 @@ def check(
         *(problem for rule in all_rules for problem in _unbound_inputs(rule, inputs)),
         *_negative_cycles(_dependencies(all_rules)),
     ]
-    return sorted_problems(problems)
+    return sorted_problems(sorted(problems, key=lambda p: (p.code, p.message)))
 
 
 def check_or_raise(

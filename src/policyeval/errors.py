@@ -7,11 +7,13 @@ Hierarchy::
     ├── RuleCheckError         rules parse but are rejected by check  (carries every Problem)
     ├── FactError              fact files are invalid                 (carries every Problem)
     ├── QueryError             a question is malformed (unknown predicate, wrong arity, …)
-    └── UnknownEntityError     a question names an id the fact base does not have
+    ├── UnknownEntityError     a question names an id the fact base does not have
+    └── ScenarioError          a scenario file is invalid                 (carries every Problem)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from policyeval.syntax import Location
@@ -28,6 +30,26 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         return f"{where}{self.code}: {self.message}"
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems by file, line and column (unlocated ones last); a stable sort, so problems at
+    one place keep the order they were found in."""
+
+    def key(problem: Problem) -> tuple[bool, str, int, int]:
+        where = problem.location or Location("", 0, 0)
+        return (problem.location is None, where.file, where.line, where.column)
+
+    return sorted(problems, key=key)
+
+
+def counted(count: int, noun: str) -> str:
+    """``3 problems``, ``1 problem``.
+
+    >>> counted(1, "problem"), counted(2, "problem")
+    ('1 problem', '2 problems')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class PolicyError(Exception):

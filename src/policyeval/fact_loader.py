@@ -27,7 +27,7 @@ try:  # libyaml parses about five times faster; the marks and nodes are the same
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-from policyeval.errors import FactError, Problem
+from policyeval.errors import FactError, Problem, counted, sorted_problems
 from policyeval.store import BaseFact, FactSource, FactStore
 from policyeval.syntax import Location
 from policyeval.vocabulary import BASE_PREDICATES, RECORD_TYPES, FactRecord, part_type
@@ -388,14 +388,8 @@ def _suggest(word: str, candidates: Iterable[str]) -> str:
 def _raise_if_any(problems: list[Problem]) -> None:
     if not problems:
         return
-    ordered = sorted(problems, key=_location_key)
-    count = len(ordered)
-    raise FactError(f"fact base rejected: {count} problem{'s' if count != 1 else ''}", ordered)
-
-
-def _location_key(problem: Problem) -> tuple[str, int, int]:
-    where = problem.location
-    return (where.file, where.line, where.column) if where else ("", 0, 0)
+    ordered = sorted_problems(problems)
+    raise FactError(f"fact base rejected: {counted(len(ordered), 'problem')}", ordered)
 
 
 def _facts(valid: list[tuple[FactRecord, _Raw]]) -> list[BaseFact]:

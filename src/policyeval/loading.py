@@ -15,10 +15,10 @@ import yaml
 
 from policyeval.builtin_predicates import BUILTINS, builtin_arities
 from policyeval.checker import check
-from policyeval.errors import FactError, PolicyError, Problem, RuleSyntaxError
+from policyeval.errors import FactError, PolicyError, Problem, RuleSyntaxError, sorted_problems
 from policyeval.evaluator import Evaluator, KnowledgeBase, build_knowledge_base
 from policyeval.fact_loader import FactBase, load_fact_files, load_fact_records
-from policyeval.parser import load_rule_set, rule_files, sorted_problems
+from policyeval.parser import load_rule_set, rule_files
 from policyeval.store import BaseFact, FactStore
 from policyeval.syntax import Location, RuleSet
 from policyeval.vocabulary import BASE_PREDICATES
@@ -148,15 +148,7 @@ def load_knowledge_base(
 
 def load(policies: Path, facts: Path, progress: Progress | None = None) -> Loaded:
     """Like `load_knowledge_base`, also keeping the fact base."""
-    rules, loaded = load_sources(policies, facts, progress)
-    knowledge_base = build_knowledge_base(
-        rules.rules,
-        loaded.store,
-        policy_version=rules.version,
-        facts_version=loaded.version,
-    )
-    _say(progress, f"compiled {len(rules.rules.rules)} rules")
-    return Loaded(knowledge_base, loaded.fact_base)
+    return _compiled(build_knowledge_base, policies, facts, progress)
 
 
 def reload(
@@ -166,12 +158,16 @@ def reload(
 
     On any problem nothing is swapped: the evaluator keeps serving its current knowledge base.
     """
+    return _compiled(evaluator.replace, policies, facts, progress)
+
+
+def _compiled(
+    build: Callable[..., KnowledgeBase], policies: Path, facts: Path, progress: Progress | None
+) -> Loaded:
+    """Load both directories and hand them to ``build`` (a fresh build, or a swap)."""
     rules, loaded = load_sources(policies, facts, progress)
-    knowledge_base = evaluator.replace(
-        rules.rules,
-        loaded.store,
-        policy_version=rules.version,
-        facts_version=loaded.version,
+    knowledge_base = build(
+        rules.rules, loaded.store, policy_version=rules.version, facts_version=loaded.version
     )
     _say(progress, f"compiled {len(rules.rules.rules)} rules")
     return Loaded(knowledge_base, loaded.fact_base)

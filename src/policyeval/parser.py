@@ -23,7 +23,7 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from policyeval.errors import Problem, RuleSyntaxError
+from policyeval.errors import Problem, RuleSyntaxError, sorted_problems
 from policyeval.syntax import (
     Atom,
     ClauseText,
@@ -203,23 +203,6 @@ def _syntax_error(problems: list[Problem]) -> RuleSyntaxError:
     count = len(problems)
     noun = "problem" if count == 1 else "problems"
     return RuleSyntaxError(f"rule files do not parse: {count} {noun}", sorted_problems(problems))
-
-
-def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
-    """Problems by file, line and column (unlocated ones last), then by code and message."""
-
-    def key(problem: Problem) -> tuple[bool, str, int, int, str, str]:
-        where = problem.location or Location("", 0, 0)
-        return (
-            problem.location is None,
-            where.file,
-            where.line,
-            where.column,
-            problem.code,
-            problem.message,
-        )
-
-    return sorted(problems, key=key)
 
 
 # --- Tree to syntax ---------------------------------------------------------------------------

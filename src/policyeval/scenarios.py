@@ -49,7 +49,14 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 from policyeval.engine import CompiledProgram
-from policyeval.errors import FactError, Problem, QueryError, ScenarioError
+from policyeval.errors import (
+    FactError,
+    Problem,
+    QueryError,
+    ScenarioError,
+    counted,
+    sorted_problems,
+)
 from policyeval.evaluator import Evaluator, KnowledgeBase, QueryResult, build_knowledge_base
 from policyeval.explanations import ProofNode, Reason
 from policyeval.fact_loader import FactBase, load_fact_files, load_fact_records
@@ -414,14 +421,8 @@ def _short(value: object, width: int = 60) -> str:
 def _raise_if_any(message: str, problems: list[Problem]) -> None:
     if not problems:
         return
-    ordered = sorted(problems, key=_location_key)
-    count = len(ordered)
-    raise ScenarioError(f"{message}: {count} problem{'s' if count != 1 else ''}", ordered)
-
-
-def _location_key(problem: Problem) -> tuple[str, int, int]:
-    where = problem.location
-    return (where.file, where.line, where.column) if where else ("", 0, 0)
+    ordered = sorted_problems(problems)
+    raise ScenarioError(f"{message}: {counted(len(ordered), 'problem')}", ordered)
 
 
 # -- results --------------------------------------------------------------------------------
