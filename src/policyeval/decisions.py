@@ -89,7 +89,7 @@ def decide_transfer(
     # One snapshot for every secret: `Evaluator.replace` on the shared one cannot interleave.
     snapshot = Evaluator(evaluator.knowledge_base)
     kb = snapshot.knowledge_base
-    store = kb.store.overlay(assumed) if assumed else kb.store
+    _, store = kb.world(assumed)
     unknown = unknown_entities(store, customer, executor, wanted)
     if unknown:
         raise UnknownEntityError(

@@ -47,9 +47,11 @@ class CompiledProgram:
         rules: RuleSet,
         base_predicates: Mapping[str, int],
         builtins: Mapping[str, Builtin] = BUILTINS,
+        materialized: frozenset[str] = frozenset(),
     ) -> None:
         self.rules = rules
         self.base_predicates = dict(base_predicates)
+        self.materialized = materialized
         self.builtins = dict(builtins)
         self.derived = rules.derived_predicates()
         self.inputs: dict[str, tuple[int, ...]] = {
@@ -70,7 +72,7 @@ class CompiledProgram:
         """Every row of ``predicate`` matching ``pattern`` (``None`` = any) against ``store``."""
         if predicate in self.never_holds:
             return []
-        if predicate in self.derived:
+        if predicate in self.derived and predicate not in self.materialized:
             return self._ask_engine(predicate, pattern, store)
         if predicate in self.builtins:
             return list(self.builtins[predicate].solve(pattern))
@@ -106,13 +108,22 @@ class CompiledProgram:
             _register(_BUILTIN + builtin.name, builtin.arity, _builtin_resolver(builtin))
         for op, builtin in COMPARISONS.items():
             _register(_COMPARE + _COMPARE_NAMES[op], 2, _builtin_resolver(builtin))
+        for name in self.materialized:
+            _register(_BASE + name, self.derived[name], _base_resolver(name))
         for rule in self.rules.rules:
+            order = self.body_order[rule.id]
+            if rule.head.predicate in self.materialized or any(
+                isinstance(lit, Atom) and lit.predicate in self.never_holds for lit in order
+            ):
+                continue  # answered from its table, or can never fire
             body = [
-                self._literal(lit, rule.id, i) for i, lit in enumerate(self.body_order[rule.id])
+                self._literal(lit, rule.id, i)
+                for i, lit in enumerate(order)
+                if not (isinstance(lit, Negation) and lit.atom.predicate in self.never_holds)
             ]
             pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
         for name, arity in self.derived.items():
-            if name in self.base_predicates:  # facts and rules for one predicate
+            if name in self.base_predicates and name not in self.materialized:
                 variables = [pyEngine.Var(f"X{i}") for i in range(arity)]
                 bridge = pyEngine.Literal(_BASE + name, variables)
                 head = pyEngine.Literal(_DERIVED + name, list(variables))
@@ -122,7 +133,7 @@ class CompiledProgram:
         return logic
 
     def internal_name(self, predicate: str) -> str:
-        if predicate in self.derived:
+        if predicate in self.derived and predicate not in self.materialized:
             return _DERIVED + predicate
         if predicate in self.builtins:
             return _BUILTIN + predicate
@@ -149,6 +160,28 @@ class CompiledProgram:
         projection = pyEngine.Literal(_HIDDEN + name, [_term(t) for t in kept])
         pyEngine.assert_(pyEngine.Clause(projection, [self._atom(atom)]))
         return pyEngine.Literal("~" + _HIDDEN + name, [_term(t) for t in kept])
+
+
+def question_independent(rules: RuleSet) -> set[str]:
+    """Derived predicates whose whole relation can be computed without a question: no ``@given``
+    input of their own nor of any derived predicate they depend on."""
+    inputs = rules.input_positions()
+    uses: dict[str, set[str]] = {}
+    for rule in rules.rules:
+        atoms = [lit.atom if isinstance(lit, Negation) else lit for lit in rule.body]
+        uses.setdefault(rule.head.predicate, set()).update(
+            a.predicate for a in atoms if isinstance(a, Atom)
+        )
+    derived = set(uses)
+    independent = derived - set(inputs)
+    changed = True
+    while changed:
+        changed = False
+        for name in list(independent):
+            if any(used in derived and used not in independent for used in uses[name]):
+                independent.discard(name)
+                changed = True
+    return independent
 
 
 def never_derivable(rules: RuleSet, given: set[str]) -> set[str]:

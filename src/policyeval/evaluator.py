@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from policyeval.builtin_predicates import BUILTINS, Builtin, builtin_arities
 from policyeval.checker import check_or_raise
-from policyeval.engine import CompiledProgram
+from policyeval.engine import CompiledProgram, question_independent
 from policyeval.errors import QueryError
 from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reason, reasons
 from policyeval.proof import Prover
@@ -32,16 +32,32 @@ Argument = Value | Var | None
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeBase:
-    """One version of rules and facts, compiled and indexed; never changed once built."""
+    """One version of rules and facts, compiled and indexed; never changed once built.
+
+    ``plain`` is the rule set compiled as written, asked against the base ``facts``.
+    ``program`` and ``store`` are what questions use: the same rules, with every
+    question-independent derived predicate computed once for this fact base and answered from
+    its table (``store`` = the facts plus those tables). A what-if question cannot use the
+    tables (an assumed fact may change them), so it gets the plain program over its overlay.
+    """
 
     program: CompiledProgram
     store: FactStore
     policy_version: str
     facts_version: str
+    plain: CompiledProgram
+    facts: FactStore
 
     @property
     def rules(self) -> RuleSet:
         return self.program.rules
+
+    def world(self, assume: Iterable[BaseFact] = ()) -> tuple[CompiledProgram, FactStore]:
+        """The program and store for one question, with ``assume`` facts added if any."""
+        assumed = list(assume)
+        if assumed:
+            return self.plain, self.facts.overlay(assumed)
+        return self.program, self.store
 
 
 class Answer(BaseModel):
@@ -70,16 +86,27 @@ def build_knowledge_base(
     builtins: Mapping[str, Builtin] = BUILTINS,
     policy_version: str = "",
     facts_version: str = "",
+    materialize: bool = True,
 ) -> KnowledgeBase:
-    """Check ``rules`` against the store's base predicates and compile them.
+    """Check ``rules`` against the store's base predicates and compile them; with
+    ``materialize``, also compute the question-independent derived predicates once.
 
     Raises :class:`~policyeval.errors.RuleCheckError` with every problem when check fails.
     """
     schema = store.schema()
     builtin_inputs = {name: b.inputs for name, b in builtins.items()}
     check_or_raise(rules, schema, builtin_arities(builtins), builtin_inputs)
-    program = CompiledProgram(rules, schema, builtins)
-    return KnowledgeBase(program, store, policy_version, facts_version)
+    plain = CompiledProgram(rules, schema, builtins)
+    if not materialize:
+        return KnowledgeBase(plain, store, policy_version, facts_version, plain, store)
+    tables = question_independent(rules) - plain.never_holds
+    rows = [
+        BaseFact(name, row)
+        for name in sorted(tables)
+        for row in plain.ask(name, (None,) * plain.derived[name], store)
+    ]
+    program = CompiledProgram(rules, schema, builtins, materialized=frozenset(tables))
+    return KnowledgeBase(program, store.overlay(rows), policy_version, facts_version, plain, store)
 
 
 class Evaluator:
@@ -130,9 +157,8 @@ class Evaluator:
         self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
     ) -> list[tuple[Value, ...]]:
         """Every row of ``predicate`` matching ``args``; the fast path, no explanations."""
-        kb = self._knowledge_base
-        store = _store_for(kb, assume)
-        return _answers(kb, store, predicate, args)
+        program, store = self._knowledge_base.world(assume)
+        return _answers(program, store, predicate, args)
 
     def query(
         self,
@@ -145,9 +171,9 @@ class Evaluator:
     ) -> QueryResult:
         """All answers, each with its proof; when there are none, every failed condition."""
         kb = self._knowledge_base
-        store = _store_for(kb, assume)
-        rows = _answers(kb, store, predicate, args)
-        prover = Prover(kb.program, store) if proofs else None
+        program, store = kb.world(assume)
+        rows = _answers(program, store, predicate, args)
+        prover = Prover(program, store) if proofs else None
         answers = [
             Answer(
                 values=list(row),
@@ -158,7 +184,7 @@ class Evaluator:
         ]
         failure = None
         if not rows and explain:
-            failure = Explainer(kb.program, store).why_not(predicate, _pattern(args))
+            failure = Explainer(program, store).why_not(predicate, _pattern(args))
         return QueryResult(
             question=_question_text(predicate, args),
             answers=answers,
@@ -172,39 +198,32 @@ class Evaluator:
         self, predicate: str, args: Sequence[Value], *, assume: Iterable[BaseFact] = ()
     ) -> ProofNode | None:
         """A proof that the ground atom holds, or ``None``."""
-        kb = self._knowledge_base
-        _validate(kb, predicate, args)
-        return Prover(kb.program, _store_for(kb, assume)).prove(predicate, tuple(args))
+        program, store = self._knowledge_base.world(assume)
+        _validate(program, predicate, args)
+        return Prover(program, store).prove(predicate, tuple(args))
 
     def why_not(
         self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
     ) -> FailedCondition | None:
         """Why no row matches (``None`` when some row does)."""
-        kb = self._knowledge_base
-        store = _store_for(kb, assume)
-        if _answers(kb, store, predicate, args):
+        program, store = self._knowledge_base.world(assume)
+        if _answers(program, store, predicate, args):
             return None
-        return Explainer(kb.program, store).why_not(predicate, _pattern(args))
-
-
-def _store_for(kb: KnowledgeBase, assume: Iterable[BaseFact]) -> FactStore:
-    assumed = list(assume)
-    return kb.store.overlay(assumed) if assumed else kb.store
+        return Explainer(program, store).why_not(predicate, _pattern(args))
 
 
 def _answers(
-    kb: KnowledgeBase, store: FactStore, predicate: str, args: Sequence[Argument]
+    program: CompiledProgram, store: FactStore, predicate: str, args: Sequence[Argument]
 ) -> list[tuple[Value, ...]]:
-    _validate(kb, predicate, args)
-    rows = kb.program.ask(predicate, _pattern(args), store)
+    _validate(program, predicate, args)
+    rows = program.ask(predicate, _pattern(args), store)
     return sorted(
         (row for row in set(rows) if _consistent(args, row)),
         key=lambda r: [_sort_key(v) for v in r],
     )
 
 
-def _validate(kb: KnowledgeBase, predicate: str, args: Sequence[Argument]) -> None:
-    program = kb.program
+def _validate(program: CompiledProgram, predicate: str, args: Sequence[Argument]) -> None:
     arities = {**program.base_predicates, **builtin_arities(program.builtins), **program.derived}
     if predicate not in arities:
         raise QueryError(f"unknown predicate `{predicate}`")

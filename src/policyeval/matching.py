@@ -6,6 +6,7 @@ Every lookup goes through the compiled program, so they see exactly what the eng
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from policyeval.builtin_predicates import COMPARISONS, Pattern, Row
@@ -53,8 +54,10 @@ def bind(terms: Sequence[Term], row: Sequence[Value], env: Env) -> Env | None:
 def atom_solutions(
     program: CompiledProgram, store: FactStore, atom: Atom, env: Env
 ) -> Iterator[tuple[Env, Row]]:
-    """Every extension of ``env`` under which ``atom`` holds, with the matching row."""
-    for row in program.ask(atom.predicate, pattern_of(atom.terms, env), store):
+    """Every extension of ``env`` under which ``atom`` holds, with the matching row, in value
+    order: explanations do not depend on the order the engine or an index returns rows in."""
+    rows = program.ask(atom.predicate, pattern_of(atom.terms, env), store)
+    for row in sorted(rows, key=row_order) if len(rows) > 1 else rows:
         extended = bind(atom.terms, row, env)
         if extended is not None:
             yield extended, row
@@ -81,3 +84,20 @@ def render_literal(literal: Literal, env: Env) -> str:
         left, right = (value_of(t, env) for t in (literal.left, literal.right))
         return f"{render_value(left)} {literal.operator} {render_value(right)}"
     return render_atom(literal, env)
+
+
+def row_order(row: Sequence[Value]) -> tuple[tuple[str, str], ...]:
+    """A total order on rows of mixed value types: integers, then text, then dates.
+
+    >>> sorted([("b",), (10,), (2,), ("a",)], key=row_order)
+    [(2,), (10,), ('a',), ('b',)]
+    """
+    return tuple(_value_order(v) for v in row)
+
+
+def _value_order(value: Value) -> tuple[str, str]:
+    if isinstance(value, dt.date):
+        return ("3", value.isoformat())
+    if isinstance(value, int):
+        return ("1", f"{value:+021d}")
+    return ("2", value)

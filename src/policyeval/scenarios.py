@@ -635,9 +635,9 @@ class ScenarioRunner:
         rules = self.rules
         changed = scenario.spec.remove or scenario.spec.overlay
         facts_version = f"{base.facts.version}+{Path(scenario.file).stem}" if changed else ""
-        return KnowledgeBase(
-            self._program(store), store, rules.version, facts_version or base.facts.version
-        )
+        program = self._program(store)
+        version = facts_version or base.facts.version
+        return KnowledgeBase(program, store, rules.version, version, program, store)
 
     @property
     def rules(self) -> LoadedRules:
@@ -652,7 +652,9 @@ class ScenarioRunner:
         schema = store.schema()
         key = frozenset(schema.items())
         if key not in self._programs:
-            self._programs[key] = build_knowledge_base(self.rules.rules, store).program
+            self._programs[key] = build_knowledge_base(
+                self.rules.rules, store, materialize=False
+            ).plain
         return self._programs[key]
 
     def _base(self, scenario: Scenario) -> _Base:

@@ -1,0 +1,76 @@
+"""Tables computed once per fact base change speed, never answers or explanations.
+
+Every question is asked of the knowledge base as compiled (rules evaluated per question) and of
+the one with question-independent predicates materialized; answers, proofs and why-nots must be
+identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policyeval.evaluator import Evaluator, build_knowledge_base
+from policyeval.fact_loader import load_fact_files
+from policyeval.parser import load_rule_set
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@cache
+def _evaluators() -> tuple[Evaluator, Evaluator]:
+    rules = load_rule_set([ROOT / "policies"])
+    store = load_fact_files([ROOT / "facts"]).store()
+    plain = Evaluator(build_knowledge_base(rules, store, materialize=False))
+    tabled = Evaluator(build_knowledge_base(rules, store, materialize=True))
+    return plain, tabled
+
+
+@cache
+def _ids(predicate: str) -> list[str]:
+    plain, _ = _evaluators()
+    return sorted(str(row[0]) for row in plain.ask(predicate, [None]))
+
+
+DATES = st.dates(dt.date(2025, 10, 1), dt.date(2026, 6, 30))
+
+
+def _same(predicate: str, args: list[object]) -> None:
+    plain, tabled = _evaluators()
+    expected = plain.query(predicate, args)  # type: ignore[arg-type]
+    actual = tabled.query(predicate, args)  # type: ignore[arg-type]
+    assert actual.model_dump() == expected.model_dump()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), on=DATES)
+def test_transfer_questions_agree(data: st.DataObject, on: dt.date) -> None:
+    executor = data.draw(st.sampled_from(_ids("organization") + _ids("person")))
+    secret = data.draw(st.sampled_from(_ids("secret")))
+    _same("transfer_allowed", ["kazspecmash", executor, secret, on])
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), on=DATES)
+def test_other_questions_agree(data: st.DataObject, on: dt.date) -> None:
+    agreement = data.draw(st.sampled_from(_ids("agreement")))
+    _same("protection_by", [agreement, None, None])
+    _same("agreement_lacks", [agreement, None])
+    _same("duty_outstanding", [agreement, None, on])
+    _same("may_suspend", ["kazspecmash", agreement, on])
+
+
+def test_executors_for_a_secret_agree() -> None:
+    _same("transfer_allowed", ["kazspecmash", None, "doc_1", dt.date(2026, 3, 10)])
+
+
+def test_the_tabled_program_really_uses_tables() -> None:
+    plain, tabled = _evaluators()
+    assert not plain.knowledge_base.program.materialized
+    assert {"foreign_participation", "agreement_terms_complete"} <= set(
+        tabled.knowledge_base.program.materialized
+    )
