@@ -40,5 +40,5 @@ def _versions(kb: KnowledgeBase) -> Versions:
         facts_version=kb.facts_version,
         rules=len(kb.rules.rules),
         clauses=len(clause_index(kb.rules)),
-        facts=len(kb.store),
+        facts=len(kb.facts),
     )
