@@ -293,3 +293,23 @@ def test_a_condition_whose_rules_do_not_match_is_still_a_reason() -> None:
     assert [(r.rule, r.text, r.missing) for r in result.reasons] == [
         ("customer", "acme may order as a foreign", ["no rule establishes kind_ok(foreign)"])
     ]
+
+
+def test_proof_of_a_long_ownership_chain_follows_the_chain() -> None:
+    rules = _rules(
+        '@id("f.direct") @clause("8") @reading("{X} has a foreign owner")\n'
+        "foreign(X) :- owns(O, X), foreign_kind(O).\n"
+        '@id("f.chain") @clause("8") @reading("{X} is owned by foreign-held {O}")\n'
+        "foreign(X) :- owns(O, X), foreign(O).\n"
+    )
+    store = FactStore({"owns": 2, "foreign_kind": 1})
+    store.add("foreign_kind", ("x0",))
+    for i in range(40):
+        store.add("owns", (f"x{i}", f"x{i + 1}"))
+        store.add("owns", (f"x{i}", f"side{i}"))
+    proof = Evaluator.from_rules(rules, store).prove("foreign", ["x40"])
+    depth, node = 0, proof
+    while node is not None and node.rule == "f.chain":
+        depth += 1
+        node = next(c for c in node.children if c.rule)
+    assert depth == 39 and node is not None and node.rule == "f.direct"

@@ -63,6 +63,13 @@ class CompiledProgram:
             rule.id: evaluation_order(rule, self.inputs, cycles.get(rule.head.predicate, set()))
             for rule in rules.rules
         }
+        self.explain_order: dict[str, tuple[Literal, ...]] = {
+            rule.id: evaluation_order(rule, self.inputs) for rule in rules.rules
+        }
+        """The order proofs and why-not walk a body in: as written (each condition once what it
+        needs is bound). Each step is a separate question to the engine, so the left-recursive
+        order that keeps pyDatalog terminating is not needed there, and would make a proof try
+        every member of a recursive relation before the condition that selects one."""
         self.never_holds = never_derivable(rules, set(self.base_predicates) | set(self.builtins))
         self._logic = self._compile()
 

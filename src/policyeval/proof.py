@@ -78,10 +78,10 @@ class Prover:
             env = bind(rule.head.terms, args, {})
             if env is None:
                 continue
-            children = next(self._bodies(rule, program.body_order[rule.id], 0, env), None)
+            children = next(self._bodies(rule, program.explain_order[rule.id], 0, env), None)
             if children is not None:
                 final_env, evaluated = children
-                nodes = _in_written_order(rule, program.body_order[rule.id], evaluated)
+                nodes = _in_written_order(rule, program.explain_order[rule.id], evaluated)
                 return ProofNode(
                     kind="rule",
                     atom=text,

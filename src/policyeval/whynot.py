@@ -86,7 +86,7 @@ class Explainer:
         )
         envs: list[Env] = [head_env]
         blocked: set[str] = set(rule.given) - set(head_env)
-        for literal in self.program.body_order[rule.id]:
+        for literal in self.program.explain_order[rule.id]:
             names = {v.name for v in literal.variables()}
             if names & blocked:
                 result.unchecked.append(render_literal(literal, envs[0]))
