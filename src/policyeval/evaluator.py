@@ -99,7 +99,8 @@ def build_knowledge_base(
     plain = CompiledProgram(rules, schema, builtins)
     if not materialize:
         return KnowledgeBase(plain, store, policy_version, facts_version, plain, store)
-    tables = question_independent(rules) - plain.never_holds
+    # A predicate with facts of its own keeps them apart from derived rows: not tabled.
+    tables = question_independent(rules) - plain.never_holds - set(schema)
     rows = [
         BaseFact(name, row)
         for name in sorted(tables)
