@@ -1,0 +1,427 @@
+"""Transfer decisions at national scale: policyeval against a Python floor, clingo and Cedar.
+
+    .venv/bin/python bench/transfer_bench.py --sizes 1000 10000 50000
+
+For each size N the world of ``bench/generate.py`` is generated (or reused from
+``--worlds/worldN``), then every system runs in a subprocess of its own, so that its RSS is its
+own and a system that runs out of time or memory does not take the others with it:
+
+* ``policyeval``: the library as served: ``policyeval.loading.load`` (rules, facts, and
+  whatever ``build_knowledge_base`` does by default), then ``Evaluator.ask`` per question,
+  ``Evaluator.query(..., proofs=True)`` per allowed one, ``Evaluator.why_not`` per refused one;
+* ``policyeval-plain``: the same with ``build_knowledge_base(..., materialize=False)``, when
+  the library has that option;
+* ``others``: the facts parsed once by ``load_fact_files``, then the hand-written floor
+  (``bench/floor.py``), clingo (``bench/asp.py``) and cedarpy (``bench/cedar.py``).
+
+Every system's answers are compared with policyeval's on every question (and with the label
+in ``questions.json``); the table shows the counts. See ``bench/README.md`` for the columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+Question = tuple[str, str, str, dt.date]
+
+
+# ---- measuring ----------------------------------------------------------------------------
+
+
+def rss_mib() -> float:
+    """Resident set size now (VmRSS), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentiles(samples: list[float]) -> dict[str, float | None]:
+    """p50 and p99 in microseconds (None when there are no samples)."""
+    if not samples:
+        return {"p50": None, "p99": None, "n": 0}
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, max(0, round(len(ordered) * 0.99) - 1))]
+    return {"p50": statistics.median(ordered) * 1e6, "p99": p99 * 1e6, "n": len(ordered)}
+
+
+def timed_each(action: Callable[..., Any], items: list[Question]) -> tuple[list[Any], list[float]]:
+    results, samples = [], []
+    for item in items:
+        start = time.perf_counter()
+        results.append(action(*item))
+        samples.append(time.perf_counter() - start)
+    return results, samples
+
+
+def read_questions(world: Path) -> tuple[list[Question], list[bool]]:
+    raw = json.loads((world / "questions.json").read_text(encoding="utf-8"))
+    questions = [
+        (q["customer"], q["executor"], q["secret"], dt.date.fromisoformat(q["on"])) for q in raw
+    ]
+    return questions, [bool(q["allowed"]) for q in raw]
+
+
+# ---- children: one per system group ---------------------------------------------------------
+
+
+def child_policyeval(
+    world: Path, materialize: bool | None, profile: int, limit: int
+) -> dict[str, Any]:
+    """Load as the library does and answer every question three ways."""
+    from policyeval.evaluator import Evaluator, build_knowledge_base
+    from policyeval.loading import load, load_sources
+
+    questions, _ = read_questions(world)
+    before = rss_mib()
+    start = time.perf_counter()
+    if materialize is None:
+        loaded = load(ROOT / "policies", world / "facts")
+        knowledge_base, fact_base = loaded.knowledge_base, loaded.fact_base
+    else:
+        rules, facts = load_sources(ROOT / "policies", world / "facts")
+        knowledge_base = build_knowledge_base(rules.rules, facts.store, materialize=materialize)
+        fact_base = facts.fact_base
+    load_s = time.perf_counter() - start
+    records = sum(len(by_id) for by_id in fact_base.records.values())
+    result: dict[str, Any] = {
+        "records": records,
+        "facts": len(fact_base.facts),
+        "load_s": load_s,
+        "rss_mib": rss_mib() - before,
+    }
+    evaluator = Evaluator(knowledge_base)
+    ask = lambda c, e, s, d: bool(evaluator.ask("transfer_allowed", [c, e, s, d]))  # noqa: E731
+    for question in questions[:20]:  # warm up
+        ask(*question)
+    answers, samples = timed_each(ask, questions)
+    result["answers"] = answers
+    result["decide"] = percentiles(samples)
+    allowed = [q for q, a in zip(questions, answers, strict=True) if a][:limit]
+    refused = [q for q, a in zip(questions, answers, strict=True) if not a][:limit]
+
+    def proof(c: str, e: str, s: str, d: dt.date) -> bool:
+        found = evaluator.query("transfer_allowed", [c, e, s, d], proofs=True)
+        return bool(found.answers and found.answers[0].proof is not None)
+
+    def why_not(c: str, e: str, s: str, d: dt.date) -> bool:
+        return evaluator.why_not("transfer_allowed", [c, e, s, d]) is not None
+
+    proved, samples = timed_each(proof, allowed)
+    result["proof"] = percentiles(samples)
+    result["proof_ok"] = sum(proved)
+    explained, samples = timed_each(why_not, refused)
+    result["why_not"] = percentiles(samples)
+    result["why_not_ok"] = sum(explained)
+    if profile:
+        result["profile"] = _profile(ask, questions[:profile])
+    result["peak_mib"] = peak_mib()
+    return result
+
+
+def _profile(ask: Callable[..., Any], questions: list[Question]) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for question in questions:
+        ask(*question)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(18)
+    stats.sort_stats("cumulative").print_stats(22)
+    return out.getvalue()
+
+
+def child_others(world: Path) -> dict[str, Any]:
+    """Parse once; then the floor, clingo and Cedar, each timed and measured on its own."""
+    sys.path.insert(0, str(HERE))
+    from floor import Floor
+
+    from policyeval.fact_loader import load_fact_files
+
+    questions, _ = read_questions(world)
+    before = rss_mib()
+    start = time.perf_counter()
+    fact_base = load_fact_files([world / "facts"])
+    facts = [(f.predicate, f.args) for f in fact_base.facts]
+    records = sum(len(by_id) for by_id in fact_base.records.values())
+    out: dict[str, Any] = {
+        "parse": {"load_s": time.perf_counter() - start, "rss_mib": rss_mib() - before},
+        "records": records,
+        "facts": len(facts),
+    }
+    del fact_base
+
+    def run(
+        name: str, build: Callable[[], Any], extra: Callable[[Any], dict[str, Any]] | None = None
+    ) -> Any:
+        before = rss_mib()
+        start = time.perf_counter()
+        system = build()
+        entry: dict[str, Any] = {
+            "load_s": time.perf_counter() - start,
+            "rss_mib": rss_mib() - before,
+        }
+        for question in questions[:20]:
+            system.allowed(*question)
+        answers, samples = timed_each(system.allowed, questions)
+        entry.update(answers=answers, decide=percentiles(samples))
+        if extra:
+            entry.update(extra(system))
+        out[name] = entry
+        return system
+
+    floor = run("floor", lambda: Floor(facts))
+    try:
+        from asp import AspChecker
+    except ImportError as exc:  # clingo not installed
+        out["clingo"] = {"error": f"{exc} (pip install -r bench/requirements.txt)"}
+    else:
+
+        def ground() -> AspChecker:
+            checker = AspChecker()
+            checker.ground_base(facts)
+            return checker
+
+        def batch(checker: AspChecker) -> dict[str, Any]:
+            start = time.perf_counter()
+            answers = checker.ground_batch(questions)
+            elapsed = time.perf_counter() - start
+            in_model = checker.cross_check()
+            return {"batch_s": elapsed, "batch_answers": answers, "model_allowed": len(in_model)}
+
+        run("clingo", ground, batch)
+    try:
+        from cedar import CAVEAT, CedarChecker
+    except ImportError as exc:
+        out["cedar"] = {"error": f"{exc} (pip install -r bench/requirements.txt)"}
+    else:
+        run(
+            "cedar",
+            lambda: CedarChecker(floor),
+            lambda c: {"entities": c.count, "unrolled": c.most, "caveat": CAVEAT},
+        )
+    out["peak_mib"] = peak_mib()
+    return out
+
+
+# ---- the parent -----------------------------------------------------------------------------
+
+
+def ensure_world(worlds: Path, size: int, seed: int, questions: int) -> Path:
+    world = worlds / f"world{size}"
+    if (world / "questions.json").exists() and (world / "facts").is_dir():
+        return world
+    print(f"# generating the world of {size} executors in {world}", flush=True)
+    command = [sys.executable, str(HERE / "generate.py"), "--executors", str(size)]
+    command += ["--out", str(world), "--seed", str(seed), "--questions", str(questions)]
+    subprocess.run(command, check=True)
+    return world
+
+
+def run_child(args: list[str], timeout: float, memory_gib: float) -> dict[str, Any]:
+    """Run this script as a child; its JSON result, or ``{"error": ...}``."""
+    limit = int(memory_gib * 2**30)
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out_file = Path(f"/tmp/transfer_bench_{os.getpid()}_{time.monotonic_ns()}.json")
+    command = [sys.executable, str(Path(__file__).resolve()), *args, "--result", str(out_file)]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command, timeout=timeout, preexec_fn=limits, capture_output=True, text=True
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish in {timeout:.0f} s"}
+    if done.returncode != 0 or not out_file.exists():
+        tail = (done.stderr or "").strip().splitlines()[-1:] or ["?"]
+        memory = "MemoryError" in (done.stderr or "") or done.returncode in (-9, 137)
+        reason = f"out of memory (limit {memory_gib:g} GiB)" if memory else tail[0]
+        return {"error": f"failed after {time.perf_counter() - start:.0f} s: {reason}"}
+    result: dict[str, Any] = json.loads(out_file.read_text())
+    out_file.unlink()
+    return result
+
+
+def _us(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _pair(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("n", 0) == 0:
+        return "-"
+    return f"{_us(entry['p50'])} / {_us(entry['p99'])}"
+
+
+def report(size: int, results: dict[str, dict[str, Any]], labels: list[bool]) -> str:
+    """The table of one size."""
+    reference_name = next(
+        (n for n in ("policyeval", "policyeval-plain") if "answers" in results.get(n, {})), None
+    )
+    reference = results[reference_name]["answers"] if reference_name else labels
+    others = results.get("others", {})
+    records = next((r["records"] for r in results.values() if "records" in r), 0)
+    facts = next((r["facts"] for r in results.values() if "facts" in r), 0)
+    allowed = sum(labels)
+    lines = [
+        f"## N = {size:,} executors: {records:,} records, {facts:,} facts; {len(labels)} questions"
+        f" ({allowed} allowed, {len(labels) - allowed} refused); agreement against"
+        f" {reference_name or 'the labels'}",
+        "",
+        "| system | load s | records/s | RSS MiB | decide p50 / p99 µs | with proof p50 / p99 µs"
+        " | why-not p50 / p99 µs | agree |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("policyeval (library default)", results.get("policyeval", {})),
+        ("policyeval (materialize=False)", results.get("policyeval-plain", {})),
+        ("  YAML parse + checks (shared by the rows below)", others.get("parse", {})),
+        ("floor: hand-written Python over dicts", others.get("floor", {})),
+        ("clingo: ground base once; ground + look up per question", others.get("clingo", {})),
+        ("cedarpy: entities + one policy", others.get("cedar", {})),
+    ]
+    for name, entry in rows:
+        if not entry:
+            continue
+        if "error" in entry:
+            lines.append(f"| {name} | {entry['error']} | | | | | | |")
+            continue
+        load = entry.get("load_s")
+        rate = (
+            f"{records / load:,.0f}" if load and name.startswith(("policyeval", "  YAML")) else "-"
+        )
+        agree = "-"
+        if "answers" in entry:
+            same = sum(a == b for a, b in zip(entry["answers"], reference, strict=True))
+            label = sum(a == b for a, b in zip(entry["answers"], labels, strict=True))
+            agree = f"{same}/{len(reference)}" + ("" if label == same else f" (labels {label})")
+        lines.append(
+            f"| {name} | {load:,.1f} | {rate} | {entry.get('rss_mib', 0):,.0f} |"
+            f" {_pair(entry.get('decide'))} | {_pair(entry.get('proof'))}"
+            f" | {_pair(entry.get('why_not'))}"
+            f" | {agree} |"
+        )
+    notes = []
+    for name in ("policyeval", "policyeval-plain"):
+        entry = results.get(name, {})
+        if "answers" in entry:
+            notes.append(
+                f"{name}: peak RSS {entry['peak_mib']:,.0f} MiB; proofs built {entry['proof_ok']}"
+                f"/{entry['proof']['n']}, why-not trees"
+                f" {entry['why_not_ok']}/{entry['why_not']['n']}"
+            )
+    clingo = others.get("clingo", {})
+    if "batch_s" in clingo:
+        same = sum(a == b for a, b in zip(clingo["batch_answers"], reference, strict=True))
+        notes.append(
+            f"clingo: base ground {clingo['load_s']:.1f} s; all {len(labels)} question parts in one"
+            f" ground call {clingo['batch_s']:.2f} s"
+            f" ({clingo['batch_s'] / len(labels) * 1e6:,.0f} µs"
+            f" per question, agree {same}/{len(reference)}); one solve afterwards finds"
+            f" {clingo['model_allowed']} q_allowed atoms in the answer set"
+        )
+    cedar = others.get("cedar", {})
+    if "caveat" in cedar:
+        notes.append(
+            f"{cedar['caveat']}; {cedar['entities']:,} entities, unrolled {cedar['unrolled']}"
+        )
+    if "peak_mib" in others:
+        notes.append(
+            f"others: peak RSS {others['peak_mib']:,.0f} MiB"
+            " (parse + floor + clingo + cedar in one process)"
+        )
+    return "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--worlds", type=Path, default=Path("/tmp/policyeval-bench"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument(
+        "--systems", nargs="+", default=["policyeval", "policyeval-plain", "others"]
+    )
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per system and size")
+    parser.add_argument(
+        "--memory-gib", type=float, default=16, help="address-space limit per child"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="cProfile this many questions (policyeval)"
+    )
+    parser.add_argument(
+        "--explain-limit", type=int, default=1000, help="time at most this many proofs and why-nots"
+    )
+    parser.add_argument("--save", type=Path, help="write every result as JSON here")
+    # child mode
+    parser.add_argument("--child", choices=["policyeval", "policyeval-plain", "others"])
+    parser.add_argument("--world", type=Path)
+    parser.add_argument("--result", type=Path)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        if args.child == "others":
+            result = child_others(args.world)
+        else:
+            materialize = None if args.child == "policyeval" else False
+            result = child_policyeval(args.world, materialize, args.profile, args.explain_limit)
+        args.result.write_text(json.dumps(result))
+        return 0
+
+    everything: dict[str, Any] = {}
+    for size in args.sizes:
+        world = ensure_world(args.worlds, size, args.seed, args.questions)
+        _, labels = read_questions(world)
+        results: dict[str, dict[str, Any]] = {}
+        for system in args.systems:
+            if system == "policyeval-plain" and not _has_materialize():
+                continue
+            print(f"# N={size}: {system} ...", flush=True)
+            child = ["--child", system, "--world", str(world), "--profile", str(args.profile)]
+            child += ["--explain-limit", str(args.explain_limit)]
+            results[system] = run_child(child, args.timeout, args.memory_gib)
+            if "error" in results[system]:
+                print(f"#   {results[system]['error']}", flush=True)
+        print(report(size, results, labels), flush=True)
+        for system in ("policyeval", "policyeval-plain"):
+            if "profile" in results.get(system, {}):
+                print(f"### cProfile of {args.profile} questions, {system}, N={size}\n")
+                print("```\n" + results[system].pop("profile") + "```\n", flush=True)
+        everything[str(size)] = results
+    if args.save:
+        args.save.write_text(json.dumps(everything))
+    return 0
+
+
+def _has_materialize() -> bool:
+    import inspect
+
+    from policyeval.evaluator import build_knowledge_base
+
+    return "materialize" in inspect.signature(build_knowledge_base).parameters
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
