@@ -340,7 +340,8 @@ def report(size: int, results: dict[str, dict[str, Any]], labels: list[bool]) ->
             f" ground call {clingo['batch_s']:.2f} s"
             f" ({clingo['batch_s'] / len(labels) * 1e6:,.0f} µs"
             f" per question, agree {same}/{len(reference)}); one solve afterwards finds"
-            f" {clingo['model_allowed']} q_allowed atoms in the answer set"
+            f" {clingo['model_allowed']} q_allowed atoms in the answer set (warm-up, per-question"
+            " and batch parts together)"
         )
     cedar = others.get("cedar", {})
     if "caveat" in cedar:
