@@ -24,6 +24,7 @@ from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reaso
 from policyeval.proof import Prover
 from policyeval.store import BaseFact, FactStore
 from policyeval.syntax import RuleSet, Value, Var, format_value
+from policyeval.tabling import compute_tables
 from policyeval.whynot import Explainer
 
 Argument = Value | Var | None
@@ -100,14 +101,10 @@ def build_knowledge_base(
     if not materialize:
         return KnowledgeBase(plain, store, policy_version, facts_version, plain, store)
     # A predicate with facts of its own keeps them apart from derived rows: not tabled.
-    tables = question_independent(rules) - plain.never_holds - set(schema)
-    rows = [
-        BaseFact(name, row)
-        for name in sorted(tables)
-        for row in plain.ask(name, (None,) * plain.derived[name], store)
-    ]
-    program = CompiledProgram(rules, schema, builtins, materialized=frozenset(tables))
-    return KnowledgeBase(program, store.overlay(rows), policy_version, facts_version, plain, store)
+    candidates = question_independent(rules) - plain.never_holds - set(schema)
+    tables = compute_tables(rules, store, candidates, builtins)
+    program = CompiledProgram(rules, schema, builtins, materialized=tables.tabled)
+    return KnowledgeBase(program, tables.store, policy_version, facts_version, plain, store)
 
 
 class Evaluator:

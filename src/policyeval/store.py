@@ -115,6 +115,19 @@ class FactStore:
         own = sum(len(t.rows) for t in self._tables.values())
         return own + (len(self._parent) if self._parent else 0)
 
+    def size(self, predicate: str) -> int:
+        """Rows of ``predicate``, including the parent's in an overlay."""
+        own = self._tables.get(predicate)
+        count = len(own.rows) if own is not None else 0
+        return count + (self._parent.size(predicate) if self._parent else 0)
+
+    def distinct(self, predicate: str, position: int) -> int:
+        """How many distinct values argument ``position`` of ``predicate`` takes (an upper
+        bound in an overlay, which counts its own and its parent's apart)."""
+        own = self._tables.get(predicate)
+        count = len(own.positions[position]) if own is not None else 0
+        return count + (self._parent.distinct(predicate, position) if self._parent else 0)
+
     def match(
         self, predicate: str, pattern: Sequence[Value | None]
     ) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:

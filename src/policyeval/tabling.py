@@ -1,0 +1,164 @@
+"""Computing question-independent predicates once per fact-base version, stratum by stratum.
+
+A derived predicate that needs no question input can be computed for the whole fact base when it
+loads and then answered from a table. Two things make that pay at national scale:
+
+* **Strata in dependency order.** Predicates are computed level by level (everything a level
+  uses is below it), and each level is compiled with the levels below already tables. Asking a
+  predicate then never re-derives what it depends on — in particular not a recursive relation
+  under a negation, which pyDatalog would otherwise recompute for every negated subgoal.
+* **Only tables that do not multiply.** A predicate whose estimated size exceeds the sizes of
+  the relations it is computed from (a cross product filtered by a date, a join on a column
+  with few values such as a city) is left to be evaluated per question, where its arguments are
+  bound and it costs a lookup. Recursive predicates are always tabled: that is where a question
+  would otherwise pay most.
+
+Which predicates are tabled changes only the cost of a question, never its answer; a property
+test compares both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from policyeval.builtin_predicates import COMPARISONS, Builtin
+from policyeval.engine import CompiledProgram, recursive_groups
+from policyeval.store import FactStore
+from policyeval.syntax import Atom, Const, Negation, Rule, RuleSet, Var
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The outcome of materialization: which predicates are tables, and the store holding them."""
+
+    tabled: frozenset[str]
+    store: FactStore
+    skipped: dict[str, float]
+    """Predicates left to per-question evaluation, with the size their table was estimated at."""
+
+
+def compute_tables(
+    rules: RuleSet,
+    store: FactStore,
+    candidates: set[str],
+    builtins: Mapping[str, Builtin],
+) -> Tables:
+    """Compute every candidate worth a table, lowest stratum first; ``store`` is not changed."""
+    schema = store.schema()
+    tables = store.overlay(())
+    tabled: set[str] = set()
+    skipped: dict[str, float] = {}
+    names_of_builtins = frozenset(builtins) | frozenset(COMPARISONS)
+    cycles = recursive_groups(rules)
+    for level in strata(rules, candidates):
+        program = CompiledProgram(rules, schema, builtins, materialized=frozenset(tabled))
+        computed: list[str] = []
+        for name in sorted(level):
+            if name not in cycles:
+                sizes = Sizes(tables, skipped, names_of_builtins)
+                estimate = estimated_rows(rules.rules_for(name), sizes)
+                if estimate > input_rows(rules.rules_for(name), sizes):
+                    skipped[name] = estimate
+                    continue
+            for row in program.ask(name, (None,) * program.derived[name], tables):
+                tables.add(name, row)
+            computed.append(name)
+        tabled.update(computed)
+    return Tables(frozenset(tabled), tables, skipped)
+
+
+def strata(rules: RuleSet, candidates: set[str]) -> list[set[str]]:
+    """``candidates`` grouped by level: each predicate's level is above that of every derived
+    predicate it uses (a recursive group shares one level)."""
+    derived = set(rules.derived_predicates())
+    cycles = recursive_groups(rules)
+    uses: dict[str, set[str]] = {}
+    for rule in rules.rules:
+        uses.setdefault(rule.head.predicate, set()).update(
+            p for p in _body_predicates(rule) if p in derived
+        )
+    levels: dict[str, int] = {}
+
+    def level(name: str) -> int:
+        if name not in levels:
+            group = cycles.get(name, {name})
+            for member in group:
+                levels[member] = 0  # provisional, breaks the cycle
+            below = [level(u) for m in group for u in uses.get(m, ()) if u not in group]
+            for member in group:
+                levels[member] = 1 + max(below, default=0)
+        return levels[name]
+
+    grouped: dict[int, set[str]] = {}
+    for name in candidates:
+        grouped.setdefault(level(name), set()).add(name)
+    return [grouped[k] for k in sorted(grouped)]
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """What the estimate knows: the rows in ``store`` (facts and tables so far), the estimates
+    of predicates left untabled, and which names are built-ins (one answer per input)."""
+
+    store: FactStore
+    untabled: Mapping[str, float]
+    builtins: frozenset[str]
+
+    def rows(self, predicate: str) -> float | None:
+        """Rows of a predicate; ``None`` for a built-in; 0 for one that can never hold."""
+        if predicate in self.untabled:
+            return self.untabled[predicate]
+        if predicate in self.builtins:
+            return None
+        return float(self.store.size(predicate))
+
+    def distinct(self, predicate: str, position: int) -> float:
+        if predicate in self.untabled:
+            return self.untabled[predicate]
+        return float(self.store.distinct(predicate, position))
+
+
+def estimated_rows(rules: list[Rule], sizes: Sizes) -> float:
+    """A textbook join-size estimate of the rows ``rules`` derive: each positive atom multiplies
+    by its size divided by the distinct values of its most selective bound argument; negations,
+    comparisons and built-ins are taken not to add rows."""
+    total = 0.0
+    for rule in rules:
+        rows = 1.0
+        bound: set[str] = set()
+        for literal in rule.body:
+            if not isinstance(literal, Atom):
+                continue
+            size = sizes.rows(literal.predicate)
+            if size is not None:
+                selectivity = max(
+                    (
+                        sizes.distinct(literal.predicate, i)
+                        for i, term in enumerate(literal.terms)
+                        if isinstance(term, Const) or (isinstance(term, Var) and term.name in bound)
+                    ),
+                    default=1.0,
+                )
+                rows *= size / max(selectivity, 1.0)
+            bound.update(v.name for v in literal.variables())
+        total += rows
+    return total
+
+
+def input_rows(rules: list[Rule], sizes: Sizes) -> float:
+    """How many rows the positive atoms of ``rules`` read in all."""
+    return sum(
+        sizes.rows(literal.predicate) or 0.0
+        for rule in rules
+        for literal in rule.body
+        if isinstance(literal, Atom)
+    )
+
+
+def _body_predicates(rule: Rule) -> set[str]:
+    return {
+        (lit.atom if isinstance(lit, Negation) else lit).predicate
+        for lit in rule.body
+        if isinstance(lit, (Atom, Negation))
+    }
