@@ -59,6 +59,9 @@ class CompiledProgram:
             **rules.input_positions(),
         }
         cycles = recursive_groups(rules)
+        self._cycles = cycles
+        self.recursive = frozenset(cycles)
+        """Derived predicates that depend on themselves."""
         self.body_order: dict[str, tuple[Literal, ...]] = {
             rule.id: evaluation_order(rule, self.inputs, cycles.get(rule.head.predicate, set()))
             for rule in rules.rules
@@ -72,6 +75,10 @@ class CompiledProgram:
         every member of a recursive relation before the condition that selects one."""
         self.never_holds = never_derivable(rules, set(self.base_predicates) | set(self.builtins))
         self._logic = self._compile()
+
+    def recursive_group(self, predicate: str) -> set[str]:
+        """The predicates ``predicate`` is mutually recursive with (empty when it is not)."""
+        return self._cycles.get(predicate, set())
 
     # -- questions -------------------------------------------------------------------------
 

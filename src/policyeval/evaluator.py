@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,7 @@ from policyeval.checker import check_or_raise
 from policyeval.engine import CompiledProgram, question_independent
 from policyeval.errors import QueryError
 from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reason, reasons
-from policyeval.proof import Prover
+from policyeval.proof import ProofCache, Prover
 from policyeval.store import BaseFact, FactStore
 from policyeval.syntax import RuleSet, Value, Var, format_value
 from policyeval.tabling import compute_tables
@@ -48,6 +48,8 @@ class KnowledgeBase:
     facts_version: str
     plain: CompiledProgram
     facts: FactStore
+    proofs: ProofCache = field(default_factory=ProofCache, compare=False)
+    """Proofs of tabled atoms, shared by the questions asked of this version."""
 
     @property
     def rules(self) -> RuleSet:
@@ -59,6 +61,11 @@ class KnowledgeBase:
         if assumed:
             return self.plain, self.facts.overlay(assumed)
         return self.program, self.store
+
+    def prover(self, program: CompiledProgram, store: FactStore) -> Prover:
+        """A prover for one question in ``world``; it shares this version's kept proofs unless
+        the question assumed facts (its store is then an overlay)."""
+        return Prover(program, store, self.proofs if store is self.store else None)
 
 
 class Answer(BaseModel):
@@ -171,7 +178,7 @@ class Evaluator:
         kb = self._knowledge_base
         program, store = kb.world(assume)
         rows = _answers(program, store, predicate, args)
-        prover = Prover(program, store) if proofs else None
+        prover = kb.prover(program, store) if proofs else None
         answers = [
             Answer(
                 values=list(row),
@@ -182,7 +189,9 @@ class Evaluator:
         ]
         failure = None
         if not rows and explain:
-            failure = Explainer(program, store).why_not(predicate, _pattern(args))
+            failure = Explainer(program, store, kb.prover(program, store)).why_not(
+                predicate, _pattern(args)
+            )
         return QueryResult(
             question=_question_text(predicate, args),
             answers=answers,
@@ -196,18 +205,22 @@ class Evaluator:
         self, predicate: str, args: Sequence[Value], *, assume: Iterable[BaseFact] = ()
     ) -> ProofNode | None:
         """A proof that the ground atom holds, or ``None``."""
-        program, store = self._knowledge_base.world(assume)
+        kb = self._knowledge_base
+        program, store = kb.world(assume)
         _validate(program, predicate, args)
-        return Prover(program, store).prove(predicate, tuple(args))
+        return kb.prover(program, store).prove(predicate, tuple(args))
 
     def why_not(
         self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
     ) -> FailedCondition | None:
         """Why no row matches (``None`` when some row does)."""
-        program, store = self._knowledge_base.world(assume)
+        kb = self._knowledge_base
+        program, store = kb.world(assume)
         if _answers(program, store, predicate, args):
             return None
-        return Explainer(program, store).why_not(predicate, _pattern(args))
+        return Explainer(program, store, kb.prover(program, store)).why_not(
+            predicate, _pattern(args)
+        )
 
 
 def _answers(

@@ -3,6 +3,9 @@
 The engine says *that* an atom holds; this finds *how*: for the rules of the atom's predicate it
 searches a body instantiation whose conditions all hold, and proves each derived condition in
 turn. An atom already being proved higher up is not used again (no circular proofs).
+
+The proof of an atom of a tabled predicate depends on the fact base alone, so it is kept in the
+knowledge base's :class:`ProofCache` and shared by every later proof that needs it.
 """
 
 from __future__ import annotations
@@ -26,12 +29,40 @@ from policyeval.syntax import Atom, Comparison, Literal, Negation, Rule, Value, 
 Ground = tuple[str, tuple[Value, ...]]
 
 
+class ProofCache:
+    """Proofs of atoms of tabled predicates, for one knowledge base (at most ``limit``).
+
+    Such a proof is the same whichever question needs it: a tabled predicate depends only on
+    facts and other tabled predicates. Safe to share between threads (single dict operations).
+    """
+
+    def __init__(self, limit: int = 250_000) -> None:
+        self.limit = limit
+        self._nodes: dict[Ground, ProofNode | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def get(self, key: Ground) -> tuple[bool, ProofNode | None]:
+        """``(True, proof)`` when the atom's proof (or that it has none) is kept."""
+        if key in self._nodes:
+            return True, self._nodes[key]
+        return False, None
+
+    def put(self, key: Ground, node: ProofNode | None) -> None:
+        if len(self._nodes) < self.limit:
+            self._nodes[key] = node
+
+
 class Prover:
     """Builds proofs against one compiled program and one fact store."""
 
-    def __init__(self, program: CompiledProgram, store: FactStore) -> None:
+    def __init__(
+        self, program: CompiledProgram, store: FactStore, cache: ProofCache | None = None
+    ) -> None:
         self.program = program
         self.store = store
+        self.cache = cache
         self._proved: dict[Ground, ProofNode] = {}
         self._in_progress: set[Ground] = set()
 
@@ -42,6 +73,11 @@ class Prover:
             return self._proved[key]
         if key in self._in_progress:
             return None
+        shared = self._shareable(predicate)
+        if shared is not None:
+            kept, node = shared.get(key)
+            if kept:
+                return node
         self._in_progress.add(key)
         try:
             node = self._prove(predicate, args)
@@ -49,7 +85,22 @@ class Prover:
             self._in_progress.discard(key)
         if node is not None:
             self._proved[key] = node
+        if shared is not None:
+            shared.put(key, node)
         return node
+
+    def _shareable(self, predicate: str) -> ProofCache | None:
+        """The cache, when this atom's proof cannot depend on what is being proved above it:
+        a tabled predicate, and no atom of its recursive group in progress (the circularity
+        cut would otherwise shape the proof)."""
+        program = self.program
+        if self.cache is None or predicate not in program.materialized:
+            return None
+        if predicate in program.recursive:
+            group = program.recursive_group(predicate)
+            if any(name in group for name, _ in self._in_progress):
+                return None
+        return self.cache
 
     def _prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
         text = f"{predicate}({', '.join(render_value(a) for a in args)})"
@@ -126,10 +177,27 @@ class Prover:
                     ),
                 )
             return
+        if self._search_directly(literal, env):
+            # A ground derived condition: searching its rules is its proof and its answer;
+            # asking the engine first would evaluate the same bodies twice.
+            row = pattern_of(literal.terms, env)
+            child = self.prove(literal.predicate, row)  # type: ignore[arg-type]
+            if child is not None:
+                yield env, child
+            return
         for extended, row in atom_solutions(self.program, self.store, literal, env):
             child = self.prove(literal.predicate, row)
             if child is not None:
                 yield extended, child
+
+    def _search_directly(self, atom: Atom, env: Env) -> bool:
+        program = self.program
+        return (
+            atom.predicate in program.derived
+            and atom.predicate not in program.materialized
+            and atom.predicate not in program.recursive
+            and all(v.name in env for v in atom.variables())
+        )
 
     def _absence_note(self, atom: Atom) -> str:
         program = self.program

@@ -135,7 +135,7 @@ class FactStore:
         if self._parent is not None:
             yield from self._parent.match(predicate, pattern)
         table = self._tables.get(predicate)
-        if table is None:
+        if table is None or not table.rows:
             return
         for index in table.match(pattern):
             yield table.rows[index], table.sources[index]

@@ -161,9 +161,17 @@ class RuleSet:
 
     rules: tuple[Rule, ...] = ()
     clauses: tuple[ClauseText, ...] = ()
+    _by_head: dict[str, list[Rule]] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        by_head: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            by_head.setdefault(rule.head.predicate, []).append(rule)
+        object.__setattr__(self, "_by_head", by_head)
 
     def rules_for(self, predicate: str) -> list[Rule]:
-        return [r for r in self.rules if r.head.predicate == predicate]
+        """The rules whose head is ``predicate``, in file order."""
+        return list(self._by_head.get(predicate, ()))
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

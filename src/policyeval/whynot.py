@@ -38,10 +38,12 @@ MAX_DEPTH = 24
 class Explainer:
     """Builds why-not explanations against one compiled program and one fact store."""
 
-    def __init__(self, program: CompiledProgram, store: FactStore) -> None:
+    def __init__(
+        self, program: CompiledProgram, store: FactStore, prover: Prover | None = None
+    ) -> None:
         self.program = program
         self.store = store
-        self.prover = Prover(program, store)
+        self.prover = prover or Prover(program, store)
         self._explained: set[tuple[str, Pattern]] = set()
         self._stack: set[tuple[str, Pattern]] = set()
 
