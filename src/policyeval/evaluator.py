@@ -174,19 +174,32 @@ class Evaluator:
         proofs: bool = True,
         explain: bool = True,
     ) -> QueryResult:
-        """All answers, each with its proof; when there are none, every failed condition."""
+        """All answers, each with its proof; when there are none, every failed condition.
+
+        A ground question asked with its proof is answered by the proof search itself: the
+        search is complete for a ground atom, so a proof found is the yes and none found is the
+        no, and the engine is not asked the same question twice.
+        """
         kb = self._knowledge_base
         program, store = kb.world(assume)
-        rows = _answers(program, store, predicate, args)
         prover = kb.prover(program, store) if proofs else None
-        answers = [
-            Answer(
-                values=list(row),
-                bindings=_bindings(args, row),
-                proof=prover.prove(predicate, row) if prover else None,
-            )
-            for row in rows
-        ]
+        ground = _ground_row(args)
+        rows: list[tuple[Value, ...]]
+        if prover is not None and ground is not None:
+            _validate(program, predicate, args)
+            proof = prover.prove(predicate, ground)
+            answers = [Answer(values=list(ground), proof=proof)] if proof is not None else []
+            rows = [ground] if proof is not None else []
+        else:
+            rows = _answers(program, store, predicate, args)
+            answers = [
+                Answer(
+                    values=list(row),
+                    bindings=_bindings(args, row),
+                    proof=prover.prove(predicate, row) if prover else None,
+                )
+                for row in rows
+            ]
         failure = None
         if not rows and explain:
             failure = Explainer(program, store, kb.prover(program, store)).why_not(
@@ -252,6 +265,12 @@ def _validate(program: CompiledProgram, predicate: str, args: Sequence[Argument]
             raise QueryError(
                 f"argument {position} of `{predicate}` must be a symbol, string, integer or date"
             )
+
+
+def _ground_row(args: Sequence[Argument]) -> tuple[Value, ...] | None:
+    """The question as a row when every argument is a value."""
+    values = tuple(a for a in args if a is not None and not isinstance(a, Var))
+    return values if len(values) == len(args) else None
 
 
 def _pattern(args: Sequence[Argument]) -> tuple[Value | None, ...]:
