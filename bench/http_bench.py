@@ -131,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         "--start-timeout", type=float, default=1200, help="seconds to load the world"
     )
     parser.add_argument(
-        "--materialize",
+        "--plain",
         action="store_true",
-        help="serve with the library's default build instead of materialize=False",
+        help="serve with materialize=False instead of the library's default build",
     )
     args = parser.parse_args(argv)
     questions = json.loads((args.world / "questions.json").read_text(encoding="utf-8"))
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for workers in args.workers:
         with tempfile.TemporaryDirectory() as tmp:
             server = start_server(
-                args.world, args.port, workers, args.materialize, Path(tmp) / "decisions.sqlite3"
+                args.world, args.port, workers, not args.plain, Path(tmp) / "decisions.sqlite3"
             )
             try:
                 ready = wait_ready(args.port, args.start_timeout, server, workers)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append({"workers": workers, "error": str(exc)})
             finally:
                 stop_server(server)
-    build = "library default" if args.materialize else "materialize=False"
+    build = "materialize=False" if args.plain else "library default"
     print(
         f"## HTTP: POST /v1/decisions/transfer on {HOST}, {args.world.name},"
         f" {args.requests} requests,"
