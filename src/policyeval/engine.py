@@ -177,25 +177,16 @@ class CompiledProgram:
 
 
 def question_independent(rules: RuleSet) -> set[str]:
-    """Derived predicates whose whole relation can be computed without a question: no ``@given``
-    input of their own nor of any derived predicate they depend on."""
-    inputs = rules.input_positions()
-    uses: dict[str, set[str]] = {}
-    for rule in rules.rules:
-        atoms = [lit.atom if isinstance(lit, Negation) else lit for lit in rule.body]
-        uses.setdefault(rule.head.predicate, set()).update(
-            a.predicate for a in atoms if isinstance(a, Atom)
-        )
-    derived = set(uses)
-    independent = derived - set(inputs)
-    changed = True
-    while changed:
-        changed = False
-        for name in list(independent):
-            if any(used in derived and used not in independent for used in uses[name]):
-                independent.discard(name)
-                changed = True
-    return independent
+    """Derived predicates whose whole relation can be computed without a question: those with
+    no ``@given`` input.
+
+    A question reaches a predicate only through ``@given`` arguments (every other argument of a
+    question is a pattern, which filters the relation but does not change it). A predicate
+    without inputs may still use one that has them, as a function of its own data
+    (``acting_for_head(P, B, Day)`` with ``Day`` the answer's date): the checker guarantees
+    those inputs are bound inside the body, so the relation is the same for every question.
+    """
+    return set(rules.derived_predicates()) - set(rules.input_positions())
 
 
 def never_derivable(rules: RuleSet, given: set[str]) -> set[str]:

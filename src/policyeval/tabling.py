@@ -19,6 +19,7 @@ test compares both ways.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,8 +35,8 @@ class Tables:
 
     tabled: frozenset[str]
     store: FactStore
-    skipped: dict[str, float]
-    """Predicates left to per-question evaluation, with the size their table was estimated at."""
+    skipped: dict[str, Estimate]
+    """Predicates left to per-question evaluation, with what their table was estimated at."""
 
 
 def compute_tables(
@@ -48,18 +49,19 @@ def compute_tables(
     schema = store.schema()
     tables = store.overlay(())
     tabled: set[str] = set()
-    skipped: dict[str, float] = {}
-    names_of_builtins = frozenset(builtins) | frozenset(COMPARISONS)
+    skipped: dict[str, Estimate] = {}
+    # Built-ins and predicates with inputs are called with their inputs bound: they filter
+    # (or compute one value per input) rather than add rows of their own.
+    functions = frozenset(builtins) | frozenset(COMPARISONS) | frozenset(rules.input_positions())
     cycles = recursive_groups(rules)
     for level in strata(rules, candidates):
         program = CompiledProgram(rules, schema, builtins, materialized=frozenset(tabled))
         computed: list[str] = []
         for name in sorted(level):
             if name not in cycles:
-                sizes = Sizes(tables, skipped, names_of_builtins)
-                estimate = estimated_rows(rules.rules_for(name), sizes)
-                if estimate > input_rows(rules.rules_for(name), sizes):
-                    skipped[name] = estimate
+                expected = estimate(rules.rules_for(name), Sizes(tables, skipped, functions))
+                if expected.rows > expected.reads:
+                    skipped[name] = expected
                     continue
             for row in program.ask(name, (None,) * program.derived[name], tables):
                 tables.add(name, row)
@@ -97,63 +99,83 @@ def strata(rules: RuleSet, candidates: set[str]) -> list[set[str]]:
 
 
 @dataclass(frozen=True, slots=True)
+class Estimate:
+    """What a predicate left untabled is estimated to hold: rows, distinct values per argument,
+    and how many stored rows its rules read (what it would have been computed from)."""
+
+    rows: float
+    distinct: tuple[float, ...]
+    reads: float
+
+
+@dataclass(frozen=True, slots=True)
 class Sizes:
     """What the estimate knows: the rows in ``store`` (facts and tables so far), the estimates
-    of predicates left untabled, and which names are built-ins (one answer per input)."""
+    of predicates left untabled, and which names are functions of their inputs (built-ins and
+    ``@given`` predicates: at most one answer per input is assumed)."""
 
     store: FactStore
-    untabled: Mapping[str, float]
-    builtins: frozenset[str]
+    untabled: Mapping[str, Estimate]
+    functions: frozenset[str]
 
     def rows(self, predicate: str) -> float | None:
-        """Rows of a predicate; ``None`` for a built-in; 0 for one that can never hold."""
+        """Rows of a predicate; ``None`` for a function; 0 for one that can never hold."""
         if predicate in self.untabled:
-            return self.untabled[predicate]
-        if predicate in self.builtins:
+            return self.untabled[predicate].rows
+        if predicate in self.functions:
             return None
         return float(self.store.size(predicate))
 
     def distinct(self, predicate: str, position: int) -> float:
         if predicate in self.untabled:
-            return self.untabled[predicate]
+            return self.untabled[predicate].distinct[position]
         return float(self.store.distinct(predicate, position))
 
+    def reads(self, predicate: str) -> float:
+        """Stored rows behind a predicate: its own, or for one left untabled, its inputs'."""
+        if predicate in self.untabled:
+            return self.untabled[predicate].reads
+        return self.rows(predicate) or 0.0
 
-def estimated_rows(rules: list[Rule], sizes: Sizes) -> float:
-    """A textbook join-size estimate of the rows ``rules`` derive: each positive atom multiplies
-    by its size divided by the distinct values of its most selective bound argument; negations,
-    comparisons and built-ins are taken not to add rows."""
+
+def estimate(rules: list[Rule], sizes: Sizes) -> Estimate:
+    """A textbook join-size estimate of what ``rules`` derive.
+
+    Each positive atom multiplies the rows by its size divided by the product of the distinct
+    values of its bound arguments (columns taken as independent); negations, comparisons and
+    functions are taken not to add rows. A head argument takes at most as many values as the
+    fewest of any atom it appears in.
+    """
     total = 0.0
+    arity = rules[0].head.arity if rules else 0
+    distinct = [0.0] * arity
+    reads = 0.0
     for rule in rules:
         rows = 1.0
         bound: set[str] = set()
+        values: dict[str, float] = {}
         for literal in rule.body:
             if not isinstance(literal, Atom):
                 continue
             size = sizes.rows(literal.predicate)
             if size is not None:
-                selectivity = max(
-                    (
-                        sizes.distinct(literal.predicate, i)
-                        for i, term in enumerate(literal.terms)
-                        if isinstance(term, Const) or (isinstance(term, Var) and term.name in bound)
-                    ),
-                    default=1.0,
+                reads += sizes.reads(literal.predicate)
+                selectivity = math.prod(
+                    max(sizes.distinct(literal.predicate, i), 1.0)
+                    for i, term in enumerate(literal.terms)
+                    if isinstance(term, Const) or (isinstance(term, Var) and term.name in bound)
                 )
-                rows *= size / max(selectivity, 1.0)
+                rows *= size / selectivity
+                for i, term in enumerate(literal.terms):
+                    if isinstance(term, Var):
+                        seen = sizes.distinct(literal.predicate, i)
+                        values[term.name] = min(values.get(term.name, seen), seen)
             bound.update(v.name for v in literal.variables())
         total += rows
-    return total
-
-
-def input_rows(rules: list[Rule], sizes: Sizes) -> float:
-    """How many rows the positive atoms of ``rules`` read in all."""
-    return sum(
-        sizes.rows(literal.predicate) or 0.0
-        for rule in rules
-        for literal in rule.body
-        if isinstance(literal, Atom)
-    )
+        for i, term in enumerate(rule.head.terms):
+            count = values.get(term.name, 1.0) if isinstance(term, Var) else 1.0
+            distinct[i] += min(count, rows)
+    return Estimate(total, tuple(distinct), reads)
 
 
 def _body_predicates(rule: Rule) -> set[str]:
