@@ -18,6 +18,7 @@ from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from policyeval.builtin_predicates import BUILTINS, COMPARISONS, Builtin, Pattern, Row
+from policyeval.slicing import Slice
 from policyeval.store import FactStore
 from policyeval.syntax import (
     Atom,
@@ -48,8 +49,11 @@ class CompiledProgram:
         base_predicates: Mapping[str, int],
         builtins: Mapping[str, Builtin] = BUILTINS,
         materialized: frozenset[str] = frozenset(),
+        slices: Mapping[str, Slice] | None = None,
     ) -> None:
         self.rules = rules
+        self.slices = dict(slices or {})
+        """Rule id → its question-independent conditions, answered from a hidden table."""
         self.base_predicates = dict(base_predicates)
         self.materialized = materialized
         self.builtins = dict(builtins)
@@ -63,7 +67,11 @@ class CompiledProgram:
         self.recursive = frozenset(cycles)
         """Derived predicates that depend on themselves."""
         self.body_order: dict[str, tuple[Literal, ...]] = {
-            rule.id: evaluation_order(rule, self.inputs, cycles.get(rule.head.predicate, set()))
+            rule.id: evaluation_order(
+                self.slices[rule.id].compiled_rule() if rule.id in self.slices else rule,
+                self.inputs,
+                cycles.get(rule.head.predicate, set()),
+            )
             for rule in rules.rules
         }
         self.explain_order: dict[str, tuple[Literal, ...]] = {
@@ -124,6 +132,9 @@ class CompiledProgram:
             _register(_COMPARE + _COMPARE_NAMES[op], 2, _builtin_resolver(builtin))
         for name in self.materialized:
             _register(_BASE + name, self.derived[name], _base_resolver(name))
+        for piece in self.slices.values():
+            table = piece.atom
+            _register(_BASE + table.predicate, table.arity, _base_resolver(table.predicate))
         for rule in self.rules.rules:
             order = self.body_order[rule.id]
             if rule.head.predicate in self.materialized or any(

@@ -110,7 +110,9 @@ def build_knowledge_base(
     # A predicate with facts of its own keeps them apart from derived rows: not tabled.
     candidates = question_independent(rules) - plain.never_holds - set(schema)
     tables = compute_tables(rules, store, candidates, builtins)
-    program = CompiledProgram(rules, schema, builtins, materialized=tables.tabled)
+    program = CompiledProgram(
+        rules, schema, builtins, materialized=tables.tabled, slices=tables.slices
+    )
     return KnowledgeBase(program, tables.store, policy_version, facts_version, plain, store)
 
 

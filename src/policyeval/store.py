@@ -128,6 +128,12 @@ class FactStore:
         count = len(own.positions[position]) if own is not None else 0
         return count + (self._parent.distinct(predicate, position) if self._parent else 0)
 
+    def count(self, predicate: str, position: int, value: Value) -> int:
+        """Rows of ``predicate`` whose argument ``position`` is ``value``."""
+        own = self._tables.get(predicate)
+        count = len(own.positions[position].get(value, ())) if own is not None else 0
+        return count + (self._parent.count(predicate, position, value) if self._parent else 0)
+
     def match(
         self, predicate: str, pattern: Sequence[Value | None]
     ) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:

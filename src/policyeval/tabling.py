@@ -20,13 +20,14 @@ test compares both ways.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from policyeval.builtin_predicates import COMPARISONS, Builtin
 from policyeval.engine import CompiledProgram, recursive_groups
+from policyeval.slicing import Slice, independent_atoms, slice_of
 from policyeval.store import FactStore
-from policyeval.syntax import Atom, Const, Negation, Rule, RuleSet, Var
+from policyeval.syntax import Atom, Const, Literal, Negation, Rule, RuleSet, Value, Var
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class Tables:
     store: FactStore
     skipped: dict[str, Estimate]
     """Predicates left to per-question evaluation, with what their table was estimated at."""
+    slices: dict[str, Slice]
+    """Rule id → the rule's question-independent conditions, computed into ``store``."""
 
 
 def compute_tables(
@@ -67,7 +70,45 @@ def compute_tables(
                 tables.add(name, row)
             computed.append(name)
         tabled.update(computed)
-    return Tables(frozenset(tabled), tables, skipped)
+    slices = _compute_slices(rules, schema, builtins, tables, frozenset(tabled), skipped, functions)
+    return Tables(frozenset(tabled), tables, skipped, slices)
+
+
+def _compute_slices(
+    rules: RuleSet,
+    schema: Mapping[str, int],
+    builtins: Mapping[str, Builtin],
+    tables: FactStore,
+    tabled: frozenset[str],
+    skipped: Mapping[str, Estimate],
+    functions: frozenset[str],
+) -> dict[str, Slice]:
+    """The slices of the rules that take question inputs, each computed into ``tables`` unless
+    it would multiply (as for predicates). Returns rule id → slice for those computed."""
+    sizes = Sizes(tables, skipped, functions)
+    kept: list[Slice] = []
+    for rule in rules.rules:
+        if rule.head.predicate in tabled:
+            continue
+        piece = _widest_slice(rule, functions, sizes)
+        if piece is not None:
+            kept.append(piece)
+    if not kept:
+        return {}
+    with_tables = RuleSet(rules.rules + tuple(piece.table_rule() for piece in kept), rules.clauses)
+    program = CompiledProgram(with_tables, schema, builtins, materialized=tabled)
+    kept = [
+        piece
+        for piece in kept
+        if not any(
+            isinstance(lit, Atom) and lit.predicate in program.never_holds for lit in piece.body
+        )
+    ]
+    for piece in kept:
+        table = piece.atom
+        for row in program.ask(table.predicate, (None,) * table.arity, tables):
+            tables.add(table.predicate, row)
+    return {piece.rule.id: piece for piece in kept}
 
 
 def strata(rules: RuleSet, candidates: set[str]) -> list[set[str]]:
@@ -131,6 +172,13 @@ class Sizes:
             return self.untabled[predicate].distinct[position]
         return float(self.store.distinct(predicate, position))
 
+    def with_value(self, predicate: str, position: int, value: Value) -> float:
+        """Rows whose argument ``position`` is ``value`` (a guess for one left untabled)."""
+        if predicate in self.untabled:
+            estimate = self.untabled[predicate]
+            return estimate.rows / max(estimate.distinct[position], 1.0)
+        return float(self.store.count(predicate, position, value))
+
     def reads(self, predicate: str) -> float:
         """Stored rows behind a predicate: its own, or for one left untabled, its inputs'."""
         if predicate in self.untabled:
@@ -152,30 +200,81 @@ def estimate(rules: list[Rule], sizes: Sizes) -> Estimate:
     reads = 0.0
     for rule in rules:
         rows = 1.0
-        bound: set[str] = set()
         values: dict[str, float] = {}
-        for literal in rule.body:
-            if not isinstance(literal, Atom):
-                continue
-            size = sizes.rows(literal.predicate)
-            if size is not None:
-                reads += sizes.reads(literal.predicate)
-                selectivity = math.prod(
-                    max(sizes.distinct(literal.predicate, i), 1.0)
-                    for i, term in enumerate(literal.terms)
-                    if isinstance(term, Const) or (isinstance(term, Var) and term.name in bound)
-                )
-                rows *= size / selectivity
-                for i, term in enumerate(literal.terms):
+        for atom, factor in join_order(rule.body, sizes):
+            if factor is not None:
+                reads += sizes.reads(atom.predicate)
+                rows *= factor
+                for i, term in enumerate(atom.terms):
                     if isinstance(term, Var):
-                        seen = sizes.distinct(literal.predicate, i)
+                        seen = sizes.distinct(atom.predicate, i)
                         values[term.name] = min(values.get(term.name, seen), seen)
-            bound.update(v.name for v in literal.variables())
         total += rows
         for i, term in enumerate(rule.head.terms):
             count = values.get(term.name, 1.0) if isinstance(term, Var) else 1.0
             distinct[i] += min(count, rows)
     return Estimate(total, tuple(distinct), reads)
+
+
+def _widest_slice(rule: Rule, functions: frozenset[str], sizes: Sizes) -> Slice | None:
+    """The largest slice of ``rule`` that does not multiply: its independent conditions as
+    written, dropping from the end until the estimate fits. (Written first, a condition is
+    usually the one that binds the rule's arguments: the slice takes its place.)
+
+    The hidden rule is nobody's reading, so its body is kept in join order: the engine never
+    starts with a cross product the written order might begin with."""
+    written = independent_atoms(rule, functions)
+    for count in range(len(written), 1, -1):
+        piece = slice_of(rule, written[:count], functions)
+        if piece is None:
+            return None
+        expected = estimate([piece.table_rule()], sizes)
+        if expected.rows <= expected.reads:
+            return replace(piece, body=_in_join_order(piece.body, sizes))
+    return None
+
+
+def _in_join_order(body: Sequence[Literal], sizes: Sizes) -> tuple[Literal, ...]:
+    atoms = [atom for atom, _ in join_order(body, sizes)]
+    return (*atoms, *(lit for lit in body if not isinstance(lit, Atom)))
+
+
+def join_order(body: Sequence[Literal], sizes: Sizes) -> list[tuple[Atom, float | None]]:
+    """The positive atoms of ``body`` in greedy join order — each time the atom that multiplies
+    the rows least given what is bound so far; functions last, as they only add a value per
+    input — each with its factor (``None`` for a function)."""
+    waiting = [lit for lit in body if isinstance(lit, Atom)]
+    bound: set[str] = set()
+    ordered: list[tuple[Atom, float | None]] = []
+    while waiting:
+        factor, atom = min(
+            ((_factor(lit, bound, sizes), lit) for lit in waiting),
+            key=lambda pair: (pair[0] is None, pair[0] or 0.0),
+        )
+        waiting.remove(atom)
+        ordered.append((atom, factor))
+        bound.update(v.name for v in atom.variables())
+    return ordered
+
+
+def _factor(atom: Atom, bound: set[str], sizes: Sizes) -> float | None:
+    """Rows per binding that ``atom`` yields once ``bound`` is; ``None`` for a function. A
+    constant argument counts exactly (the index knows how many rows have it)."""
+    size = sizes.rows(atom.predicate)
+    if size is None:
+        return None
+    constants = [
+        sizes.with_value(atom.predicate, i, term.value)
+        for i, term in enumerate(atom.terms)
+        if isinstance(term, Const)
+    ]
+    size = min([size, *constants])
+    selectivity = math.prod(
+        max(sizes.distinct(atom.predicate, i), 1.0)
+        for i, term in enumerate(atom.terms)
+        if isinstance(term, Var) and term.name in bound
+    )
+    return size / selectivity
 
 
 def _body_predicates(rule: Rule) -> set[str]:
