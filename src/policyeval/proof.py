@@ -103,7 +103,6 @@ class Prover:
         return self.cache
 
     def _prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
-        text = f"{predicate}({', '.join(render_value(a) for a in args)})"
         program = self.program
         if predicate in program.base_predicates:
             for _, source in self.store.match(predicate, args):
@@ -113,13 +112,17 @@ class Prover:
                     else None
                 )
                 return ProofNode(
-                    kind="fact", atom=text, predicate=predicate, args=list(args), source=ref
+                    kind="fact",
+                    atom=_text(predicate, args),
+                    predicate=predicate,
+                    args=list(args),
+                    source=ref,
                 )
         if predicate in program.builtins:
             if program.ask(predicate, args, self.store):
                 return ProofNode(
                     kind="builtin",
-                    atom=text,
+                    atom=_text(predicate, args),
                     predicate=predicate,
                     args=list(args),
                     note=program.builtins[predicate].doc,
@@ -135,7 +138,7 @@ class Prover:
                 nodes = _in_written_order(rule, program.explain_order[rule.id], evaluated)
                 return ProofNode(
                     kind="rule",
-                    atom=text,
+                    atom=_text(predicate, args),
                     predicate=predicate,
                     args=list(args),
                     rule=rule.id,
@@ -161,7 +164,10 @@ class Prover:
     def _condition(self, literal: Literal, env: Env) -> Iterator[tuple[Env, ProofNode]]:
         if isinstance(literal, Comparison):
             for extended in comparison_solutions(literal, env):
-                yield extended, ProofNode(kind="comparison", atom=render_literal(literal, extended))
+                yield (
+                    extended,
+                    ProofNode(kind="comparison", atom=render_literal(literal, extended)),
+                )
             return
         if isinstance(literal, Negation):
             atom = literal.atom
@@ -206,6 +212,10 @@ class Prover:
             return "no such fact"
         prefix = "no such fact, and " if atom.predicate in program.base_predicates else ""
         return prefix + "no rule applies: " + ", ".join(rules)
+
+
+def _text(predicate: str, args: tuple[Value, ...]) -> str:
+    return f"{predicate}({', '.join(render_value(a) for a in args)})"
 
 
 def _in_written_order(

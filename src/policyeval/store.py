@@ -83,6 +83,7 @@ class FactStore:
     def __init__(self, schema: Mapping[str, int] | None = None) -> None:
         self._tables: dict[str, _Table] = {}
         self._parent: FactStore | None = None
+        self._shared: frozenset[str] = frozenset()
         for predicate, arity in (schema or {}).items():
             self.declare(predicate, arity)
 
@@ -94,6 +95,8 @@ class FactStore:
     def add(
         self, predicate: str, args: tuple[Value, ...], source: FactSource | None = None
     ) -> None:
+        if predicate in self._shared:
+            raise ValueError(f"`{predicate}` is shared with the store this one extends")
         table = self._tables.get(predicate)
         if table is None:
             table = self._tables[predicate] = _Table(len(args))
@@ -156,6 +159,15 @@ class FactStore:
         for predicate, arity in self.schema().items():
             child._tables[predicate] = _Table(arity)
         child.add_all(facts)
+        return child
+
+    def extended(self) -> FactStore:
+        """A store that reads this one's predicates (shared, not copied: one lookup, no chain)
+        and takes rows of new predicates only: derived tables computed from these facts."""
+        child = FactStore()
+        child._tables = dict(self._tables)
+        child._parent = self._parent
+        child._shared = frozenset(self.schema())
         return child
 
     def facts(self, predicate: str) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:

@@ -7,6 +7,7 @@ A rule set is plain data. Values are Python values: ``str`` for symbols and quot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -189,8 +190,10 @@ class RuleSet:
         return {r.head.predicate: r.head.arity for r in self.rules}
 
 
+@functools.lru_cache(maxsize=65536, typed=True)
 def format_value(value: Value) -> str:
-    """Render a constant as it would be written in a rule file.
+    """Render a constant as it would be written in a rule file (cached: explanations render
+    the same values over and over).
 
     >>> format_value("acme")
     'acme'

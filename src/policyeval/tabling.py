@@ -50,7 +50,7 @@ def compute_tables(
 ) -> Tables:
     """Compute every candidate worth a table, lowest stratum first; ``store`` is not changed."""
     schema = store.schema()
-    tables = store.overlay(())
+    tables = store.extended()
     tabled: set[str] = set()
     skipped: dict[str, Estimate] = {}
     # Built-ins and predicates with inputs are called with their inputs bound: they filter
