@@ -22,8 +22,9 @@ from policyeval.builtin_predicates import BUILTINS
 from policyeval.evaluator import Evaluator, build_knowledge_base
 from policyeval.fact_loader import load_fact_files
 from policyeval.parser import load_rule_set, parse_rules
+from policyeval.slicing import independent_atoms, slice_of
 from policyeval.store import FactStore
-from policyeval.syntax import RuleSet
+from policyeval.syntax import Atom, RuleSet, Var
 from policyeval.tabling import compute_tables, strata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ neighbours(X, Y) :- place(X, P), place(Y, P).
 
 
 def _rules() -> RuleSet:
-    return RuleSet(parse_rules(RULES, "toy.md", clause="1"))
+    return RuleSet(tuple(parse_rules(RULES, "toy.md", clause="1")))
 
 
 def _store() -> FactStore:
@@ -103,6 +104,87 @@ def test_tabled_and_untabled_predicates_answer_as_the_rules_do() -> None:
     ]:
         expected = plain.query(predicate, args)
         assert tabled.query(predicate, args).model_dump() == expected.model_dump()
+
+
+SLICED_RULES = """
+@id("s.valid") @given("D") @reading("permit {P} of {E} is valid on {D}")
+valid_on(E, P, D) :-
+    holder(P, E), issuer(P, I), authority(I), issued(P, From), From <= D, not revoked(P, D).
+
+@id("s.revoked") @given("D") @reading("permit {P} was revoked by {D}")
+revoked(P, D) :- revocation(P, Day), Day <= D.
+
+@id("s.notified") @given("D") @reading("an authority in the city of {E} had a notice by {D}")
+notified(E, D) :-
+    notice_to(N, A), notice_day(N, Day), Day <= D, place(E, City), place(A, City).
+"""
+
+
+def _sliced_world() -> tuple[RuleSet, FactStore]:
+    store = FactStore()
+    for i in range(30):
+        store.add("holder", (f"p{i}", f"e{i}"))
+        store.add("issuer", (f"p{i}", "nsc" if i % 3 else "ministry"))
+        store.add("issued", (f"p{i}", dt.date(2026, 1, 1) + dt.timedelta(days=i)))
+        store.add("notice_to", (f"n{i}", f"auth{i % 2}"))
+        store.add("notice_day", (f"n{i}", dt.date(2026, 2, 1) + dt.timedelta(days=i)))
+        store.add("place", (f"e{i}", f"city{i % 2}"))
+    store.add("place", ("auth0", "city0"))
+    store.add("place", ("auth1", "city0"))  # authority 1 is in the other city
+    store.add("authority", ("nsc",))
+    store.add("revocation", ("p4", dt.date(2026, 1, 20)))
+    return RuleSet(tuple(parse_rules(SLICED_RULES, "sliced.md", clause="11"))), store
+
+
+def test_a_slice_holds_the_conditions_that_do_not_need_the_question() -> None:
+    rules, _ = _sliced_world()
+    rule = rules.rules_for("valid_on")[0]
+    atoms = independent_atoms(rule, {"valid_on", "revoked"} | set(BUILTINS))
+    assert [a.predicate for a in atoms] == ["holder", "issuer", "authority", "issued"]
+    piece = slice_of(rule, atoms, {"valid_on", "revoked"})
+    assert piece is not None
+    assert [str(lit) for lit in piece.rest] == ["From <= D", "not revoked(P, D)"]
+    # Only what the head and the remaining conditions need is kept.
+    assert piece.atom == Atom("slice:s.valid", (Var("E"), Var("From"), Var("P")))
+    assert [str(lit) for lit in piece.compiled_rule().body] == [
+        "slice:s.valid(E, From, P)",
+        "From <= D",
+        "not revoked(P, D)",
+    ]
+
+
+def test_slices_are_computed_once_and_narrowed_when_they_would_multiply() -> None:
+    rules, store = _sliced_world()
+    tables = compute_tables(rules, store, set(), BUILTINS)
+    valid = tables.slices["s.valid"]
+    rows = {row for row, _ in tables.store.match(valid.atom.predicate, (None, None, None))}
+    assert len(rows) == 20  # the permits issued by the authority, each once
+    assert ("e4", dt.date(2026, 1, 5), "p4") in rows
+    # Every notice x every party in the authority's city would multiply: the slice stops
+    # before the city conditions, which stay per question.
+    notified = tables.slices["s.notified"]
+    assert [str(lit) for lit in notified.rest] == ["Day <= D", "place(E, City)", "place(A, City)"]
+    assert tables.store.size(notified.atom.predicate) == 30
+
+
+def test_sliced_rules_answer_as_written() -> None:
+    rules, store = _sliced_world()
+    plain = Evaluator(build_knowledge_base(rules, store, materialize=False))
+    sliced = Evaluator(build_knowledge_base(rules, store))
+    # `revoked` has one condition besides the date: nothing to gain from a slice.
+    assert set(sliced.knowledge_base.program.slices) == {"s.valid", "s.notified"}
+    for day in (dt.date(2026, 1, 3), dt.date(2026, 1, 25), dt.date(2026, 3, 15)):
+        for predicate, args in [
+            ("valid_on", [None, None, day]),
+            ("valid_on", ["e4", "p4", day]),
+            ("notified", [None, day]),
+            ("notified", ["e1", day]),
+        ]:
+            expected = plain.query(predicate, args)
+            assert sliced.query(predicate, args).model_dump() == expected.model_dump()
+    in_city0 = sorted([f"e{i}" for i in range(0, 30, 2)] + ["auth0", "auth1"])
+    day = dt.date(2026, 3, 15)
+    assert sliced.ask("notified", [None, day]) == [(party, day) for party in in_city0]
 
 
 @cache

@@ -95,7 +95,7 @@ def _compute_slices(
             kept.append(piece)
     if not kept:
         return {}
-    with_tables = RuleSet(rules.rules + tuple(piece.table_rule() for piece in kept), rules.clauses)
+    with_tables = RuleSet((*rules.rules, *(piece.table_rule() for piece in kept)), rules.clauses)
     program = CompiledProgram(with_tables, schema, builtins, materialized=tabled)
     kept = [
         piece
