@@ -23,7 +23,7 @@ from policyeval.evaluator import Evaluator, build_knowledge_base
 from policyeval.fact_loader import load_fact_files
 from policyeval.parser import load_rule_set, parse_rules
 from policyeval.slicing import independent_atoms, slice_of
-from policyeval.store import FactStore
+from policyeval.store import BaseFact, FactStore
 from policyeval.syntax import Atom, RuleSet, Var
 from policyeval.tabling import compute_tables, strata
 
@@ -215,3 +215,22 @@ def test_on_random_generated_worlds_tables_change_nothing(seed: int, executors: 
         # A ground question asked with its proof is decided by the proof search: the engine's
         # bare answer must be the same.
         assert bool(actual.answers) == bool(tabled.ask("transfer_allowed", args)) == q["allowed"]
+
+
+def test_an_assumed_fact_gives_up_exactly_the_tables_it_could_change() -> None:
+    store = load_fact_files([ROOT / "facts"]).store()
+    plain = Evaluator(build_knowledge_base(_policies(), store, materialize=False))
+    tabled = Evaluator(build_knowledge_base(_policies(), store))
+    question = ["kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10)]
+    # A 40 % holder of nurtech turns out to be a foreign citizen: clause 8.1 no longer holds.
+    foreign = [BaseFact("citizenship", ("li_v", "cn"))]
+    expected = plain.query("transfer_allowed", question, assume=foreign)  # type: ignore[arg-type]
+    actual = tabled.query("transfer_allowed", question, assume=foreign)  # type: ignore[arg-type]
+    assert not actual.answers
+    assert actual.model_dump() == expected.model_dump()
+    program, _ = tabled.knowledge_base.world(foreign)
+    assert "foreign_participation" not in program.materialized
+    assert "agreement_terms_complete" in program.materialized  # untouched by citizenship
+    # The question without the assumption still reads the tables, and is still allowed.
+    assert tabled.query("transfer_allowed", question).answers  # type: ignore[arg-type]
+    assert tabled.knowledge_base.world()[0] is tabled.knowledge_base.program

@@ -24,8 +24,11 @@ from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reaso
 from policyeval.proof import ProofCache, Prover
 from policyeval.store import BaseFact, FactStore
 from policyeval.syntax import RuleSet, Value, Var, format_value
-from policyeval.tabling import compute_tables
+from policyeval.tabling import compute_tables, dependencies
 from policyeval.whynot import Explainer
+
+MAX_WHAT_IF_PROGRAMS = 64
+"""What-if programs kept per knowledge base (one per set of assumed predicates)."""
 
 Argument = Value | Var | None
 """A question's argument: a constant, a named variable, or ``None`` for "any"."""
@@ -39,7 +42,8 @@ class KnowledgeBase:
     ``program`` and ``store`` are what questions use: the same rules, with every
     question-independent derived predicate computed once for this fact base and answered from
     its table (``store`` = the facts plus those tables). A what-if question cannot use the
-    tables (an assumed fact may change them), so it gets the plain program over its overlay.
+    tables an assumed fact may change: it gets a program in which those (and the slices that
+    read them) are evaluated by their rules again, over an overlay of the store.
     """
 
     program: CompiledProgram
@@ -50,6 +54,8 @@ class KnowledgeBase:
     facts: FactStore
     proofs: ProofCache = field(default_factory=ProofCache, compare=False)
     """Proofs of tabled atoms, shared by the questions asked of this version."""
+    what_if: dict[frozenset[str], CompiledProgram] = field(default_factory=dict, compare=False)
+    """Programs for what-if questions, by the set of predicates they assume facts of."""
 
     @property
     def rules(self) -> RuleSet:
@@ -58,9 +64,35 @@ class KnowledgeBase:
     def world(self, assume: Iterable[BaseFact] = ()) -> tuple[CompiledProgram, FactStore]:
         """The program and store for one question, with ``assume`` facts added if any."""
         assumed = list(assume)
-        if assumed:
-            return self.plain, self.facts.overlay(assumed)
-        return self.program, self.store
+        if not assumed:
+            return self.program, self.store
+        touched = frozenset(fact.predicate for fact in assumed)
+        return self._what_if_program(touched), self.store.overlay(assumed)
+
+    def _what_if_program(self, touched: frozenset[str]) -> CompiledProgram:
+        """The program with every table and slice that depends on ``touched`` given up."""
+        program = self.program
+        if not (program.materialized or program.slices):
+            return self.plain
+        compiled = self.what_if.get(touched)
+        if compiled is None:
+            depends = dependencies(program.rules)
+            compiled = CompiledProgram(
+                program.rules,
+                program.base_predicates,
+                program.builtins,
+                materialized=frozenset(
+                    name for name in program.materialized if not depends[name] & touched
+                ),
+                slices={
+                    rule_id: piece
+                    for rule_id, piece in program.slices.items()
+                    if not piece.depends_on(depends) & touched
+                },
+            )
+            if len(self.what_if) < MAX_WHAT_IF_PROGRAMS:
+                self.what_if[touched] = compiled
+        return compiled
 
     def prover(self, program: CompiledProgram, store: FactStore) -> Prover:
         """A prover for one question in ``world``; it shares this version's kept proofs unless

@@ -13,7 +13,7 @@ rule files are untouched.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from policyeval.syntax import Atom, Comparison, Literal, Negation, Rule, Var, is_anonymous
@@ -30,6 +30,16 @@ class Slice:
     atom: Atom
     body: tuple[Literal, ...]
     rest: tuple[Literal, ...]
+
+    def depends_on(self, dependencies: Mapping[str, frozenset[str]]) -> set[str]:
+        """Every predicate the slice's table is computed from (``dependencies``: derived
+        predicate → what it is computed from)."""
+        used = {
+            (lit.atom if isinstance(lit, Negation) else lit).predicate
+            for lit in self.body
+            if isinstance(lit, (Atom, Negation))
+        }
+        return used.union(*(dependencies.get(name, frozenset()) for name in used))
 
     def table_rule(self) -> Rule:
         """The hidden rule whose relation is the slice's table."""
