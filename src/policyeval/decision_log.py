@@ -1,7 +1,8 @@
 """The decision log: every transfer decision served, kept in SQLite so it survives restarts.
 
-Each call opens its own connection (sqlite3 connections must not cross threads), and the
-database runs in WAL mode so that readers do not wait for the writer.
+Each thread keeps one connection of its own (sqlite3 connections must not cross threads; opening
+one per decision cost more than the decision), and the database runs in WAL mode so that
+readers do not wait for the writer. Every write is committed before ``record`` returns.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,7 @@ class DecisionLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -64,33 +67,24 @@ class DecisionLog:
 
     def record(
         self, decision: TransferDecision, asked_by: str, at: dt.datetime | None = None
-    ) -> DecisionRecord:
-        """Append ``decision`` as asked by ``asked_by``; returns what was stored."""
-        entry = DecisionRecord(
-            decision_id=decision.decision_id,
-            asked_by=asked_by,
-            question=decision.question,
-            decision=decision.decision,
-            detail=decision.model_dump(mode="json"),
-            policy_version=decision.policy_version,
-            facts_version=decision.facts_version,
-            recorded_at=at or dt.datetime.now(dt.UTC),
-        )
+    ) -> str:
+        """Append ``decision`` as asked by ``asked_by`` (committed); returns its id."""
+        recorded_at = at or dt.datetime.now(dt.UTC)
         with self._connect() as db:
             db.execute(
                 f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    entry.decision_id,
-                    entry.asked_by,
-                    entry.question,
-                    entry.decision,
-                    json.dumps(entry.detail, ensure_ascii=False),
-                    entry.policy_version,
-                    entry.facts_version,
-                    entry.recorded_at.isoformat(),
+                    decision.decision_id,
+                    asked_by,
+                    decision.question,
+                    decision.decision,
+                    decision.model_dump_json(),
+                    decision.policy_version,
+                    decision.facts_version,
+                    recorded_at.isoformat(),
                 ),
             )
-        return entry
+        return decision.decision_id
 
     def get(self, decision_id: str) -> DecisionRecord | None:
         """The decision with this id, or ``None``."""
@@ -111,8 +105,11 @@ class DecisionLog:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection, committed on success and closed in every case."""
-        with closing(sqlite3.connect(self.path, timeout=10.0)) as db, db:
+        """This thread's connection, committed on success and rolled back on error."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, timeout=10.0)
+        with db:
             yield db
 
 
