@@ -1103,8 +1103,8 @@ def build_world(
         from policyeval.loading import load_rules
 
         rules = load_rules(policies or Path(__file__).resolve().parent.parent / "policies")
-        # Materializing the question-independent tables does not scale (see bench/README.md);
-        # the answers are the same either way.
+        # The labels come from the rules evaluated as written (no tables): the straightforward
+        # evaluation, which the tabled one is checked against; answers are the same either way.
         options = {"materialize": False} if _has_materialize(build_knowledge_base) else {}
         evaluator = Evaluator(build_knowledge_base(rules.rules, fact_base.store(), **options))
         disagreements = []

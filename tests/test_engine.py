@@ -313,3 +313,56 @@ def test_proof_of_a_long_ownership_chain_follows_the_chain() -> None:
         depth += 1
         node = next(c for c in node.children if c.rule)
     assert depth == 39 and node is not None and node.rule == "f.direct"
+
+
+def test_runs_of_index_lookups_are_fused_into_one_engine_literal() -> None:
+    rules = RuleSet(
+        tuple(
+            parse_rules(
+                """
+@id("f.on_time") @reading("{P} is on time")
+on_time(P) :- paper(P, Day), due(P, Due), Day <= Due, not void(P, _), good(P), signed(P, 1).
+
+@id("f.good") @reading("{P} is good")
+good(P) :- checked(P, _).
+""",
+                "fuse.md",
+                clause="5",
+            )
+        )
+    )
+    from policyeval.engine import Lookup, fuse_lookups
+
+    rule = rules.rules_for("on_time")[0]
+    parts = fuse_lookups(rule.body, frozenset({"paper", "due", "void", "signed", "checked"}))
+    assert [type(part).__name__ for part in parts] == ["Lookup", "Atom", "Atom"]
+    first = parts[0]
+    assert isinstance(first, Lookup)
+    assert [str(lit) for lit in first.literals] == [
+        "paper(P, Day)",
+        "due(P, Due)",
+        "Day <= Due",
+        "not void(P, _1)",
+    ]
+    assert [v.name for v in first.variables] == ["P", "Day", "Due"]
+
+    store = FactStore()
+    day = dt.date(2026, 5, 1)
+    for paper, due, signed in [
+        ("p1", day, 1),
+        ("p2", day - dt.timedelta(days=1), 1),
+        ("p3", day, 0),
+    ]:
+        store.add("paper", (paper, day))
+        store.add("due", (paper, due))
+        store.add("checked", (paper, "ok"))
+        store.add("signed", (paper, signed))
+    store.add("paper", ("p4", day))
+    store.add("due", ("p4", day))
+    store.add("checked", ("p4", "ok"))
+    store.add("signed", ("p4", 1))
+    store.add("void", ("p4", "torn"))
+    store.add("signed", ("p3", "1"))  # the text "1" is not the number 1
+    evaluator = Evaluator.from_rules(rules, store)
+    assert evaluator.ask("on_time", [None]) == [("p1",)]
+    assert evaluator.ask("on_time", ["p2"]) == []

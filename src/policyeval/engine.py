@@ -11,8 +11,10 @@ shared and never written after compilation).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
@@ -28,11 +30,13 @@ from policyeval.syntax import (
     Negation,
     Rule,
     RuleSet,
+    Value,
     Var,
     is_anonymous,
 )
 
 _DERIVED, _BASE, _BUILTIN, _COMPARE, _HIDDEN = "i:", "e:", "b:", "c:", "n:"
+_LOOKUP = "j:"
 _COMPARE_NAMES = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
 _thread = threading.local()
@@ -135,17 +139,25 @@ class CompiledProgram:
         for piece in self.slices.values():
             table = piece.atom
             _register(_BASE + table.predicate, table.arity, _base_resolver(table.predicate))
+        stored = self.stored_predicates()
         for rule in self.rules.rules:
             order = self.body_order[rule.id]
             if rule.head.predicate in self.materialized or any(
                 isinstance(lit, Atom) and lit.predicate in self.never_holds for lit in order
             ):
                 continue  # answered from its table, or can never fire
-            body = [
-                self._literal(lit, rule.id, i)
-                for i, lit in enumerate(order)
+            kept = [
+                lit
+                for lit in order
                 if not (isinstance(lit, Negation) and lit.atom.predicate in self.never_holds)
             ]
+            body = []
+            for i, part in enumerate(fuse_lookups(kept, stored)):
+                if isinstance(part, Lookup):
+                    _register(part.name, len(part.variables), _lookup_resolver(part))
+                    body.append(pyEngine.Literal(part.name, [_term(v) for v in part.variables]))
+                else:
+                    body.append(self._literal(part, rule.id, i))
             pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
         for name, arity in self.derived.items():
             if name in self.base_predicates and name not in self.materialized:
@@ -156,6 +168,12 @@ class CompiledProgram:
         logic = Logic(True)
         _thread.program = self
         return logic
+
+    def stored_predicates(self) -> frozenset[str]:
+        """Predicates answered straight from the store: base facts, tables and slices."""
+        base = set(self.base_predicates) - (set(self.derived) - self.materialized)
+        slices = {piece.atom.predicate for piece in self.slices.values()}
+        return frozenset(base | self.materialized | slices)
 
     def internal_name(self, predicate: str) -> str:
         if predicate in self.derived and predicate not in self.materialized:
@@ -185,6 +203,60 @@ class CompiledProgram:
         projection = pyEngine.Literal(_HIDDEN + name, [_term(t) for t in kept])
         pyEngine.assert_(pyEngine.Clause(projection, [self._atom(atom)]))
         return pyEngine.Literal("~" + _HIDDEN + name, [_term(t) for t in kept])
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Consecutive conditions answered from the store alone (stored atoms, comparisons and
+    negated stored atoms), fused into one engine literal over their named variables.
+
+    pyDatalog pays a subgoal for every literal; a run of index lookups costs one this way, and
+    is joined in Python over the same indexes. The name is made from the conditions' text, so
+    programs that fuse the same run share its resolver (resolvers are process-global).
+    """
+
+    literals: tuple[Literal, ...]
+    variables: tuple[Var, ...]
+
+    @property
+    def name(self) -> str:
+        text = ", ".join(str(lit) for lit in self.literals)
+        return _LOOKUP + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def fuse_lookups(body: Sequence[Literal], stored: frozenset[str]) -> list[Literal | Lookup]:
+    """``body`` with every run of two or more conditions the store alone answers fused."""
+
+    def from_store(literal: Literal) -> bool:
+        if isinstance(literal, Comparison):
+            return True
+        atom = literal.atom if isinstance(literal, Negation) else literal
+        return atom.predicate in stored
+
+    parts: list[Literal | Lookup] = []
+    run: list[Literal] = []
+
+    def close() -> None:
+        # A run starts with an atom: the tests before it only read what is bound already.
+        while run and not isinstance(run[0], Atom):
+            parts.append(run.pop(0))
+        if len(run) >= 2:
+            names = dict.fromkeys(
+                v.name for lit in run for v in lit.variables() if not is_anonymous(v)
+            )
+            parts.append(Lookup(tuple(run), tuple(Var(name) for name in names)))
+        else:
+            parts.extend(run)
+        run.clear()
+
+    for literal in body:
+        if from_store(literal):
+            run.append(literal)
+        else:
+            close()
+            parts.append(literal)
+    close()
+    return parts
 
 
 def question_independent(rules: RuleSet) -> set[str]:
@@ -315,6 +387,68 @@ def _constants(row: Row) -> list[object]:
     """
     made: dict[tuple[type, object], object] = {}
     return [made.setdefault((type(v), v), pyEngine.Const(v)) for v in row]
+
+
+def _lookup_resolver(lookup: Lookup) -> object:
+    names = [v.name for v in lookup.variables]
+
+    def resolve(*terms: object) -> Iterator[list[object]]:
+        store: FactStore = _thread.store
+        start = {n: v for n, v in zip(names, _pattern(terms), strict=True) if v is not None}
+        for env in _join(lookup.literals, 0, start, store):
+            yield _constants(tuple(env[n] for n in names))
+
+    return resolve
+
+
+def _join(
+    literals: tuple[Literal, ...], index: int, env: dict[str, Value], store: FactStore
+) -> Iterator[dict[str, Value]]:
+    """Every extension of ``env`` under which ``literals[index:]`` hold in ``store``."""
+    if index == len(literals):
+        yield env
+        return
+    literal = literals[index]
+    if isinstance(literal, Comparison):
+        sides = (_value(literal.left, env), _value(literal.right, env))
+        for row in COMPARISONS[literal.operator].solve(sides):
+            extended = _extend(env, (literal.left, literal.right), row)
+            if extended is not None:
+                yield from _join(literals, index + 1, extended, store)
+        return
+    if isinstance(literal, Negation):
+        atom = literal.atom
+        pattern = tuple(_value(t, env) for t in atom.terms)
+        if next(store.match(atom.predicate, pattern), None) is None:
+            yield from _join(literals, index + 1, env, store)
+        return
+    pattern = tuple(_value(t, env) for t in literal.terms)
+    for row, _ in store.match(literal.predicate, pattern):
+        extended = _extend(env, literal.terms, row)
+        if extended is not None:
+            yield from _join(literals, index + 1, extended, store)
+
+
+def _value(term: Var | Const, env: dict[str, Value]) -> Value | None:
+    return term.value if isinstance(term, Const) else env.get(term.name)
+
+
+def _extend(
+    env: dict[str, Value], terms: Sequence[Var | Const], row: Sequence[Value]
+) -> dict[str, Value] | None:
+    """``env`` with ``terms`` bound to ``row``; ``None`` when a bound one differs (by type too:
+    ``1`` is not ``True`` nor ``"1"``)."""
+    extended = dict(env)
+    for term, value in zip(terms, row, strict=True):
+        if isinstance(term, Const):
+            known: Value | None = term.value
+        elif is_anonymous(term):
+            continue
+        else:
+            known = extended.setdefault(term.name, value)
+        if type(known) is not type(value) or known != value:
+            return None
+    return extended
 
 
 def _register(name: str, arity: int, resolver: object) -> None:
