@@ -66,9 +66,15 @@ class DecisionLog:
             db.executescript(_SCHEMA)
 
     def record(
-        self, decision: TransferDecision, asked_by: str, at: dt.datetime | None = None
+        self,
+        decision: TransferDecision,
+        asked_by: str,
+        at: dt.datetime | None = None,
+        *,
+        serialized: str | None = None,
     ) -> str:
-        """Append ``decision`` as asked by ``asked_by`` (committed); returns its id."""
+        """Append ``decision`` as asked by ``asked_by`` (committed); returns its id.
+        ``serialized`` is the decision's JSON when the caller has it already."""
         recorded_at = at or dt.datetime.now(dt.UTC)
         with self._connect() as db:
             db.execute(
@@ -78,7 +84,7 @@ class DecisionLog:
                     asked_by,
                     decision.question,
                     decision.decision,
-                    decision.model_dump_json(),
+                    serialized or decision.model_dump_json(),
                     decision.policy_version,
                     decision.facts_version,
                     recorded_at.isoformat(),

@@ -1,4 +1,8 @@
-"""``Annotated`` dependency aliases the routers declare their needs with."""
+"""``Annotated`` dependency aliases the routers declare their needs with.
+
+The providers are ``async def``: they only read attributes, and FastAPI would otherwise send
+each plain ``def`` dependency to its thread pool and back, once per request.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     """The state the lifespan put on the app."""
     state = request.app.state.service
     if not isinstance(state, ServiceState):  # pragma: no cover - only if startup was skipped
@@ -21,19 +25,19 @@ def get_state(request: Request) -> ServiceState:
     return state
 
 
-def get_evaluator(state: Annotated[ServiceState, Depends(get_state)]) -> Evaluator:
+async def get_evaluator(state: Annotated[ServiceState, Depends(get_state)]) -> Evaluator:
     return state.evaluator
 
 
-def get_decision_log(state: Annotated[ServiceState, Depends(get_state)]) -> DecisionLog:
+async def get_decision_log(state: Annotated[ServiceState, Depends(get_state)]) -> DecisionLog:
     return state.decision_log
 
 
-def get_fact_base(state: Annotated[ServiceState, Depends(get_state)]) -> FactBase:
+async def get_fact_base(state: Annotated[ServiceState, Depends(get_state)]) -> FactBase:
     return state.fact_base
 
 
-def get_settings(state: Annotated[ServiceState, Depends(get_state)]) -> Settings:
+async def get_settings(state: Annotated[ServiceState, Depends(get_state)]) -> Settings:
     return state.settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from policyeval.decision_log import DecisionRecord
 from policyeval.decisions import TransferDecision, decide_transfer
@@ -22,8 +22,12 @@ def decide(
     fact_base: FactBaseDep,
     decision_log: DecisionLogDep,
     asked_by: AskedByDep = "anonymous",
-) -> TransferDecision:
-    """Decide whether the customer may transfer the secrets; the decision is logged."""
+) -> Response:
+    """Decide whether the customer may transfer the secrets; the decision is logged.
+
+    The decision (with its proof trees) is serialized once, for the log and the response:
+    it was built from checked values, so it is not validated again on the way out.
+    """
     decision = decide_transfer(
         evaluator,
         body.customer,
@@ -32,8 +36,9 @@ def decide(
         body.on,
         body.assumed_facts(fact_base),
     )
-    decision_log.record(decision, asked_by)
-    return decision
+    payload = decision.model_dump_json()
+    decision_log.record(decision, asked_by, serialized=payload)
+    return Response(content=payload, media_type="application/json")
 
 
 @router.get("", response_model=list[DecisionRecord])
