@@ -1,7 +1,7 @@
 """Computing question-independent predicates once per fact-base version, stratum by stratum.
 
 A derived predicate that needs no question input can be computed for the whole fact base when it
-loads and then answered from a table. Two things make that pay at national scale:
+loads and then answered from a table. Three things make that pay at national scale:
 
 * **Strata in dependency order.** Predicates are computed level by level (everything a level
   uses is below it), and each level is compiled with the levels below already tables. Asking a
@@ -12,6 +12,8 @@ loads and then answered from a table. Two things make that pay at national scale
   with few values such as a city) is left to be evaluated per question, where its arguments are
   bound and it costs a lookup. Recursive predicates are always tabled: that is where a question
   would otherwise pay most.
+* **Slices last.** The question-independent part of each rule that needs the question
+  (:mod:`policyeval.slicing`) is computed over all the tables, under the same size rule.
 
 Which predicates are tabled changes only the cost of a question, never its answer; a property
 test compares both ways.
