@@ -46,6 +46,9 @@ def start_server(
     command = [sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "--factory"]
     command += ["service_factory:create_app", "--host", HOST, "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    # A worker loads the world before it answers anything, health checks included: at national
+    # scale that takes minutes, and uvicorn would otherwise restart it every 5 s, forever.
+    command += ["--timeout-worker-healthcheck", "1200"]
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
