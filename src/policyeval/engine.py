@@ -290,15 +290,16 @@ def never_derivable(rules: RuleSet, given: set[str]) -> set[str]:
     return set(rules.derived_predicates()) - possible
 
 
-def recursive_groups(rules: RuleSet) -> dict[str, set[str]]:
-    """Derived predicate → the predicates it is mutually recursive with (itself included)."""
+def dependencies(rules: RuleSet) -> dict[str, frozenset[str]]:
+    """Derived predicate → every predicate (base or derived) its relation is computed from,
+    through any number of rules, positive or negated."""
     uses: dict[str, set[str]] = {}
     for rule in rules.rules:
         body = {lit.predicate for lit in rule.body if isinstance(lit, Atom)}
         body |= {lit.atom.predicate for lit in rule.body if isinstance(lit, Negation)}
         uses.setdefault(rule.head.predicate, set()).update(body)
-
-    def reachable(start: str) -> set[str]:
+    found: dict[str, frozenset[str]] = {}
+    for start in uses:
         seen: set[str] = set()
         stack = [start]
         while stack:
@@ -306,12 +307,16 @@ def recursive_groups(rules: RuleSet) -> dict[str, set[str]]:
                 if used not in seen:
                     seen.add(used)
                     stack.append(used)
-        return seen
+        found[start] = frozenset(seen)
+    return found
 
-    reach = {name: reachable(name) for name in uses}
+
+def recursive_groups(rules: RuleSet) -> dict[str, set[str]]:
+    """Derived predicate → the predicates it is mutually recursive with (itself included)."""
+    reach = dependencies(rules)
     return {
         name: {other for other in reach[name] if name in reach.get(other, ())}
-        for name in uses
+        for name in reach
         if name in reach[name]
     }
 

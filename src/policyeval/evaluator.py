@@ -18,13 +18,13 @@ from pydantic import BaseModel, Field
 
 from policyeval.builtin_predicates import BUILTINS, Builtin, builtin_arities
 from policyeval.checker import check_or_raise
-from policyeval.engine import CompiledProgram, question_independent
+from policyeval.engine import CompiledProgram, dependencies, question_independent
 from policyeval.errors import QueryError
 from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reason, reasons
 from policyeval.proof import ProofCache, Prover
 from policyeval.store import BaseFact, FactStore
 from policyeval.syntax import RuleSet, Value, Var, format_value
-from policyeval.tabling import compute_tables, dependencies
+from policyeval.tabling import compute_tables
 from policyeval.whynot import Explainer
 
 MAX_WHAT_IF_PROGRAMS = 64

@@ -113,25 +113,6 @@ def _compute_slices(
     return {piece.rule.id: piece for piece in kept}
 
 
-def dependencies(rules: RuleSet) -> dict[str, frozenset[str]]:
-    """Derived predicate → every predicate (base or derived) its relation is computed from,
-    through any number of rules, positive or negated."""
-    uses: dict[str, set[str]] = {}
-    for rule in rules.rules:
-        uses.setdefault(rule.head.predicate, set()).update(_body_predicates(rule))
-    found: dict[str, frozenset[str]] = {}
-    for start in uses:
-        seen: set[str] = set()
-        stack = [start]
-        while stack:
-            for used in uses.get(stack.pop(), ()):
-                if used not in seen:
-                    seen.add(used)
-                    stack.append(used)
-        found[start] = frozenset(seen)
-    return found
-
-
 def strata(rules: RuleSet, candidates: set[str]) -> list[set[str]]:
     """``candidates`` grouped by level: each predicate's level is above that of every derived
     predicate it uses (a recursive group shares one level)."""
