@@ -1,11 +1,12 @@
 """The question-independent part of a rule that needs a question input, computed once.
 
-``notice_given(C, E, A, S, D)`` needs the date ``D`` of the question, but ten of its eleven
+``notice_given(C, E, A, S, D)`` needs the date ``D`` of the question, but most of its eleven
 conditions do not mention it: which notice names the agreement, the customer and the secret,
-went to which authority in which city. Those conditions form the rule's *slice*; it is computed
-as a hidden table when the fact base loads, and the rule is compiled onto the engine as
+when it was sent, to which security authority. Those conditions form the rule's *slice*; it is
+computed as a hidden table when the fact base loads, and the rule is compiled onto the engine as
 ``slice(...)`` followed by the conditions that do need the question (``Day <= D``). One lookup
-replaces ten subgoals per question.
+replaces eight subgoals per question. (The executor's city is left out of that slice: every
+notice paired with every executor of its authority's city would be a table that multiplies.)
 
 Only the compiled program changes: proofs and why-not still walk the rule as written, and the
 rule files are untouched.
