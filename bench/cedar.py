@@ -169,12 +169,7 @@ class CedarChecker:
             for org in f.v("agreement_protection_by", a):
                 for e in f.v("agreement_executor", a):
                     for p in f.services_agreements(e, org):
-                        if (
-                            f.permit_names_services(e, p)
-                            and f.permit_names_services(org, p)
-                            and f.services_informed(p, org, "courier_service")
-                            and f.services_informed(p, org, "special_postal_service")
-                        ):
+                        if f.provider_papers(e, org, p):
                             provider_ok = True
                         for day in f.v("protection_concluded", p):
                             for pm in f.r("permit_protection", p):

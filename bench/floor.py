@@ -310,15 +310,17 @@ class Floor:
             return False
         if not self.has("empowered_provider", org):
             return False
-        for p in self.services_agreements(e, org):
-            if (
-                self.permit_names_services(e, p)
-                and self.permit_names_services(org, p)
-                and self.services_informed(p, org, "courier_service")
-                and self.services_informed(p, org, "special_postal_service")
-            ):
-                return True
-        return False
+        return any(self.provider_papers(e, org, p) for p in self.services_agreements(e, org))
+
+    def provider_papers(self, e: str, org: str, p: str) -> bool:
+        """The papers of cl8_4.provider_division for services agreement ``p``: both permits
+        indicate it, and the provider informed the courier and the special postal service."""
+        return (
+            self.permit_names_services(e, p)
+            and self.permit_names_services(org, p)
+            and self.services_informed(p, org, "courier_service")
+            and self.services_informed(p, org, "special_postal_service")
+        )
 
     def services_agreements(self, e: str, org: str) -> list[str]:
         """cl8_4.services_agreement"""

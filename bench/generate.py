@@ -724,32 +724,23 @@ def _executor(
     elif roll < 0.05:
         signer = ministry.deputy  # acting for the head only if a window covers the day
     by = ministry.id if rng.random() < 0.99 else rng.choice(ministries).id
-    if decision == "granted":
-        w.emit(
-            "requests",
-            "answer",
-            f"an_{eid}",
-            request=f"rq_{eid}",
-            by=by,
-            decision="granted",
-            date=answer_day,
-            signed_by=signer,
-            executor=eid,
-            secrets=granted,
-        )
-    else:
-        w.emit(
-            "requests",
-            "answer",
-            f"an_{eid}",
-            request=f"rq_{eid}",
-            by=by,
-            decision="refused",
-            date=answer_day,
-            signed_by=signer,
-            executor=eid,
-            reasons=[Text("The executor's permit does not cover the work.")],
-        )
+    outcome: dict[str, Value] = (
+        {"secrets": granted}
+        if decision == "granted"
+        else {"reasons": [Text("The executor's permit does not cover the work.")]}
+    )
+    w.emit(
+        "requests",
+        "answer",
+        f"an_{eid}",
+        request=f"rq_{eid}",
+        by=by,
+        decision=decision,
+        date=answer_day,
+        signed_by=signer,
+        executor=eid,
+        **outcome,
+    )
     if rng.random() < 0.05:  # a second request, refused
         w.emit(
             "requests",

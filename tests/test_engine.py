@@ -261,14 +261,17 @@ def _walk(node):  # type: ignore[no-untyped-def]
         yield from _walk(child)
 
 
+FOREIGN_OWNERSHIP = (
+    '@id("f.direct") @clause("8") @reading("{X} has a foreign owner")\n'
+    "foreign(X) :- owns(O, X), foreign_kind(O).\n"
+    '@id("f.chain") @clause("8") @reading("{X} is owned by foreign-held {O}")\n'
+    "foreign(X) :- owns(O, X), foreign(O).\n"
+)
+
+
 def test_recursion_over_a_ring_terminates() -> None:
     """Right recursion over a cycle of three: pyDatalog alone does not terminate on it."""
-    rules = _rules(
-        '@id("f.direct") @clause("8") @reading("{X} has a foreign owner")\n'
-        "foreign(X) :- owns(O, X), foreign_kind(O).\n"
-        '@id("f.chain") @clause("8") @reading("{X} is owned by foreign-held {O}")\n'
-        "foreign(X) :- owns(O, X), foreign(O).\n"
-    )
+    rules = _rules(FOREIGN_OWNERSHIP)
     store = FactStore({"owns": 2, "foreign_kind": 1})
     for owner, owned in [("a", "b"), ("b", "c"), ("c", "a"), ("z", "b")]:
         store.add("owns", (owner, owned))
@@ -296,12 +299,7 @@ def test_a_condition_whose_rules_do_not_match_is_still_a_reason() -> None:
 
 
 def test_proof_of_a_long_ownership_chain_follows_the_chain() -> None:
-    rules = _rules(
-        '@id("f.direct") @clause("8") @reading("{X} has a foreign owner")\n'
-        "foreign(X) :- owns(O, X), foreign_kind(O).\n"
-        '@id("f.chain") @clause("8") @reading("{X} is owned by foreign-held {O}")\n'
-        "foreign(X) :- owns(O, X), foreign(O).\n"
-    )
+    rules = _rules(FOREIGN_OWNERSHIP)
     store = FactStore({"owns": 2, "foreign_kind": 1})
     store.add("foreign_kind", ("x0",))
     for i in range(40):

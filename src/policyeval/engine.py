@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
+from policyeval.bindings import Env, bind, comparison_solutions, pattern_of
 from policyeval.builtin_predicates import BUILTINS, COMPARISONS, Builtin, Pattern, Row
 from policyeval.slicing import Slice
 from policyeval.store import FactStore
@@ -30,7 +31,6 @@ from policyeval.syntax import (
     Negation,
     Rule,
     RuleSet,
-    Value,
     Var,
     is_anonymous,
 )
@@ -154,8 +154,9 @@ class CompiledProgram:
             body = []
             for i, part in enumerate(fuse_lookups(kept, stored)):
                 if isinstance(part, Lookup):
-                    _register(part.name, len(part.variables), _lookup_resolver(part))
-                    body.append(pyEngine.Literal(part.name, [_term(v) for v in part.variables]))
+                    name = part.name
+                    _register(name, len(part.variables), _lookup_resolver(part))
+                    body.append(pyEngine.Literal(name, [_term(v) for v in part.variables]))
                 else:
                     body.append(self._literal(part, rule.id, i))
             pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
@@ -406,54 +407,25 @@ def _lookup_resolver(lookup: Lookup) -> object:
     return resolve
 
 
-def _join(
-    literals: tuple[Literal, ...], index: int, env: dict[str, Value], store: FactStore
-) -> Iterator[dict[str, Value]]:
+def _join(literals: tuple[Literal, ...], index: int, env: Env, store: FactStore) -> Iterator[Env]:
     """Every extension of ``env`` under which ``literals[index:]`` hold in ``store``."""
     if index == len(literals):
         yield env
         return
     literal = literals[index]
     if isinstance(literal, Comparison):
-        sides = (_value(literal.left, env), _value(literal.right, env))
-        for row in COMPARISONS[literal.operator].solve(sides):
-            extended = _extend(env, (literal.left, literal.right), row)
-            if extended is not None:
-                yield from _join(literals, index + 1, extended, store)
+        for extended in comparison_solutions(literal, env):
+            yield from _join(literals, index + 1, extended, store)
         return
     if isinstance(literal, Negation):
         atom = literal.atom
-        pattern = tuple(_value(t, env) for t in atom.terms)
-        if next(store.match(atom.predicate, pattern), None) is None:
+        if next(store.match(atom.predicate, pattern_of(atom.terms, env)), None) is None:
             yield from _join(literals, index + 1, env, store)
         return
-    pattern = tuple(_value(t, env) for t in literal.terms)
-    for row, _ in store.match(literal.predicate, pattern):
-        extended = _extend(env, literal.terms, row)
-        if extended is not None:
-            yield from _join(literals, index + 1, extended, store)
-
-
-def _value(term: Var | Const, env: dict[str, Value]) -> Value | None:
-    return term.value if isinstance(term, Const) else env.get(term.name)
-
-
-def _extend(
-    env: dict[str, Value], terms: Sequence[Var | Const], row: Sequence[Value]
-) -> dict[str, Value] | None:
-    """``env`` with ``terms`` bound to ``row``; ``None`` when a bound one differs (by type too:
-    ``1`` is not ``True`` nor ``"1"``)."""
-    extended = dict(env)
-    for term, value in zip(terms, row, strict=True):
-        if isinstance(term, Const):
-            known: Value | None = term.value
-        elif is_anonymous(term):
-            continue
-        else:
-            known = extended.setdefault(term.name, value)
-        if type(known) is not type(value) or known != value:
-            return None
-    return extended
+    for row, _ in store.match(literal.predicate, pattern_of(literal.terms, env)):
+        bound = bind(literal.terms, row, env)
+        if bound is not None:
+            yield from _join(literals, index + 1, bound, store)
 
 
 def _register(name: str, arity: int, resolver: object) -> None:

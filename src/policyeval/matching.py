@@ -1,4 +1,4 @@
-"""Bindings of rule variables, and the solutions of one condition under them.
+"""The solutions of one condition under the bindings of a rule's variables.
 
 Proofs and why-not both walk a rule's body condition by condition; this is the step they share.
 Every lookup goes through the compiled program, so they see exactly what the engine sees.
@@ -9,46 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from policyeval.builtin_predicates import COMPARISONS, Pattern, Row
+from policyeval.bindings import Env, bind, pattern_of, value_of
+from policyeval.builtin_predicates import Row
 from policyeval.engine import CompiledProgram
 from policyeval.explanations import render_value
 from policyeval.store import FactStore
-from policyeval.syntax import Atom, Comparison, Const, Literal, Negation, Term, Value
-
-Env = dict[str, Value]
-
-
-def value_of(term: Term, env: Env) -> Value | None:
-    """The term's value under ``env``; ``None`` when it is an unbound variable."""
-    if isinstance(term, Const):
-        return term.value
-    return env.get(term.name)
-
-
-def pattern_of(terms: Sequence[Term], env: Env) -> Pattern:
-    return tuple(value_of(t, env) for t in terms)
-
-
-def bind(terms: Sequence[Term], row: Sequence[Value], env: Env) -> Env | None:
-    """``env`` extended so that ``terms`` equal ``row``; ``None`` when they cannot.
-
-    >>> bind([Var("X"), Const("a")], ["b", "a"], {})
-    {'X': 'b'}
-    >>> bind([Var("X"), Var("X")], ["b", "c"], {}) is None
-    True
-    """
-    extended = dict(env)
-    for term, value in zip(terms, row, strict=True):
-        if isinstance(term, Const):
-            if type(term.value) is not type(value) or term.value != value:
-                return None
-            continue
-        known = extended.get(term.name)
-        if known is None:
-            extended[term.name] = value
-        elif type(known) is not type(value) or known != value:
-            return None
-    return extended
+from policyeval.syntax import Atom, Comparison, Literal, Negation, Value
 
 
 def atom_solutions(
@@ -61,15 +27,6 @@ def atom_solutions(
         extended = bind(atom.terms, row, env)
         if extended is not None:
             yield extended, row
-
-
-def comparison_solutions(comparison: Comparison, env: Env) -> Iterator[Env]:
-    """``env`` (extended by ``=``) when the comparison holds."""
-    pattern = (value_of(comparison.left, env), value_of(comparison.right, env))
-    for row in COMPARISONS[comparison.operator].solve(pattern):
-        extended = bind((comparison.left, comparison.right), row, env)
-        if extended is not None:
-            yield extended
 
 
 def render_atom(atom: Atom, env: Env) -> str:

@@ -12,17 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from policyeval.bindings import Env, bind, comparison_solutions, pattern_of
 from policyeval.engine import CompiledProgram
 from policyeval.explanations import FactRef, ProofNode, render_value
-from policyeval.matching import (
-    Env,
-    atom_solutions,
-    bind,
-    comparison_solutions,
-    pattern_of,
-    render_atom,
-    render_literal,
-)
+from policyeval.matching import atom_solutions, render_atom, render_literal
 from policyeval.store import FactStore
 from policyeval.syntax import Atom, Comparison, Literal, Negation, Rule, Value, fill_reading
 

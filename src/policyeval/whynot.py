@@ -12,18 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from policyeval.bindings import Env, bind, comparison_solutions, pattern_of
 from policyeval.builtin_predicates import Pattern
 from policyeval.engine import CompiledProgram
 from policyeval.explanations import FailedCondition, FailureKind, RuleFailure, render_value
-from policyeval.matching import (
-    Env,
-    atom_solutions,
-    bind,
-    comparison_solutions,
-    pattern_of,
-    render_atom,
-    render_literal,
-)
+from policyeval.matching import atom_solutions, render_atom, render_literal
 from policyeval.proof import Prover
 from policyeval.store import FactStore
 from policyeval.syntax import Atom, Comparison, Negation, Rule, Var, fill_reading
