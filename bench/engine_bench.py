@@ -19,10 +19,10 @@ import statistics
 import time
 from collections.abc import Callable
 
+from policyeval.engine.store import FactSource, FactStore
 from policyeval.evaluator import Evaluator
-from policyeval.parser import parse_rules
-from policyeval.store import FactSource, FactStore
-from policyeval.syntax import RuleSet
+from policyeval.language.parser import parse_rules
+from policyeval.language.syntax import RuleSet
 
 RULES = """
 @id("foreign.direct") @clause("8.1") @reading("{X} has a foreign owner {O}")

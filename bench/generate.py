@@ -1063,7 +1063,8 @@ def build_world(
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from floor import Floor
 
-    from policyeval.fact_loader import load_fact_files
+    from policyeval.decree743 import BUILTINS, VOCABULARY
+    from policyeval.facts.loader import load_fact_files
 
     start = time.perf_counter()
     world = generate(executors, seed)
@@ -1074,7 +1075,7 @@ def build_world(
         f" -> {out / 'facts'}"
     )
     start = time.perf_counter()
-    fact_base = load_fact_files([out / "facts"])
+    fact_base = load_fact_files([out / "facts"], VOCABULARY)
     say(
         f"loaded back with load_fact_files: {len(fact_base.facts)} facts"
         f" in {time.perf_counter() - start:.1f} s"
@@ -1097,7 +1098,9 @@ def build_world(
         # The labels come from the rules evaluated as written (no tables): the straightforward
         # evaluation, which the tabled one is checked against; answers are the same either way.
         options = {"materialize": False} if _has_materialize(build_knowledge_base) else {}
-        evaluator = Evaluator(build_knowledge_base(rules.rules, fact_base.store(), **options))
+        evaluator = Evaluator(
+            build_knowledge_base(rules.rules, fact_base.store(), builtins=BUILTINS, **options)
+        )
         disagreements = []
         for q in chosen:
             day = dt.date.fromisoformat(str(q["on"]))

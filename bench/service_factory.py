@@ -4,7 +4,7 @@
 
 ``policyeval.service.create_app()`` already works as a factory (its settings come from the
 ``POLICYEVAL_*`` environment variables), but it loads with the library's default
-``build_knowledge_base``. ``BENCH_MATERIALIZE=0`` builds with ``materialize=False`` instead
+``compile_knowledge_base``. ``BENCH_MATERIALIZE=0`` builds with ``materialize=False`` instead
 (what the benchmark can load at national scale; see README.md); anything else, or unset, keeps
 the library's default.
 """
@@ -15,8 +15,7 @@ import os
 
 from fastapi import FastAPI
 
-from policyeval.evaluator import build_knowledge_base
-from policyeval.loading import Loaded, load_sources
+from policyeval.loading import Snapshot, compile_knowledge_base, load_sources
 from policyeval.service import Settings
 from policyeval.service import create_app as create_service
 
@@ -26,11 +25,5 @@ def create_app() -> FastAPI:
     if os.environ.get("BENCH_MATERIALIZE", "") != "0":
         return create_service(settings)
     rules, facts = load_sources(settings.policies, settings.facts)
-    knowledge_base = build_knowledge_base(
-        rules.rules,
-        facts.store,
-        materialize=False,
-        policy_version=rules.version,
-        facts_version=facts.version,
-    )
-    return create_service(settings, Loaded(knowledge_base, facts.fact_base))
+    knowledge_base = compile_knowledge_base(rules, facts.store, facts.version, materialize=False)
+    return create_service(settings, Snapshot(knowledge_base, facts.fact_base))

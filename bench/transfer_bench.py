@@ -89,8 +89,8 @@ def child_policyeval(
     world: Path, materialize: bool | None, profile: int, limit: int, count: int
 ) -> dict[str, Any]:
     """Load as the library does and answer the first ``count`` questions three ways."""
-    from policyeval.evaluator import Evaluator, build_knowledge_base
-    from policyeval.loading import load, load_sources
+    from policyeval.evaluator import Evaluator
+    from policyeval.loading import compile_knowledge_base, load, load_sources
 
     questions = read_questions(world)[0][:count]
     before = rss_mib()
@@ -100,7 +100,9 @@ def child_policyeval(
         knowledge_base, fact_base = loaded.knowledge_base, loaded.fact_base
     else:
         rules, facts = load_sources(ROOT / "policies", world / "facts")
-        knowledge_base = build_knowledge_base(rules.rules, facts.store, materialize=materialize)
+        knowledge_base = compile_knowledge_base(
+            rules, facts.store, facts.version, materialize=materialize
+        )
         fact_base = facts.fact_base
     load_s = time.perf_counter() - start
     records = sum(len(by_id) for by_id in fact_base.records.values())
@@ -157,12 +159,13 @@ def child_others(world: Path) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from floor import Floor
 
-    from policyeval.fact_loader import load_fact_files
+    from policyeval.decree743 import VOCABULARY
+    from policyeval.facts.loader import load_fact_files
 
     questions, _ = read_questions(world)
     before = rss_mib()
     start = time.perf_counter()
-    fact_base = load_fact_files([world / "facts"])
+    fact_base = load_fact_files([world / "facts"], VOCABULARY)
     facts = [(f.predicate, f.args) for f in fact_base.facts]
     records = sum(len(by_id) for by_id in fact_base.records.values())
     out: dict[str, Any] = {

@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from policyeval.builtin_predicates import builtin_arities
-from policyeval.checker import check
-from policyeval.engine import CompiledProgram
+from policyeval.engine.builtins import BUILTINS
+from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.store import FactStore
 from policyeval.errors import Problem
-from policyeval.parser import parse_rules
-from policyeval.store import FactStore
-from policyeval.syntax import Atom, Literal, Negation, Rule, RuleSet
+from policyeval.language.checker import check
+from policyeval.language.parser import parse_rules
+from policyeval.language.syntax import Atom, Literal, Negation, Rule, RuleSet
 
 _TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*")|(?P<number>-?\d+(?:\.\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
@@ -146,10 +146,10 @@ class PolicyevalEvaluator:
                     raise RejectedProgram([problem], self.expected_error)
                 store.add("p_" + name, tuple(row))
         _declare_empty_relations(rules, store)
-        problems = check(rules, store.schema(), builtin_arities())
+        problems = check(rules, store.schema(), BUILTINS)
         if problems:
             raise RejectedProgram(problems, self.expected_error)
-        compiled = CompiledProgram(rules, store.schema())
+        compiled = CompiledProgram(rules, store.schema(), BUILTINS)
         facts: dict[str, set[tuple[Any, ...]]] = {}
         for name, arity in {**store.schema(), **rules.derived_predicates()}.items():
             rows = compiled.ask(name, (None,) * arity, store)

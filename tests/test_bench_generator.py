@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.evaluator import Evaluator, build_knowledge_base
-from policyeval.fact_loader import load_fact_files
+from policyeval.facts.loader import load_fact_files
 from policyeval.loading import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_generated_files_load_without_problems(world: Path) -> None:
-    fact_base = load_fact_files([world / "facts"])  # raises FactError listing any problem
+    fact_base = load_fact_files(
+        [world / "facts"], VOCABULARY
+    )  # raises FactError listing any problem
     kinds = {kind for kind, by_id in fact_base.records.items() if by_id}
     assert kinds >= {
         "organization",
@@ -58,9 +61,9 @@ def test_the_generated_files_load_without_problems(world: Path) -> None:
 
 
 def test_policyeval_allows_some_refuses_some_and_the_floor_agrees(world: Path) -> None:
-    fact_base = load_fact_files([world / "facts"])
+    fact_base = load_fact_files([world / "facts"], VOCABULARY)
     rules = load_rules(ROOT / "policies")
-    evaluator = Evaluator(build_knowledge_base(rules.rules, fact_base.store()))
+    evaluator = Evaluator(build_knowledge_base(rules.rules, fact_base.store(), builtins=BUILTINS))
     floor = Floor((f.predicate, f.args) for f in fact_base.facts)
     questions = json.loads((world / "questions.json").read_text(encoding="utf-8"))
     assert len(questions) == QUESTIONS

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policyeval import calendar_kz
-from policyeval.calendar_kz import (
+from policyeval.decree743 import calendar as calendar_kz
+from policyeval.decree743.calendar import (
     add_working_days,
     holiday_name,
     is_working_day,

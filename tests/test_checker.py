@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from policyeval.checker import check, check_or_raise, strata
+from policyeval.engine.builtins import Builtin
 from policyeval.errors import Problem, RuleCheckError
-from policyeval.parser import parse_rules
-from policyeval.syntax import Location, RuleSet
+from policyeval.language.checker import check, check_or_raise, strata
+from policyeval.language.parser import parse_rules
+from policyeval.language.syntax import Location, RuleSet
 
 BASE = {"permission": 1, "permission_customer": 2, "revoked": 1, "agreement": 3, "edge": 2}
-BUILTINS = {"working_days_between": 3}
+BUILTINS = {
+    "working_days_between": Builtin(
+        "working_days_between", ("From", "To", "Days"), (), "a test builtin", lambda _: iter(())
+    )
+}
 
 VALID = """
 @id("permission.held") @clause("3.1") @reading("{C} holds permission {P}")

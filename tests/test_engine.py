@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from pyDatalog import pyDatalog
 
+from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import QueryError, RuleCheckError
 from policyeval.evaluator import Evaluator
-from policyeval.explanations import FailedCondition
-from policyeval.parser import parse_rules
-from policyeval.store import BaseFact, FactSource, FactStore
-from policyeval.syntax import RuleSet, Var
+from policyeval.explain.model import FailedCondition
+from policyeval.language.parser import parse_rules
+from policyeval.language.syntax import RuleSet, Var
 
 ROUTES = """
 @id("path.direct") @clause("1") @reading("{X} reaches {Y} directly")
@@ -329,7 +329,7 @@ good(P) :- checked(P, _).
             )
         )
     )
-    from policyeval.engine import Lookup, fuse_lookups
+    from policyeval.engine.pydatalog import Lookup, fuse_lookups
 
     rule = rules.rules_for("on_time")[0]
     parts = fuse_lookups(rule.body, frozenset({"paper", "due", "void", "signed", "checked"}))

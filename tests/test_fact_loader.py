@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from policyeval.decree743 import VOCABULARY
+from policyeval.decree743.vocabulary import BASE_PREDICATES, RECORD_TYPES, Organization
+from policyeval.engine.store import BaseFact, FactSource
 from policyeval.errors import FactError, Problem
-from policyeval.fact_loader import FactBase, load_fact_files, load_fact_records
-from policyeval.store import BaseFact, FactSource
-from policyeval.syntax import Location
-from policyeval.vocabulary import BASE_PREDICATES, RECORD_TYPES, Organization
+from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
+from policyeval.language.syntax import Location
 
 ACME = """\
 - kind: organization
@@ -196,7 +197,7 @@ def rows(base: FactBase | list[BaseFact], predicate: str) -> set[tuple[object, .
 
 def test_records_become_base_facts_with_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "acme.yaml", ACME)
-    base = load_fact_files([path])
+    base = load_fact_files([path], VOCABULARY)
 
     at_acme, at_ivanov = FactSource(str(path), 1, "acme"), FactSource(str(path), 11, "ivanov")
     assert base.facts[:4] == [
@@ -212,7 +213,7 @@ def test_records_become_base_facts_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_flags_give_a_row_only_when_true_and_absent_fields_none(tmp_path: Path) -> None:
-    base = load_fact_files([write(tmp_path, "acme.yaml", ACME)])
+    base = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY)
 
     assert rows(base, "has_protection_division") == {("acme",)}
     assert rows(base, "empowered_provider") == set()
@@ -221,7 +222,7 @@ def test_flags_give_a_row_only_when_true_and_absent_fields_none(tmp_path: Path) 
 
 
 def test_every_record_kind_and_every_base_predicate(tmp_path: Path) -> None:
-    base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)])
+    base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)], VOCABULARY)
 
     given = {f.predicate: len(f.args) for f in base.facts}
     assert given == {name: len(args) for name, args in BASE_PREDICATES.items()}
@@ -236,7 +237,7 @@ def test_every_record_kind_and_every_base_predicate(tmp_path: Path) -> None:
 def test_lists_give_one_row_per_item_and_nested_details_belong_to_the_record(
     tmp_path: Path,
 ) -> None:
-    base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)])
+    base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)], VOCABULARY)
 
     assert rows(base, "service_notice_recipient") == {
         ("snt", "courier_service"),
@@ -254,7 +255,7 @@ def test_shares_are_exact_hundredths_of_a_percent(tmp_path: Path) -> None:
         "- {kind: ownership, id: s1, owner: ivanov, owned: acme, percent: 99.5}\n"
         "- {kind: ownership, id: s2, owner: acme, owned: acme, percent: 0.5}\n"
     )
-    base = load_fact_files([write(tmp_path, "shares.yaml", ACME + shares)])
+    base = load_fact_files([write(tmp_path, "shares.yaml", ACME + shares)], VOCABULARY)
 
     assert rows(base, "owns") == {("ivanov", "acme", 9950), ("acme", "acme", 50)}
 
@@ -272,7 +273,7 @@ def test_mapping_form_directories_and_references_across_files(tmp_path: Path) ->
         "- {kind: organization, id: acme, name: A, org_kind: commercial, head: ivanov}\n",
     )
     write(facts, "notes.txt", "not facts")
-    base = load_fact_files([facts])
+    base = load_fact_files([facts], VOCABULARY)
 
     assert [f.source for f in base.facts if f.predicate in {"person", "organization"}] == [
         FactSource(str(orgs), 1, "acme"),
@@ -283,15 +284,15 @@ def test_mapping_form_directories_and_references_across_files(tmp_path: Path) ->
 
 def test_version_follows_the_bytes(tmp_path: Path) -> None:
     path = write(tmp_path, "acme.yaml", ACME)
-    first = load_fact_files([path]).version
-    assert first == load_fact_files([path]).version
+    first = load_fact_files([path], VOCABULARY).version
+    assert first == load_fact_files([path], VOCABULARY).version
     assert len(first) == 12
     path.write_text(ACME.replace("Acme LLP", "Acme JSC"), encoding="utf-8")
-    assert load_fact_files([path]).version != first
+    assert load_fact_files([path], VOCABULARY).version != first
 
 
 def test_store_declares_every_base_predicate(tmp_path: Path) -> None:
-    store = load_fact_files([write(tmp_path, "acme.yaml", ACME)]).store()
+    store = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY).store()
 
     assert store.schema() == {name: len(args) for name, args in BASE_PREDICATES.items()}
     assert store.holds("org_head", ("acme", "ivanov"))
@@ -300,7 +301,7 @@ def test_store_declares_every_base_predicate(tmp_path: Path) -> None:
 
 def test_no_is_norway_not_false(tmp_path: Path) -> None:
     path = write(tmp_path, "no.yaml", ACME.replace("citizenship: kz", "citizenship: no"))
-    assert rows(load_fact_files([path]), "citizenship") == {("ivanov", "no")}
+    assert rows(load_fact_files([path], VOCABULARY), "citizenship") == {("ivanov", "no")}
 
 
 # ---- problems -----------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def test_no_is_norway_not_false(tmp_path: Path) -> None:
 
 def test_unknown_kind_suggests_the_closest(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", "- kind: organisation\n  id: acme\n")
-    [problem] = rejected(lambda: load_fact_files([path]))
+    [problem] = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert problem == Problem(
         "unknown_kind",
@@ -319,7 +320,7 @@ def test_unknown_kind_suggests_the_closest(tmp_path: Path) -> None:
 
 def test_missing_field_names_record_and_field_at_the_record(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", ACME.replace("  org_kind: commercial\n", ""))
-    [problem] = rejected(lambda: load_fact_files([path]))
+    [problem] = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert problem.code == "missing_field"
     assert problem.message == "organization `acme`: missing field `org_kind`"
@@ -332,7 +333,7 @@ def test_invalid_date_is_reported_at_its_line(tmp_path: Path) -> None:
         "a.yaml",
         ACME + "- {kind: acting, id: act, org: acme, person: ivanov,\n   start: 2026-02-30}\n",
     )
-    [problem] = rejected(lambda: load_fact_files([path]))
+    [problem] = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert problem.code == "invalid_field"
     assert problem.message.startswith("acting `act`: field `start`: input should be a valid date")
@@ -343,7 +344,7 @@ def test_invalid_date_is_reported_at_its_line(tmp_path: Path) -> None:
 def test_unknown_field_in_a_nested_part_suggests_the_closest(tmp_path: Path) -> None:
     text = EVERY_FIELD.replace("    head_name: Petrov P.", "    head_nme: Petrov P.")
     path = write(tmp_path, "a.yaml", text)
-    [problem] = rejected(lambda: load_fact_files([path]))
+    [problem] = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert problem.code == "unknown_field"
     assert problem.message == (
@@ -356,7 +357,7 @@ def test_unknown_field_in_a_nested_part_suggests_the_closest(tmp_path: Path) -> 
 def test_duplicate_id_names_both_places(tmp_path: Path) -> None:
     first = write(tmp_path, "a.yaml", ACME)
     second = write(tmp_path, "b.yaml", "- {kind: secret, id: acme, name: Plan}\n")
-    [problem] = rejected(lambda: load_fact_files([tmp_path]))
+    [problem] = rejected(lambda: load_fact_files([tmp_path], VOCABULARY))
 
     assert problem.code == "duplicate_id"
     assert problem.location == Location(str(second), 1, 22)
@@ -373,7 +374,7 @@ def test_references_must_name_a_record_of_the_right_kind(tmp_path: Path) -> None
         + "- {kind: transfer, id: t, customer: acm, executor: acme, secrets: [ivanov],"
         + " date: 2026-01-01}\n",
     )
-    problems = rejected(lambda: load_fact_files([path]))
+    problems = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert [(p.code, p.message) for p in problems] == [
         (
@@ -393,7 +394,7 @@ def test_references_must_name_a_record_of_the_right_kind(tmp_path: Path) -> None
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", "- kind: person\n  id: [ivanov\n  name: x\n")
-    [problem] = rejected(lambda: load_fact_files([path]))
+    [problem] = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert problem.code == "yaml_error"
     assert problem.location is not None and problem.location.line == 3
@@ -403,7 +404,7 @@ def test_duplicate_keys_and_bad_shapes(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", ACME.replace("  city: astana\n", "  city: astana\n  city: almaty\n"))
     write(tmp_path, "b.yaml", "kind: person\n")
     write(tmp_path, "c.yaml", "- just text\n")
-    problems = rejected(lambda: load_fact_files([tmp_path, tmp_path / "missing.yaml"]))
+    problems = rejected(lambda: load_fact_files([tmp_path, tmp_path / "missing.yaml"], VOCABULARY))
 
     assert [p.code for p in problems] == ["duplicate_key", "bad_file", "bad_record", "missing_file"]
 
@@ -414,7 +415,7 @@ def test_every_problem_in_every_file_at_once_sorted_and_nothing_loaded(tmp_path:
         tmp_path, "b.yaml", "- {kind: person, id: petrov, name: P, citizenship: kz, works_at: ac}\n"
     )
     write(tmp_path, "c.yaml", "- {kind: secret, id: plan, name: Plan, sheets: 0, stamp: secrett}\n")
-    problems = rejected(lambda: load_fact_files([tmp_path]))
+    problems = rejected(lambda: load_fact_files([tmp_path], VOCABULARY))
 
     assert [(Path(p.location.file).name, p.code) for p in problems if p.location] == [
         ("a.yaml", "invalid_field"),
@@ -428,7 +429,7 @@ def test_every_problem_in_every_file_at_once_sorted_and_nothing_loaded(tmp_path:
 
 def test_a_record_that_fails_does_not_cascade_into_unknown_references(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", ACME.replace("  citizenship: kz\n", ""))
-    [problem] = rejected(lambda: load_fact_files([path]))
+    [problem] = rejected(lambda: load_fact_files([path], VOCABULARY))
 
     assert problem.code == "missing_field"  # and no unknown reference from acme's `head`
 
@@ -437,7 +438,7 @@ def test_a_record_that_fails_does_not_cascade_into_unknown_references(tmp_path: 
 
 
 def test_what_if_records_load_against_a_base(tmp_path: Path) -> None:
-    base = load_fact_files([write(tmp_path, "acme.yaml", ACME)])
+    base = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY)
     assumed: list[dict[str, Any]] = [
         {"kind": "secret", "id": "plan", "name": "Plan", "stamp": "secret"},
         {
@@ -460,7 +461,7 @@ def test_what_if_records_load_against_a_base(tmp_path: Path) -> None:
 
 
 def test_what_if_records_may_restate_a_base_record_to_add_rows(tmp_path: Path) -> None:
-    base = load_fact_files([write(tmp_path, "acme.yaml", ACME)])
+    base = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY)
     restated = {"kind": "organization", "id": "acme", "name": "Acme LLP", "org_kind": "commercial"}
     facts = load_fact_records([{**restated, "empowered_provider": True}], base=base)
     assert rows(facts, "empowered_provider") == {("acme",)}
@@ -472,7 +473,9 @@ def test_what_if_records_may_restate_a_base_record_to_add_rows(tmp_path: Path) -
 def test_what_if_records_are_checked_like_files() -> None:
     notice = {"kind": "notice", "id": "n1", "customer": "acme", "authority": "kns"}
     problems = rejected(
-        lambda: load_fact_records([notice, {**notice, "id": "n2", "date": "2026-01-01"}], "w.json")
+        lambda: load_fact_records(
+            [notice, {**notice, "id": "n2", "date": "2026-01-01"}], "w.json", vocabulary=VOCABULARY
+        )
     )
 
     assert [(p.code, p.location) for p in problems] == [

@@ -14,9 +14,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.evaluator import Evaluator, build_knowledge_base
-from policyeval.fact_loader import load_fact_files
-from policyeval.parser import load_rule_set
+from policyeval.facts.loader import load_fact_files
+from policyeval.language.parser import load_rule_set
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @cache
 def _evaluators() -> tuple[Evaluator, Evaluator]:
     rules = load_rule_set([ROOT / "policies"])
-    store = load_fact_files([ROOT / "facts"]).store()
-    plain = Evaluator(build_knowledge_base(rules, store, materialize=False))
-    tabled = Evaluator(build_knowledge_base(rules, store, materialize=True))
+    store = load_fact_files([ROOT / "facts"], VOCABULARY).store()
+    plain = Evaluator(build_knowledge_base(rules, store, builtins=BUILTINS, materialize=False))
+    tabled = Evaluator(build_knowledge_base(rules, store, builtins=BUILTINS, materialize=True))
     return plain, tabled
 
 

@@ -8,8 +8,17 @@ from pathlib import Path
 import pytest
 
 from policyeval.errors import RuleSyntaxError
-from policyeval.parser import load_rule_set, parse_rule_file, parse_rules
-from policyeval.syntax import Atom, ClauseText, Comparison, Const, Location, Negation, Rule, Var
+from policyeval.language.parser import load_rule_set, parse_rule_file, parse_rules
+from policyeval.language.syntax import (
+    Atom,
+    ClauseText,
+    Comparison,
+    Const,
+    Location,
+    Negation,
+    Rule,
+    Var,
+)
 
 
 def _one(text: str, clause: str | None = "1") -> Rule:

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from policyeval.clause_index import INDEX_COMMAND, clause_index, render_clause_index_markdown
 from policyeval.loading import load_rules
-from policyeval.scenarios import ScenarioRunner, load_scenarios, scenario_files
+from policyeval.scenarios.clause_index import (
+    INDEX_COMMAND,
+    clause_index,
+    render_clause_index_markdown,
+)
+from policyeval.scenarios.format import load_scenarios, scenario_files
+from policyeval.scenarios.runner import ScenarioRunner
 
 ROOT = Path(__file__).parents[1]
 POLICIES = ROOT / "policies"

@@ -18,14 +18,17 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyeval.builtin_predicates import BUILTINS
+from policyeval.decree743 import BUILTINS as DECREE_BUILTINS
+from policyeval.decree743 import VOCABULARY
+from policyeval.engine.builtins import BUILTINS
+from policyeval.engine.materialize import compute_tables
+from policyeval.engine.slicing import independent_atoms, slice_of
+from policyeval.engine.store import BaseFact, FactStore
 from policyeval.evaluator import Evaluator, build_knowledge_base
-from policyeval.fact_loader import load_fact_files
-from policyeval.parser import load_rule_set, parse_rules
-from policyeval.slicing import independent_atoms, slice_of
-from policyeval.store import BaseFact, FactStore
-from policyeval.syntax import Atom, RuleSet, Var
-from policyeval.tabling import compute_tables, strata
+from policyeval.facts.loader import load_fact_files
+from policyeval.language.analysis import ProgramAnalysis
+from policyeval.language.parser import load_rule_set, parse_rules
+from policyeval.language.syntax import Atom, RuleSet, Var
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -72,7 +75,8 @@ def _store() -> FactStore:
 
 
 def test_strata_put_what_a_predicate_uses_below_it() -> None:
-    levels = strata(_rules(), {"holds", "reach", "open", "blocked_somewhere", "earlier"})
+    wanted = {"holds", "reach", "open", "blocked_somewhere", "earlier"}
+    levels = ProgramAnalysis(_rules()).levels(wanted)
     level_of = {name: k for k, names in enumerate(levels) for name in names}
     assert level_of["reach"] < level_of["blocked_somewhere"] < level_of["open"]
     assert level_of["holds"] == level_of["reach"] == level_of["earlier"] == 0
@@ -198,9 +202,11 @@ def test_on_random_generated_worlds_tables_change_nothing(seed: int, executors: 
     world = generate.generate(executors, seed)
     with tempfile.TemporaryDirectory() as out:
         world.write(Path(out) / "facts")
-        store = load_fact_files([Path(out) / "facts"]).store()
-    plain = Evaluator(build_knowledge_base(_policies(), store, materialize=False))
-    tabled = Evaluator(build_knowledge_base(_policies(), store))
+        store = load_fact_files([Path(out) / "facts"], VOCABULARY).store()
+    plain = Evaluator(
+        build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS, materialize=False)
+    )
+    tabled = Evaluator(build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS))
 
     def allowed(*question: object) -> bool:
         return bool(plain.ask("transfer_allowed", list(question)))  # type: ignore[arg-type]
@@ -218,9 +224,11 @@ def test_on_random_generated_worlds_tables_change_nothing(seed: int, executors: 
 
 
 def test_an_assumed_fact_gives_up_exactly_the_tables_it_could_change() -> None:
-    store = load_fact_files([ROOT / "facts"]).store()
-    plain = Evaluator(build_knowledge_base(_policies(), store, materialize=False))
-    tabled = Evaluator(build_knowledge_base(_policies(), store))
+    store = load_fact_files([ROOT / "facts"], VOCABULARY).store()
+    plain = Evaluator(
+        build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS, materialize=False)
+    )
+    tabled = Evaluator(build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS))
     question = ["kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10)]
     # A 40 % holder of nurtech turns out to be a foreign citizen: clause 8.1 no longer holds.
     foreign = [BaseFact("citizenship", ("li_v", "cn"))]

@@ -1,11 +1,14 @@
 """policyeval: Decree 743's rules on transferring state secrets, as literate Datalog.
 
 The library surface is re-exported here; everything else is an implementation module. The CLI
-(`policyeval.cli`) and the service (`policyeval.service`) are built on exactly these names.
+(`policyeval.cli`) and the service (`policyeval.service`) import only these names (a test
+checks it), so what they can do is what the library offers.
 """
 
-from policyeval.checker import check
-from policyeval.decisions import TransferDecision, decide_transfer
+from policyeval.decision_log import DecisionLog, DecisionRecord
+from policyeval.decree743 import BUILTINS, VOCABULARY
+from policyeval.decree743.decisions import TransferDecision, decide_transfer
+from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import (
     FactError,
     PolicyError,
@@ -16,17 +19,46 @@ from policyeval.errors import (
     ScenarioError,
     UnknownEntityError,
 )
-from policyeval.evaluator import Evaluator, KnowledgeBase, QueryResult, build_knowledge_base
-from policyeval.explanations import FailedCondition, ProofNode, Reason, RuleFailure
-from policyeval.fact_loader import FactBase, load_fact_files, load_fact_records
-from policyeval.loading import load_knowledge_base
-from policyeval.parser import load_rule_set, parse_rules
-from policyeval.scenarios import load_scenarios, run_scenarios
-from policyeval.store import BaseFact, FactSource, FactStore
-from policyeval.syntax import Rule, RuleSet, Var
+from policyeval.evaluator import (
+    Argument,
+    Evaluator,
+    KnowledgeBase,
+    Outcome,
+    QueryResult,
+    build_knowledge_base,
+)
+from policyeval.explain.model import FailedCondition, ProofNode, Reason, RuleFailure
+from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
+from policyeval.facts.schema_export import fact_file_json_schema
+from policyeval.language.checker import check
+from policyeval.language.parser import load_rule_set, parse_rules
+from policyeval.language.syntax import Rule, RuleSet, Value, Var, format_value
+from policyeval.loading import (
+    Snapshot,
+    check_sources,
+    load,
+    load_facts,
+    load_knowledge_base,
+    load_rules,
+    read_assumed,
+)
+from policyeval.scenarios.clause_index import (
+    ClauseEntry,
+    clause_index,
+    render_clause_index_markdown,
+)
+from policyeval.scenarios.format import load_scenarios
+from policyeval.scenarios.judge import ScenarioResult
+from policyeval.scenarios.runner import run_scenarios
 
 __all__ = [
+    "BUILTINS",
+    "VOCABULARY",
+    "Argument",
     "BaseFact",
+    "ClauseEntry",
+    "DecisionLog",
+    "DecisionRecord",
     "Evaluator",
     "FactBase",
     "FactError",
@@ -34,6 +66,7 @@ __all__ = [
     "FactStore",
     "FailedCondition",
     "KnowledgeBase",
+    "Outcome",
     "PolicyError",
     "Problem",
     "ProofNode",
@@ -46,17 +79,29 @@ __all__ = [
     "RuleSet",
     "RuleSyntaxError",
     "ScenarioError",
+    "ScenarioResult",
+    "Snapshot",
     "TransferDecision",
     "UnknownEntityError",
+    "Value",
     "Var",
     "build_knowledge_base",
     "check",
+    "check_sources",
+    "clause_index",
     "decide_transfer",
+    "fact_file_json_schema",
+    "format_value",
+    "load",
     "load_fact_files",
     "load_fact_records",
+    "load_facts",
     "load_knowledge_base",
     "load_rule_set",
+    "load_rules",
     "load_scenarios",
     "parse_rules",
+    "read_assumed",
+    "render_clause_index_markdown",
     "run_scenarios",
 ]

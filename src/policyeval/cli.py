@@ -22,15 +22,30 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from policyeval.clause_index import ClauseEntry, clause_index, render_clause_index_markdown
-from policyeval.decisions import TransferDecision, decide_transfer
-from policyeval.errors import PolicyError
-from policyeval.evaluator import Argument, Evaluator, QueryResult
-from policyeval.explanations import FailedCondition, ProofNode, Reason
-from policyeval.fact_loader import load_fact_files
-from policyeval.loading import Loaded, check_sources, load, load_rules, read_assumed
-from policyeval.scenarios import ScenarioResult, run_scenarios
-from policyeval.syntax import Var, format_value
+from policyeval import (
+    Argument,
+    ClauseEntry,
+    Evaluator,
+    FailedCondition,
+    PolicyError,
+    ProofNode,
+    QueryResult,
+    Reason,
+    ScenarioResult,
+    Snapshot,
+    TransferDecision,
+    Var,
+    check_sources,
+    clause_index,
+    decide_transfer,
+    format_value,
+    load,
+    load_facts,
+    load_rules,
+    read_assumed,
+    render_clause_index_markdown,
+    run_scenarios,
+)
 
 app = typer.Typer(
     name="policyeval",
@@ -86,7 +101,7 @@ def check(policies: Policies = Path("policies"), facts: Facts = Path("facts")) -
 def facts_validate(directory: Annotated[Path, typer.Argument(help="fact directory")]) -> None:
     """Validate fact files; print every problem."""
     try:
-        fact_base = load_fact_files([directory])
+        fact_base = load_facts(directory).fact_base
     except PolicyError as exc:
         _print_error(exc)
         raise typer.Exit(EXIT_NEGATIVE) from exc
@@ -133,10 +148,10 @@ def decide(
 ) -> None:
     """Decide a transfer: exit 0 when allowed, 1 when refused, 2 on error."""
     with _failing():
-        loaded = _load(policies, facts)
-        assumed = read_assumed(assume, loaded.fact_base) if assume else []
+        snapshot = _load(policies, facts)
+        assumed = read_assumed(assume, snapshot.fact_base) if assume else []
         decision = decide_transfer(
-            Evaluator(loaded.knowledge_base), customer, executor, secret, on.date(), assumed
+            snapshot.evaluator(), customer, executor, secret, on.date(), assumed
         )
     if as_json:
         typer.echo(decision.model_dump_json(indent=2))
@@ -202,9 +217,10 @@ def serve(
     overrides: dict[str, Any] = {"policies": policies, "facts": facts}
     if decision_log is not None:
         overrides["decision_log"] = decision_log
-    with _failing():
-        loaded = _load(policies, facts)
-    uvicorn.run(create_app(Settings(**overrides), loaded), host=host, port=port)
+    settings = Settings(**overrides)
+    with _failing(), err.status("loading rules and facts…") as status:
+        snapshot = load(policies, facts, settings.scenarios, progress=status.update)
+    uvicorn.run(create_app(settings, snapshot), host=host, port=port)
 
 
 @app.command("test")
@@ -266,13 +282,13 @@ def parse_arguments(texts: list[str]) -> list[Argument]:
 # -- loading and errors ---------------------------------------------------------------------
 
 
-def _load(policies: Path, facts: Path) -> Loaded:
+def _load(policies: Path, facts: Path) -> Snapshot:
     with err.status("loading rules and facts…") as status:
         return load(policies, facts, progress=status.update)
 
 
 def _evaluator(policies: Path, facts: Path) -> Evaluator:
-    return Evaluator(_load(policies, facts).knowledge_base)
+    return _load(policies, facts).evaluator()
 
 
 @contextmanager

@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from policyeval.decisions import Decision, TransferDecision
+from policyeval.decree743.decisions import TransferDecision
+from policyeval.evaluator import Outcome
 
 __all__ = ["DecisionLog", "DecisionRecord"]
 
@@ -47,7 +48,7 @@ class DecisionRecord(BaseModel):
     decision_id: str
     asked_by: str
     question: str
-    decision: Decision
+    decision: Outcome
     detail: dict[str, Any]
     policy_version: str
     facts_version: str

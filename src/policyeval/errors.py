@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policyeval.syntax import Location
+from policyeval.language.syntax import Location
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,22 +13,24 @@ import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from policyeval.builtin_predicates import BUILTINS, Builtin, builtin_arities
-from policyeval.checker import check_or_raise
-from policyeval.engine import CompiledProgram, dependencies, question_independent
+from policyeval.engine.builtins import BUILTINS, Builtin
+from policyeval.engine.materialize import compute_tables
+from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import QueryError
-from policyeval.explanations import FailedCondition, JsonValue, ProofNode, Reason, reasons
-from policyeval.proof import ProofCache, Prover
-from policyeval.store import BaseFact, FactStore
-from policyeval.syntax import RuleSet, Value, Var, format_value
-from policyeval.tabling import compute_tables
-from policyeval.whynot import Explainer
+from policyeval.explain.model import FailedCondition, JsonValue, ProofNode, Reason, reasons
+from policyeval.explain.proof import ProofCache, Prover
+from policyeval.explain.whynot import Explainer
+from policyeval.language.analysis import ProgramAnalysis
+from policyeval.language.checker import check_or_raise
+from policyeval.language.syntax import RuleSet, Value, Var, format_value, row_order
 
-MAX_WHAT_IF_PROGRAMS = 64
-"""What-if programs kept per knowledge base (one per set of assumed predicates)."""
+Outcome = Literal["allowed", "refused"]
+"""A question's outcome as decisions and scenarios state it: some answer, or none."""
 
 Argument = Value | Var | None
 """A question's argument: a constant, a named variable, or ``None`` for "any"."""
@@ -54,8 +56,6 @@ class KnowledgeBase:
     facts: FactStore
     proofs: ProofCache = field(default_factory=ProofCache, compare=False)
     """Proofs of tabled atoms, shared by the questions asked of this version."""
-    what_if: dict[frozenset[str], CompiledProgram] = field(default_factory=dict, compare=False)
-    """Programs for what-if questions, by the set of predicates they assume facts of."""
 
     @property
     def rules(self) -> RuleSet:
@@ -67,32 +67,7 @@ class KnowledgeBase:
         if not assumed:
             return self.program, self.store
         touched = frozenset(fact.predicate for fact in assumed)
-        return self._what_if_program(touched), self.store.overlay(assumed)
-
-    def _what_if_program(self, touched: frozenset[str]) -> CompiledProgram:
-        """The program with every table and slice that depends on ``touched`` given up."""
-        program = self.program
-        if not (program.materialized or program.slices):
-            return self.plain
-        compiled = self.what_if.get(touched)
-        if compiled is None:
-            depends = dependencies(program.rules)
-            compiled = CompiledProgram(
-                program.rules,
-                program.base_predicates,
-                program.builtins,
-                materialized=frozenset(
-                    name for name in program.materialized if not depends[name] & touched
-                ),
-                slices={
-                    rule_id: piece
-                    for rule_id, piece in program.slices.items()
-                    if not piece.depends_on(depends) & touched
-                },
-            )
-            if len(self.what_if) < MAX_WHAT_IF_PROGRAMS:
-                self.what_if[touched] = compiled
-        return compiled
+        return self.program.what_if(touched), self.store.overlay(assumed)
 
     def prover(self, program: CompiledProgram, store: FactStore) -> Prover:
         """A prover for one question in ``world``; it shares this version's kept proofs unless
@@ -134,16 +109,21 @@ def build_knowledge_base(
     Raises :class:`~policyeval.errors.RuleCheckError` with every problem when check fails.
     """
     schema = store.schema()
-    builtin_inputs = {name: b.inputs for name, b in builtins.items()}
-    check_or_raise(rules, schema, builtin_arities(builtins), builtin_inputs)
-    plain = CompiledProgram(rules, schema, builtins)
+    analysis = ProgramAnalysis(rules)
+    check_or_raise(rules, schema, builtins, analysis)
+    plain = CompiledProgram(rules, schema, builtins, analysis=analysis)
     if not materialize:
         return KnowledgeBase(plain, store, policy_version, facts_version, plain, store)
     # A predicate with facts of its own keeps them apart from derived rows: not tabled.
-    candidates = question_independent(rules) - plain.never_holds - set(schema)
-    tables = compute_tables(rules, store, candidates, builtins)
+    candidates = set(analysis.question_independent - plain.never_holds - set(schema))
+    tables = compute_tables(rules, store, candidates, builtins, analysis)
     program = CompiledProgram(
-        rules, schema, builtins, materialized=tables.tabled, slices=tables.slices
+        rules,
+        schema,
+        builtins,
+        materialized=tables.tabled,
+        slices=tables.slices,
+        analysis=analysis,
     )
     return KnowledgeBase(program, tables.store, policy_version, facts_version, plain, store)
 
@@ -177,12 +157,15 @@ class Evaluator:
         policy_version: str | None = None,
         facts_version: str | None = None,
     ) -> KnowledgeBase:
-        """Swap in new rules and/or facts atomically; on any error the old ones stay."""
+        """Swap in new rules and/or facts atomically; on any error the old ones stay.
+
+        What is kept is rebuilt from the old version's base facts (``facts``), never from its
+        store with tables: the old rules' derived rows must not pass for facts."""
         with self._replacing:
             old = self._knowledge_base
             new = build_knowledge_base(
                 rules if rules is not None else old.rules,
-                store if store is not None else old.store,
+                store if store is not None else old.facts,
                 builtins=old.program.builtins,
                 policy_version=old.policy_version if policy_version is None else policy_version,
                 facts_version=old.facts_version if facts_version is None else facts_version,
@@ -277,12 +260,12 @@ def _answers(
     rows = program.ask(predicate, _pattern(args), store)
     return sorted(
         (row for row in set(rows) if _consistent(args, row)),
-        key=lambda r: [_sort_key(v) for v in r],
+        key=row_order,
     )
 
 
 def _validate(program: CompiledProgram, predicate: str, args: Sequence[Argument]) -> None:
-    arities = {**program.base_predicates, **builtin_arities(program.builtins), **program.derived}
+    arities = program.arities
     if predicate not in arities:
         raise QueryError(f"unknown predicate `{predicate}`")
     if len(args) != arities[predicate]:
@@ -329,11 +312,3 @@ def _bindings(args: Sequence[Argument], row: tuple[Value, ...]) -> dict[str, Val
 def _question_text(predicate: str, args: Sequence[Argument]) -> str:
     shown = [a.name if isinstance(a, Var) else "_" if a is None else format_value(a) for a in args]
     return f"{predicate}({', '.join(shown)})"
-
-
-def _sort_key(value: Value) -> tuple[int, str]:
-    if isinstance(value, dt.date):
-        return (1, value.isoformat())
-    if isinstance(value, int):
-        return (0, f"{value:+020d}")
-    return (2, value)

@@ -1,7 +1,9 @@
-"""From directories to a knowledge base: parse the rule files, load the fact files, compile.
+"""From directories to a snapshot: parse the rule files, load the fact files, compile.
 
-The CLI and the service both load through here, so a rule set is versioned and checked the
-same way wherever it is served. ``progress`` receives one short message per step.
+This is where the generic pipeline meets the decree: its vocabulary reads the fact files and its
+built-ins compile the rules. The CLI, the service and the scenario runner all load and compile
+through here, so what a lawyer's scenario tests is what is served. ``progress`` receives one
+short message per step.
 """
 
 from __future__ import annotations
@@ -10,26 +12,34 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from policyeval.builtin_predicates import BUILTINS, builtin_arities
-from policyeval.checker import check
-from policyeval.errors import FactError, PolicyError, Problem, RuleSyntaxError, sorted_problems
+from policyeval.decree743 import BUILTINS, VOCABULARY
+from policyeval.engine.store import BaseFact, FactStore
+from policyeval.errors import (
+    FactError,
+    PolicyError,
+    Problem,
+    RuleSyntaxError,
+    counted,
+    sorted_problems,
+)
 from policyeval.evaluator import Evaluator, KnowledgeBase, build_knowledge_base
-from policyeval.fact_loader import FactBase, load_fact_files, load_fact_records
-from policyeval.parser import load_rule_set, rule_files
-from policyeval.store import BaseFact, FactStore
-from policyeval.syntax import Location, RuleSet
-from policyeval.vocabulary import BASE_PREDICATES
+from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
+from policyeval.language.checker import check
+from policyeval.language.parser import load_rule_set, rule_files
+from policyeval.language.syntax import Location, RuleSet
+from policyeval.scenarios.clause_index import ClauseEntry, clause_index
 
 __all__ = [
-    "Loaded",
     "LoadedFacts",
     "LoadedRules",
     "Progress",
-    "base_predicate_arities",
+    "Snapshot",
     "check_sources",
+    "compile_knowledge_base",
     "load",
     "load_facts",
     "load_knowledge_base",
@@ -37,7 +47,6 @@ __all__ = [
     "load_sources",
     "policy_version",
     "read_assumed",
-    "reload",
 ]
 
 Progress = Callable[[str], None]
@@ -68,17 +77,37 @@ class LoadedFacts:
         return self.fact_base.version
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """A knowledge base and the fact base it was built from (what-if records refer to it)."""
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a question needs, as one immutable version: the compiled rules and the
+    indexed facts (``knowledge_base``), the fact base its what-if records are checked against,
+    the clause index, and their versions. A service takes one per request and swaps a new one
+    in with one assignment, so no request sees parts of two versions."""
 
     knowledge_base: KnowledgeBase
     fact_base: FactBase
+    clauses: tuple[ClauseEntry, ...] = ()
 
+    @property
+    def policy_version(self) -> str:
+        return self.knowledge_base.policy_version
 
-def base_predicate_arities() -> dict[str, int]:
-    """Name → arity of every base predicate of the vocabulary."""
-    return {name: len(arguments) for name, arguments in BASE_PREDICATES.items()}
+    @property
+    def facts_version(self) -> str:
+        return self.knowledge_base.facts_version
+
+    def evaluator(self) -> Evaluator:
+        """An evaluator answering from this snapshot only."""
+        return Evaluator(self.knowledge_base)
+
+    def assumed(self, records: list[dict[str, Any]], file: str = "<assume>") -> list[BaseFact]:
+        """What-if records as facts over this snapshot's fact base; raises `FactError` naming
+        each bad record (its line is its position in ``records``)."""
+        return load_fact_records(records, file, base=self.fact_base) if records else []
+
+    def clause(self, number: str) -> ClauseEntry | None:
+        """The clause index entry of clause ``number``, if the rules quote or cite it."""
+        return next((entry for entry in self.clauses if entry.clause == number), None)
 
 
 def policy_version(files: list[Path], root: Path) -> str:
@@ -104,14 +133,14 @@ def load_rules(policies: Path, progress: Progress | None = None) -> LoadedRules:
         problem = Problem("parse_error", "no `*.md` rule files here", Location(str(policies), 1))
         raise RuleSyntaxError(f"no rule files under `{policies}`", [problem])
     rules = load_rule_set(files)
-    _say(progress, f"read {_count(len(files), 'rule file')}: {_count(len(rules.rules), 'rule')}")
+    _say(progress, f"read {counted(len(files), 'rule file')}: {counted(len(rules.rules), 'rule')}")
     return LoadedRules(rules, policy_version(files, policies), len(files))
 
 
 def load_facts(facts: Path, progress: Progress | None = None) -> LoadedFacts:
     """Load every fact file under ``facts`` into a store; raises `FactError` with every problem."""
-    fact_base = load_fact_files([facts])
-    _say(progress, f"loaded {_count(len(fact_base.facts), 'fact')}")
+    fact_base = load_fact_files([facts], VOCABULARY)
+    _say(progress, f"loaded {counted(len(fact_base.facts), 'fact')}")
     return LoadedFacts(fact_base, fact_base.store())
 
 
@@ -139,38 +168,42 @@ def load_sources(
     return rules, loaded
 
 
+def compile_knowledge_base(
+    rules: LoadedRules, store: FactStore, facts_version: str, *, materialize: bool = True
+) -> KnowledgeBase:
+    """The decree's rules checked and compiled over ``store`` as they are served: with the
+    decree's built-ins and, unless ``materialize`` is off, its tables and slices."""
+    return build_knowledge_base(
+        rules.rules,
+        store,
+        builtins=BUILTINS,
+        policy_version=rules.version,
+        facts_version=facts_version,
+        materialize=materialize,
+    )
+
+
 def load_knowledge_base(
     policies: Path, facts: Path, progress: Progress | None = None
 ) -> KnowledgeBase:
     """Parse, load, check and compile; raises a `PolicyError` subclass listing every problem."""
-    return load(policies, facts, progress).knowledge_base
+    return load(policies, facts, progress=progress).knowledge_base
 
 
-def load(policies: Path, facts: Path, progress: Progress | None = None) -> Loaded:
-    """Like `load_knowledge_base`, also keeping the fact base."""
-    return _compiled(build_knowledge_base, policies, facts, progress)
-
-
-def reload(
-    evaluator: Evaluator, policies: Path, facts: Path, progress: Progress | None = None
-) -> Loaded:
-    """Load both directories again and swap them into ``evaluator`` atomically.
-
-    On any problem nothing is swapped: the evaluator keeps serving its current knowledge base.
+def load(
+    policies: Path,
+    facts: Path,
+    scenarios: Path | None = None,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Parse, load, check and compile into one snapshot; its clause index cites the scenario
+    files under ``scenarios`` (if given). Raises a `PolicyError` subclass listing every problem.
     """
-    return _compiled(evaluator.replace, policies, facts, progress)
-
-
-def _compiled(
-    build: Callable[..., KnowledgeBase], policies: Path, facts: Path, progress: Progress | None
-) -> Loaded:
-    """Load both directories and hand them to ``build`` (a fresh build, or a swap)."""
     rules, loaded = load_sources(policies, facts, progress)
-    knowledge_base = build(
-        rules.rules, loaded.store, policy_version=rules.version, facts_version=loaded.version
-    )
-    _say(progress, f"compiled {len(rules.rules.rules)} rules")
-    return Loaded(knowledge_base, loaded.fact_base)
+    knowledge_base = compile_knowledge_base(rules, loaded.store, loaded.version)
+    _say(progress, f"compiled {counted(len(rules.rules.rules), 'rule')}")
+    clauses = tuple(clause_index(rules.rules, scenarios))
+    return Snapshot(knowledge_base, loaded.fact_base, clauses)
 
 
 def check_sources(
@@ -184,8 +217,7 @@ def check_sources(
     except RuleSyntaxError as exc:
         problems += _problems_of(exc)
     if rules is not None:
-        inputs = {name: builtin.inputs for name, builtin in BUILTINS.items()}
-        problems += check(rules, base_predicate_arities(), builtin_arities(), inputs)
+        problems += check(rules, VOCABULARY.arities(), BUILTINS)
         _say(progress, f"checked {len(rules.rules)} rules")
     try:
         load_facts(facts, progress)
@@ -213,15 +245,6 @@ def read_assumed(path: Path, base: FactBase) -> list[BaseFact]:
 
 def _problems_of(error: PolicyError) -> list[Problem]:
     return error.problems or [Problem(error.code, error.message)]
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 rule``, ``2 rules``.
-
-    >>> _count(1, "rule file"), _count(3, "fact")
-    ('1 rule file', '3 facts')
-    """
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _say(progress: Progress | None, message: str) -> None:

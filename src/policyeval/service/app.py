@@ -7,29 +7,30 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from policyeval.decision_log import DecisionLog
-from policyeval.evaluator import Evaluator
-from policyeval.loading import Loaded, load
+from policyeval import DecisionLog, Snapshot, load
 from policyeval.service import errors
 from policyeval.service.routers import decisions, facts, query, rules, system
 from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
 
 
-def create_app(settings: Settings | None = None, loaded: Loaded | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, snapshot: Snapshot | None = None) -> FastAPI:
     """The service; rules and facts are loaded when it starts (a bad set stops the start),
-    unless ``loaded`` gives them already loaded from ``settings``' directories."""
+    unless ``snapshot`` gives them already loaded from ``settings``' directories."""
     settings = settings or Settings()
-    preloaded = [loaded] if loaded is not None else []  # for the first start only
+    preloaded = [snapshot] if snapshot is not None else []  # for the first start only
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        current = preloaded.pop() if preloaded else load(settings.policies, settings.facts)
+        current = (
+            preloaded.pop()
+            if preloaded
+            else load(settings.policies, settings.facts, settings.scenarios)
+        )
         app.state.service = ServiceState(
             settings=settings,
-            evaluator=Evaluator(current.knowledge_base),
+            snapshot=current,
             decision_log=DecisionLog(settings.decision_log),
-            fact_base=current.fact_base,
         )
         yield
 

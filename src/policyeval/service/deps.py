@@ -1,7 +1,8 @@
 """``Annotated`` dependency aliases the routers declare their needs with.
 
 The providers are ``async def``: they only read attributes, and FastAPI would otherwise send
-each plain ``def`` dependency to its thread pool and back, once per request.
+each plain ``def`` dependency to its thread pool and back, once per request. FastAPI calls each
+provider once per request, so every dependency of one request sees the same snapshot.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from policyeval.decision_log import DecisionLog
-from policyeval.evaluator import Evaluator
-from policyeval.fact_loader import FactBase
+from policyeval import DecisionLog, Snapshot
 from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
 
@@ -25,16 +24,13 @@ async def get_state(request: Request) -> ServiceState:
     return state
 
 
-async def get_evaluator(state: Annotated[ServiceState, Depends(get_state)]) -> Evaluator:
-    return state.evaluator
+async def get_snapshot(state: Annotated[ServiceState, Depends(get_state)]) -> Snapshot:
+    """The snapshot served when the request arrived: the request uses it and nothing else."""
+    return state.snapshot
 
 
 async def get_decision_log(state: Annotated[ServiceState, Depends(get_state)]) -> DecisionLog:
     return state.decision_log
-
-
-async def get_fact_base(state: Annotated[ServiceState, Depends(get_state)]) -> FactBase:
-    return state.fact_base
 
 
 async def get_settings(state: Annotated[ServiceState, Depends(get_state)]) -> Settings:
@@ -42,9 +38,8 @@ async def get_settings(state: Annotated[ServiceState, Depends(get_state)]) -> Se
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-EvaluatorDep = Annotated[Evaluator, Depends(get_evaluator)]
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 DecisionLogDep = Annotated[DecisionLog, Depends(get_decision_log)]
-FactBaseDep = Annotated[FactBase, Depends(get_fact_base)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AskedByDep = Annotated[
     str, Header(alias="X-Asked-By", description="who asks; recorded in the decision log")

@@ -11,10 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
-from policyeval.clause_index import ClauseEntry
-from policyeval.fact_loader import FactBase, load_fact_records
-from policyeval.store import BaseFact
-from policyeval.syntax import Rule, Value
+from policyeval import ClauseEntry, Rule, Value
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -44,11 +41,6 @@ class WhatIf(BaseModel):
     assume: list[FactRecord] = Field(
         default_factory=list, description="fact records, as in a fact file, assumed for this call"
     )
-
-    def assumed_facts(self, base: FactBase) -> list[BaseFact]:
-        """The assumed records as base facts over ``base``; raises `FactError` naming each bad
-        record (its line is its position in ``assume``)."""
-        return load_fact_records(self.assume, "<assume>", base=base) if self.assume else []
 
 
 # -- decisions ------------------------------------------------------------------------------

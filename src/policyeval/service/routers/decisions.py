@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from policyeval.decision_log import DecisionRecord
-from policyeval.decisions import TransferDecision, decide_transfer
-from policyeval.service.deps import AskedByDep, DecisionLogDep, EvaluatorDep, FactBaseDep
+from policyeval import DecisionRecord, TransferDecision, decide_transfer
+from policyeval.service.deps import AskedByDep, DecisionLogDep, SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
 from policyeval.service.schemas import TransferRequest
 
@@ -18,8 +17,7 @@ router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM
 @router.post("/transfer", response_model=TransferDecision)
 def decide(
     body: TransferRequest,
-    evaluator: EvaluatorDep,
-    fact_base: FactBaseDep,
+    snapshot: SnapshotDep,
     decision_log: DecisionLogDep,
     asked_by: AskedByDep = "anonymous",
 ) -> Response:
@@ -29,12 +27,12 @@ def decide(
     it was built from checked values, so it is not validated again on the way out.
     """
     decision = decide_transfer(
-        evaluator,
+        snapshot.evaluator(),
         body.customer,
         body.executor,
         body.secrets,
         body.on,
-        body.assumed_facts(fact_base),
+        snapshot.assumed(body.assume),
     )
     payload = decision.model_dump_json()
     decision_log.record(decision, asked_by, serialized=payload)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from policyeval.schema_export import fact_file_json_schema
+from policyeval import VOCABULARY, fact_file_json_schema
 
 router = APIRouter(prefix="/v1/facts", tags=["facts"])
 
@@ -14,4 +14,4 @@ router = APIRouter(prefix="/v1/facts", tags=["facts"])
 @router.get("/schema")
 def schema() -> dict[str, Any]:
     """The JSON Schema of fact files (and of ``assume`` records)."""
-    return fact_file_json_schema()
+    return fact_file_json_schema(VOCABULARY)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from policyeval.evaluator import QueryResult
-from policyeval.service.deps import EvaluatorDep, FactBaseDep
+from policyeval import QueryResult
+from policyeval.service.deps import SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES
 from policyeval.service.schemas import QueryRequest
 
@@ -13,8 +13,8 @@ router = APIRouter(prefix="/v1", tags=["query"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/query", response_model=QueryResult)
-def query(body: QueryRequest, evaluator: EvaluatorDep, fact_base: FactBaseDep) -> QueryResult:
+def query(body: QueryRequest, snapshot: SnapshotDep) -> QueryResult:
     """Every row of the predicate matching the arguments; when none, why not."""
-    return evaluator.query(
-        body.predicate, body.arguments(), assume=body.assumed_facts(fact_base), proofs=body.proofs
+    return snapshot.evaluator().query(
+        body.predicate, body.arguments(), assume=snapshot.assumed(body.assume), proofs=body.proofs
     )

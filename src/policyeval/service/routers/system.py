@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from policyeval import loading
-from policyeval.clause_index import clause_index
-from policyeval.evaluator import KnowledgeBase
-from policyeval.service.deps import EvaluatorDep, StateDep
+from policyeval import Snapshot, load
+from policyeval.service.deps import SnapshotDep, StateDep
 from policyeval.service.errors import PROBLEM_RESPONSES
 from policyeval.service.schemas import Health, ReloadResult, Versions
 
@@ -15,30 +13,34 @@ router = APIRouter(tags=["system"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(evaluator: EvaluatorDep) -> Health:
+def healthz(snapshot: SnapshotDep) -> Health:
     """Up, and serving these versions."""
-    return Health(**_versions(evaluator.knowledge_base).model_dump())
+    return Health(**_versions(snapshot).model_dump())
 
 
 @router.post("/v1/reload", response_model=ReloadResult)
 def reload(state: StateDep) -> ReloadResult:
-    """Reload rules and facts; on any problem the old ones keep serving (422 lists them all)."""
+    """Reload rules and facts; on any problem the old ones keep serving (422 lists them all).
+
+    The new snapshot is built completely, then swapped in with one assignment.
+    """
     with state.reloading:
-        old = state.evaluator.knowledge_base
-        new = loading.reload(state.evaluator, state.settings.policies, state.settings.facts)
-        state.fact_base = new.fact_base
+        old = state.snapshot
+        settings = state.settings
+        new = load(settings.policies, settings.facts, settings.scenarios)
+        state.snapshot = new
     return ReloadResult(
-        **_versions(new.knowledge_base).model_dump(),
+        **_versions(new).model_dump(),
         previous_policy_version=old.policy_version,
         previous_facts_version=old.facts_version,
     )
 
 
-def _versions(kb: KnowledgeBase) -> Versions:
+def _versions(snapshot: Snapshot) -> Versions:
     return Versions(
-        policy_version=kb.policy_version,
-        facts_version=kb.facts_version,
-        rules=len(kb.rules.rules),
-        clauses=len(clause_index(kb.rules)),
-        facts=len(kb.facts),
+        policy_version=snapshot.policy_version,
+        facts_version=snapshot.facts_version,
+        rules=len(snapshot.knowledge_base.rules.rules),
+        clauses=len(snapshot.clauses),
+        facts=len(snapshot.knowledge_base.facts),
     )

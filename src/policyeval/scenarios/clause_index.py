@@ -3,7 +3,7 @@ and the scenario files exercising it. The CLI's ``clauses`` and the service's ``
 it; ``policyeval clauses --markdown > policies/INDEX.md`` writes it for lawyers.
 
 A scenario exercises the clause of its ``clause`` field and every clause of its
-``expect.cites`` (:mod:`policyeval.scenarios`).
+``expect.cites`` (:mod:`policyeval.scenarios.runner`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from policyeval.errors import ScenarioError
-from policyeval.scenarios import Scenario, clause_sort_key, load_scenarios, scenario_files
-from policyeval.syntax import ClauseText, RuleSet
+from policyeval.language.syntax import ClauseText, RuleSet, clause_sort_key
+from policyeval.scenarios.format import Scenario, load_scenarios, scenario_files
 
 __all__ = [
     "INDEX_COMMAND",
     "ClauseEntry",
     "clause_index",
-    "clause_sort_key",
     "render_clause_index_markdown",
     "scenario_citations",
 ]

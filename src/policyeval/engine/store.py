@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from policyeval.syntax import Value
+from policyeval.language.syntax import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from policyeval.builtin_predicates import COMPARISONS, Pattern
-from policyeval.syntax import Comparison, Const, Term, Value
+from policyeval.engine.builtins import COMPARISONS, Pattern
+from policyeval.language.syntax import Comparison, Const, Term, Value
 
 Env = dict[str, Value]
 
@@ -28,6 +28,7 @@ def pattern_of(terms: Sequence[Term], env: Env) -> Pattern:
 def bind(terms: Sequence[Term], row: Sequence[Value], env: Env) -> Env | None:
     """``env`` extended so that ``terms`` equal ``row``; ``None`` when they cannot.
 
+    >>> from policyeval.language.syntax import Var
     >>> bind([Var("X"), Const("a")], ["b", "a"], {})
     {'X': 'b'}
     >>> bind([Var("X"), Var("X")], ["b", "c"], {}) is None

@@ -6,15 +6,14 @@ Every lookup goes through the compiled program, so they see exactly what the eng
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from policyeval.bindings import Env, bind, pattern_of, value_of
-from policyeval.builtin_predicates import Row
-from policyeval.engine import CompiledProgram
-from policyeval.explanations import render_value
-from policyeval.store import FactStore
-from policyeval.syntax import Atom, Comparison, Literal, Negation, Value
+from policyeval.engine.bindings import Env, bind, pattern_of, value_of
+from policyeval.engine.builtins import Row
+from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.store import FactStore
+from policyeval.explain.model import render_value
+from policyeval.language.syntax import Atom, Comparison, Literal, Negation, row_order
 
 
 def atom_solutions(
@@ -41,20 +40,3 @@ def render_literal(literal: Literal, env: Env) -> str:
         left, right = (value_of(t, env) for t in (literal.left, literal.right))
         return f"{render_value(left)} {literal.operator} {render_value(right)}"
     return render_atom(literal, env)
-
-
-def row_order(row: Sequence[Value]) -> tuple[tuple[str, str], ...]:
-    """A total order on rows of mixed value types: integers, then text, then dates.
-
-    >>> sorted([("b",), (10,), (2,), ("a",)], key=row_order)
-    [(2,), (10,), ('a',), ('b',)]
-    """
-    return tuple(_value_order(v) for v in row)
-
-
-def _value_order(value: Value) -> tuple[str, str]:
-    if isinstance(value, dt.date):
-        return ("3", value.isoformat())
-    if isinstance(value, int):
-        return ("1", f"{value:+021d}")
-    return ("2", value)

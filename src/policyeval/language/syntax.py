@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -133,6 +135,22 @@ class Rule:
             i for i, t in enumerate(self.head.terms) if isinstance(t, Var) and t.name in self.given
         )
 
+    def body_atoms(self) -> Iterator[tuple[Atom, bool]]:
+        """Every atom of the body with whether it is negated, in written order."""
+        for literal in self.body:
+            if isinstance(literal, Atom):
+                yield literal, False
+            elif isinstance(literal, Negation):
+                yield literal.atom, True
+
+    def positive_atoms(self) -> Iterator[Atom]:
+        """The body's atoms that are not negated."""
+        return (atom for atom, negated in self.body_atoms() if not negated)
+
+    def body_predicates(self) -> set[str]:
+        """Every predicate the body names, positive or negated."""
+        return {atom.predicate for atom, _ in self.body_atoms()}
+
     def variables(self) -> list[Var]:
         seen: dict[str, Var] = {v.name: v for v in self.head.variables()}
         for literal in self.body:
@@ -257,3 +275,39 @@ def is_anonymous(var: Var) -> bool:
     (True, False, False)
     """
     return var.name[:1] == "_" and var.name[1:].isdecimal()
+
+
+def value_order(value: Value) -> tuple[int, int | str]:
+    """The one total order on values of mixed types: integers, then text, then dates.
+
+    Answers, proofs and why-nots sort rows by it, so what they show does not depend on the
+    order an index or the engine returned rows in.
+
+    >>> sorted([dt.date(2026, 1, 1), "b", 10, 2, "a"], key=value_order)
+    [2, 10, 'a', 'b', datetime.date(2026, 1, 1)]
+    """
+    if isinstance(value, dt.date):
+        return (2, value.isoformat())
+    if isinstance(value, int):
+        return (0, value)
+    return (1, value)
+
+
+def row_order(row: Sequence[Value]) -> tuple[tuple[int, int | str], ...]:
+    """Rows ordered value by value (:func:`value_order`).
+
+    >>> sorted([("b",), (10,), (2,), ("a",)], key=row_order)
+    [(2,), (10,), ('a',), ('b',)]
+    """
+    return tuple(value_order(v) for v in row)
+
+
+def clause_sort_key(clause: str) -> tuple[tuple[int, int | str], ...]:
+    """Order clause numbers as the decree does: ``3.2`` before ``3.10`` before ``4``.
+
+    >>> sorted(["4", "3.10", "3.2", "11"], key=clause_sort_key)
+    ['3.2', '3.10', '4', '11']
+    """
+    return tuple(
+        (0, int(part)) if part.isdecimal() else (1, part) for part in re.split(r"[.)]+", clause)
+    )

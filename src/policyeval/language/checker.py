@@ -17,13 +17,13 @@ A predicate may have both facts and rules: that is not a problem.
 from __future__ import annotations
 
 import difflib
-import itertools
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from policyeval.errors import Problem, RuleCheckError, sorted_problems
-from policyeval.syntax import (
+from policyeval.language.analysis import ProgramAnalysis
+from policyeval.language.syntax import (
     Atom,
     Comparison,
     Const,
@@ -37,31 +37,44 @@ from policyeval.syntax import (
     reading_placeholders,
 )
 
-__all__ = ["check", "check_or_raise", "strata"]
+__all__ = ["Signature", "check", "check_or_raise", "strata"]
+
+
+class Signature(Protocol):
+    """What the checker needs to know of a builtin: its number of arguments, and the argument
+    positions that must be bound when it is called."""
+
+    @property
+    def arity(self) -> int: ...
+
+    @property
+    def inputs(self) -> tuple[int, ...]: ...
 
 
 def check(
     rules: RuleSet,
     base_predicates: Mapping[str, int],
-    builtins: Mapping[str, int],
-    builtin_inputs: Mapping[str, tuple[int, ...]] | None = None,
+    builtins: Mapping[str, Signature],
+    analysis: ProgramAnalysis | None = None,
 ) -> list[Problem]:
     """Every problem of the rule set, sorted by location.
 
-    ``base_predicates`` and ``builtins`` map a fact kind or builtin to its number of arguments;
-    ``builtin_inputs`` say which argument positions of a builtin must be bound when it is called.
+    ``base_predicates`` maps a fact kind to its number of arguments; ``builtins`` give the
+    builtins' signatures. ``analysis`` is the rules' dependency analysis, if made already.
     """
+    analysis = analysis or ProgramAnalysis(rules)
     all_rules = list(rules.rules)
-    inputs = {**rules.input_positions(), **(builtin_inputs or {})}
+    inputs = {**analysis.inputs, **{name: b.inputs for name, b in builtins.items()}}
+    arities = {name: b.arity for name, b in builtins.items()}
     problems = [
         *_metadata_problems(all_rules),
         *_duplicate_ids(all_rules),
         *_placeholder_problems(all_rules),
-        *_predicate_problems(all_rules, base_predicates, builtins),
+        *_predicate_problems(all_rules, base_predicates, arities),
         *_given_problems(all_rules),
         *(problem for rule in all_rules for problem in _unsafe_variables(rule, inputs)),
         *(problem for rule in all_rules for problem in _unbound_inputs(rule, inputs)),
-        *_negative_cycles(_dependencies(all_rules)),
+        *analysis.negative_cycles,
     ]
     return sorted_problems(sorted(problems, key=lambda p: (p.code, p.message)))
 
@@ -69,11 +82,11 @@ def check(
 def check_or_raise(
     rules: RuleSet,
     base_predicates: Mapping[str, int],
-    builtins: Mapping[str, int],
-    builtin_inputs: Mapping[str, tuple[int, ...]] | None = None,
+    builtins: Mapping[str, Signature],
+    analysis: ProgramAnalysis | None = None,
 ) -> None:
     """Raise `RuleCheckError` carrying every problem `check` finds, if there is any."""
-    problems = check(rules, base_predicates, builtins, builtin_inputs)
+    problems = check(rules, base_predicates, builtins, analysis)
     if problems:
         raise _rejected(problems)
 
@@ -85,17 +98,10 @@ def strata(rules: RuleSet | Iterable[Rule]) -> list[set[str]]:
     predicates it uses; facts and builtins sit below every stratum and are not listed. Raises
     `RuleCheckError` (``not_stratifiable``) if a predicate depends on its own negation.
     """
-    dependencies = _dependencies(list(rules.rules if isinstance(rules, RuleSet) else rules))
-    problems = _negative_cycles(dependencies)
-    if problems:
-        raise _rejected(sorted_problems(problems))
-    level: dict[str, int] = {}
-    for component in dependencies.components():
-        level.update(dict.fromkeys(component, dependencies.level(component, level)))
-    groups: list[set[str]] = [set() for _ in range(max(level.values(), default=-1) + 1)]
-    for predicate, stratum in level.items():
-        groups[stratum].add(predicate)
-    return groups
+    analysis = ProgramAnalysis(rules if isinstance(rules, RuleSet) else RuleSet(tuple(rules)))
+    if analysis.negative_cycles:
+        raise _rejected(sorted_problems(analysis.negative_cycles))
+    return analysis.strata
 
 
 def _rejected(problems: list[Problem]) -> RuleCheckError:
@@ -180,22 +186,12 @@ def _declarations(
     return declared
 
 
-def _atoms(rule: Rule) -> Iterator[Atom]:
-    """The head and every atom of the body, negated or not."""
-    yield rule.head
-    for literal in rule.body:
-        if isinstance(literal, Negation):
-            yield literal.atom
-        elif isinstance(literal, Atom):
-            yield literal
-
-
 def _predicate_problems(
     rules: list[Rule], base_predicates: Mapping[str, int], builtins: Mapping[str, int]
 ) -> Iterator[Problem]:
     declared = _declarations(rules, base_predicates, builtins)
     for rule in rules:
-        for atom in _atoms(rule):
+        for atom in (rule.head, *(atom for atom, _ in rule.body_atoms())):
             declaration = declared.get(atom.predicate)
             if declaration is None:
                 yield _unknown_predicate(rule, atom, declared)
@@ -240,10 +236,7 @@ def _given_problems(rules: list[Rule]) -> Iterator[Problem]:
 def _unbound_inputs(rule: Rule, inputs: Mapping[str, tuple[int, ...]]) -> Iterator[Problem]:
     """Calls of a builtin or a ``@given`` predicate whose inputs nothing binds."""
     bound = _bound_variables(rule, inputs)
-    for literal in rule.body:
-        atom = literal.atom if isinstance(literal, Negation) else literal
-        if not isinstance(atom, Atom):
-            continue
+    for atom, _ in rule.body_atoms():
         for position in inputs.get(atom.predicate, ()):
             term = atom.terms[position] if position < atom.arity else None
             if isinstance(term, Var) and term.name not in bound:
@@ -324,149 +317,3 @@ def _newly_bound(target: Term, source: Term, bound: set[str]) -> str | None:
     if not isinstance(target, Var) or is_anonymous(target) or target.name in bound:
         return None
     return target.name if isinstance(source, Const) or source.name in bound else None
-
-
-# --- Stratification ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Dependencies:
-    """Which derived predicates each derived predicate's rules use, and which they negate."""
-
-    uses: dict[str, list[str]]
-    negated: dict[tuple[str, str], Location | None]
-
-    def components(self) -> list[list[str]]:
-        """Strongly connected components, each after every component it uses."""
-        return _components(self.uses)
-
-    def level(self, component: list[str], level: Mapping[str, int]) -> int:
-        """The stratum of a component, given the strata of the components it uses."""
-        members = set(component)
-        return max(
-            (
-                level[used] + int((predicate, used) in self.negated)
-                for predicate in component
-                for used in self.uses[predicate]
-                if used not in members
-            ),
-            default=0,
-        )
-
-
-def _dependencies(rules: list[Rule]) -> _Dependencies:
-    derived = sorted({rule.head.predicate for rule in rules})
-    uses: dict[str, set[str]] = {predicate: set() for predicate in derived}
-    negated: dict[tuple[str, str], Location | None] = {}
-    for rule in rules:
-        head = rule.head.predicate
-        for literal in rule.body:
-            atom = literal.atom if isinstance(literal, Negation) else literal
-            if not isinstance(atom, Atom) or atom.predicate not in uses:
-                continue
-            uses[head].add(atom.predicate)
-            if isinstance(literal, Negation):
-                negated.setdefault((head, atom.predicate), literal.location)
-    return _Dependencies({p: sorted(used) for p, used in uses.items()}, negated)
-
-
-def _negative_cycles(dependencies: _Dependencies) -> list[Problem]:
-    """One problem per strongly connected component that contains a negation."""
-    problems: list[Problem] = []
-    for component in dependencies.components():
-        members = set(component)
-        inner = [
-            (edge, location)
-            for edge, location in dependencies.negated.items()
-            if edge[0] in members and edge[1] in members
-        ]
-        if not inner:
-            continue
-        (head, negated), location = min(inner, key=lambda item: _location_key(item[1]))
-        cycle = [head, *_path(dependencies.uses, negated, head, members)]
-        message = (
-            f"negation through recursion: {_render_cycle(cycle, dependencies.negated)}; "
-            "a predicate must not depend on its own negation"
-        )
-        problems.append(Problem("not_stratifiable", message, location))
-    return problems
-
-
-def _location_key(location: Location | None) -> tuple[bool, str, int, int]:
-    if location is None:
-        return (True, "", 0, 0)
-    return (False, location.file, location.line, location.column)
-
-
-def _path(uses: Mapping[str, list[str]], start: str, goal: str, within: set[str]) -> list[str]:
-    """A shortest path ``start … goal`` along uses inside a component (breadth first)."""
-    previous: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            break
-        for used in uses[node]:
-            if used in within and used not in previous:
-                previous[used] = node
-                queue.append(used)
-    path: list[str] = []
-    step: str | None = goal
-    while step is not None:
-        path.append(step)
-        step = previous[step]
-    return path[::-1]
-
-
-def _render_cycle(cycle: list[str], negated: Mapping[tuple[str, str], object]) -> str:
-    """``a`` → not ``b`` → ``a``: each arrow reads "uses"."""
-    parts = [f"`{cycle[0]}`"]
-    for user, used in itertools.pairwise(cycle):
-        parts.append(f"not `{used}`" if (user, used) in negated else f"`{used}`")
-    return " → ".join(parts)
-
-
-def _components(graph: Mapping[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively, each after those it reaches."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    result: list[list[str]] = []
-
-    def visit(node: str) -> Iterator[str]:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        return iter(graph[node])
-
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, visit(root))]
-        while work:
-            node, successors = work[-1]
-            for successor in successors:
-                if successor not in index:
-                    work.append((successor, visit(successor)))
-                    break
-                if successor in on_stack:
-                    low[node] = min(low[node], index[successor])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    result.append(_pop_component(stack, on_stack, node))
-    return result
-
-
-def _pop_component(stack: list[str], on_stack: set[str], root: str) -> list[str]:
-    component: list[str] = []
-    while True:
-        node = stack.pop()
-        on_stack.discard(node)
-        component.append(node)
-        if node == root:
-            return sorted(component)

@@ -1,7 +1,8 @@
-"""What the vocabulary publishes: the JSON Schema of a fact file and the tables of facts/README.md.
+"""What a vocabulary publishes: the JSON Schema of a fact file and the tables of a README.
 
-Both are generated from :mod:`policyeval.vocabulary`; tests check that ``facts/schema.json`` and
-the README's tables equal what these functions produce, so neither can drift from the models.
+Both are generated from a :class:`~policyeval.facts.model.Vocabulary`; tests check that
+``facts/schema.json`` and ``facts/README.md``'s tables equal what these functions produce for the
+decree's, so neither can drift from the models.
 """
 
 from __future__ import annotations
@@ -15,34 +16,19 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, StringConstraints, TypeAdapter
 from pydantic.fields import FieldInfo
 
-from policyeval.vocabulary import (
-    BASE_PREDICATES,
-    COUNTRY_PATTERN,
-    DIGITS12_PATTERN,
-    ID_PATTERN,
-    PREDICATES,
-    RECORD_TYPES,
-    FactRecord,
-    Pred,
-    Record,
-    Ref,
-    metadata,
-    part_type,
-)
+from policyeval.facts.model import FactRecord, Pred, Ref, Vocabulary, metadata, part_type
 
 __all__ = ["fact_file_json_schema", "predicate_table_markdown", "record_tables_markdown"]
 
-_PATTERN_WORDS = {ID_PATTERN: "symbol", DIGITS12_PATTERN: "12 digits", COUNTRY_PATTERN: "country"}
 
-
-def fact_file_json_schema() -> dict[str, Any]:
+def fact_file_json_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     """The JSON Schema of a fact file: a list of records, or ``{records: [...]}``."""
-    record = TypeAdapter(Record).json_schema()
+    record = TypeAdapter(vocabulary.record).json_schema()
     definitions = record.pop("$defs")
     records = {"type": "array", "items": {"$ref": "#/$defs/Record"}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "Decree 743 fact file",
+        "title": vocabulary.title,
         "description": "Records of the policyeval fact vocabulary; see facts/README.md.",
         "anyOf": [
             records,
@@ -57,22 +43,25 @@ def fact_file_json_schema() -> dict[str, Any]:
     }
 
 
-def predicate_table_markdown() -> str:
+def predicate_table_markdown(vocabulary: Vocabulary) -> str:
     """The README table of every base predicate: arguments, meaning, and what gives it."""
     lines = ["| predicate | meaning | given by |", "|---|---|---|"]
-    for name, args in BASE_PREDICATES.items():
-        specs = [spec for spec in PREDICATES if spec.name == name]
+    for name, args in vocabulary.base_predicates.items():
+        specs = [spec for spec in vocabulary.predicates if spec.name == name]
         given = "; ".join(f"`{s.kind}`" + (f" ({s.field})" if s.field else "") for s in specs)
         lines.append(f"| `{name}({', '.join(args)})` | {specs[0].doc} | {given} |")
     return "\n".join(lines)
 
 
-def record_tables_markdown() -> str:
+def record_tables_markdown(vocabulary: Vocabulary) -> str:
     """The README section on record kinds: one table of fields per kind."""
-    return "\n\n".join(_record_table(kind, model) for kind, model in RECORD_TYPES.items())
+    words = vocabulary.pattern_words
+    return "\n\n".join(
+        _record_table(kind, model, words) for kind, model in vocabulary.record_types.items()
+    )
 
 
-def _record_table(kind: str, model: type[FactRecord]) -> str:
+def _record_table(kind: str, model: type[FactRecord], words: dict[str, str]) -> str:
     doc = (model.__doc__ or "").strip()
     own = f"`{kind}({model.var})`" if model.entity else "—"
     lines = [
@@ -89,7 +78,7 @@ def _record_table(kind: str, model: type[FactRecord]) -> str:
         pred = metadata(info, Pred)
         given = f"`{pred.name}`" if pred else relations
         required = "yes" if info.is_required() else ""
-        lines.append(f"| `{path}` | {required} | {_value_text(info)} | {given} |")
+        lines.append(f"| `{path}` | {required} | {_value_text(info, words)} | {given} |")
     return "\n".join(lines)
 
 
@@ -105,7 +94,7 @@ def _fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, FieldIn
     return fields
 
 
-def _value_text(info: FieldInfo) -> str:
+def _value_text(info: FieldInfo, words: dict[str, str]) -> str:
     ref = metadata(info, Ref)
     annotation = _strip_optional(info.annotation)
     many = get_origin(annotation) is list
@@ -114,7 +103,7 @@ def _value_text(info: FieldInfo) -> str:
     if ref is not None:
         text = "id of " + " or ".join(f"`{kind}`" for kind in ref.kinds)
     else:
-        text = _type_text(annotation, info)
+        text = _type_text(annotation, info, words)
     if isinstance(info.default, Enum):
         text += f" (default `{info.default.value}`)"
     return f"list of {text}" if many else text
@@ -126,7 +115,7 @@ def _strip_optional(annotation: Any) -> Any:
     return annotation
 
 
-def _type_text(annotation: Any, info: FieldInfo) -> str:
+def _type_text(annotation: Any, info: FieldInfo, words: dict[str, str]) -> str:
     constraints = list(info.metadata)
     if get_origin(annotation) is Annotated:
         annotation, *more = get_args(annotation)
@@ -137,4 +126,4 @@ def _type_text(annotation: Any, info: FieldInfo) -> str:
         if annotation is base:
             return word
     pattern = next((c.pattern for c in constraints if isinstance(c, StringConstraints)), None)
-    return _PATTERN_WORDS.get(str(pattern), "text")
+    return words.get(str(pattern), "text")

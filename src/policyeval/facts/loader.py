@@ -1,8 +1,9 @@
 """Load fact files into a :class:`FactBase`: records, their base facts with provenance, a version.
 
 A fact file is YAML: a list of records, or a mapping whose one key ``records`` holds that list.
-Each record is a mapping with ``kind``, ``id`` and the fields of its kind
-(:mod:`policyeval.vocabulary`).
+Each record is a mapping with ``kind``, ``id`` and the fields of its kind, as the
+:class:`~policyeval.facts.model.Vocabulary` given declares them (the decree's:
+:mod:`policyeval.decree743.vocabulary`).
 
 Everything is checked before anything is returned: YAML syntax, kinds, fields, unique ids, and
 references across all files. Every problem found is reported at once in one
@@ -11,10 +12,8 @@ references across all files. Every problem found is reported at once in one
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,22 +21,24 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-try:  # libyaml parses about five times faster; the marks and nodes are the same
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
+from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import FactError, Problem, counted, sorted_problems
-from policyeval.store import BaseFact, FactSource, FactStore
-from policyeval.syntax import Location
-from policyeval.vocabulary import BASE_PREDICATES, RECORD_TYPES, FactRecord, part_type
+from policyeval.facts.model import FactRecord, Vocabulary, part_type
+from policyeval.facts.yaml_source import (
+    FieldPath,
+    dotted,
+    loader_class,
+    mark,
+    node_at,
+    read_document,
+    suggest,
+)
+from policyeval.language.syntax import Location
 
 __all__ = ["FACT_FILE_SUFFIXES", "FactBase", "load_fact_files", "load_fact_records"]
 
 FACT_FILE_SUFFIXES = (".yaml", ".yml")
 """Files a directory contributes; a file named explicitly is read whatever its name."""
-
-FieldPath = Sequence[str | int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class FactBase:
     records: Mapping[str, Mapping[str, FactRecord]]
     facts: list[BaseFact]
     version: str
+    vocabulary: Vocabulary
 
     def kind_of(self, record_id: str) -> str | None:
         """The kind of the record called ``record_id``, or None when there is none."""
@@ -54,12 +56,12 @@ class FactBase:
 
     def store(self) -> FactStore:
         """A fact store declaring every base predicate and holding every fact."""
-        store = FactStore({name: len(args) for name, args in BASE_PREDICATES.items()})
+        store = FactStore(self.vocabulary.arities())
         store.add_all(self.facts)
         return store
 
 
-def load_fact_files(paths: Iterable[Path]) -> FactBase:
+def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
     """Read, check and load fact files; a directory gives its ``*.yaml``/``*.yml`` files, sorted.
 
     Raises :class:`FactError` carrying every problem when anything is wrong.
@@ -79,29 +81,36 @@ def load_fact_files(paths: Iterable[Path]) -> FactBase:
         file_raws, file_problems = _parse(str(file), data)
         raws += file_raws
         problems += file_problems
-    valid, check_problems = _check(raws, {})
+    valid, check_problems = _check(raws, {}, vocabulary)
     _raise_if_any(problems + check_problems)
-    records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in RECORD_TYPES}
+    records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
     for record, _ in valid:
         records[record.kind][record.id] = record
-    return FactBase(records, _facts(valid), digest.hexdigest()[:12])
+    return FactBase(records, _facts(valid), digest.hexdigest()[:12], vocabulary)
 
 
 def load_fact_records(
-    raw: list[dict[str, Any]], file: str = "<assume>", *, base: FactBase | None = None
+    raw: list[dict[str, Any]],
+    file: str = "<assume>",
+    *,
+    base: FactBase | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[BaseFact]:
     """Check and load records given as data (a what-if overlay, e.g. from JSON).
 
     A record's source line is its 1-based position in ``raw``. With ``base``, references may
     name the base's records, and a record may restate a base record of the same kind (its rows
-    are added to the base's).
+    are added to the base's). The records are of ``vocabulary``, by default the base's.
     """
+    kinds = vocabulary or (base.vocabulary if base else None)
+    if kinds is None:
+        raise TypeError("load_fact_records needs a fact base or a vocabulary")
     if not isinstance(raw, list):
         where = Location(file, 1)
         _raise_if_any([Problem("bad_file", "records must be given as a list", where)])
     raws = [_Raw(file, position, data) for position, data in enumerate(raw, 1)]
     known = {rid: kind for kind, by_id in base.records.items() for rid in by_id} if base else {}
-    valid, problems = _check(raws, known)
+    valid, problems = _check(raws, known, kinds)
     _raise_if_any(problems)
     return _facts(valid)
 
@@ -109,23 +118,8 @@ def load_fact_records(
 # ---- reading ------------------------------------------------------------------------------
 
 
-class _Loader(_SafeLoader):
-    """A safe loader that leaves dates as text and reads only true/false as booleans.
-
-    Dates are then checked by pydantic, field by field, instead of failing the whole file; and
-    YAML 1.1's ``no`` (Norway's country code) stays a string.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx) for tag, rx in resolvers if tag.rsplit(":", 1)[-1] not in {"bool", "timestamp"}
-    ]
-    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_Loader = loader_class("_FactLoader", implicit_off={"timestamp"})
+"""Dates stay text, so pydantic checks them field by field instead of failing the whole file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +154,7 @@ class _Raw:
         """Where the value at ``path`` (or the nearest enclosing one) was written."""
         if self.node is None:
             return Location(self.file, self.position)
-        mark = _node_at(self.node, path).start_mark
-        return Location(self.file, mark.line + 1, mark.column + 1)
+        return mark(self.file, node_at(self.node, path))
 
 
 def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
@@ -184,31 +177,16 @@ def _parse(file: str, data: bytes) -> tuple[list[_Raw], list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [], [Problem("bad_file", f"not UTF-8 text: {exc.reason}", Location(file, 1))]
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return [], []
-        problems = _duplicate_keys(file, node)
-        document = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        return [], [_yaml_problem(file, exc)]
-    finally:
-        loader.dispose()
+    document, node, problems = read_document(text, file, _Loader)
+    if node is None:
+        return [], problems
     raws, shape_problems = _records(file, document, node)
     return raws, problems + shape_problems
 
 
-def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1)
-    problem = getattr(exc, "problem", None) or str(exc)
-    return Problem("yaml_error", f"invalid YAML: {problem}", where)
-
-
 def _records(file: str, document: Any, node: yaml.Node) -> tuple[list[_Raw], list[Problem]]:
     if isinstance(document, dict) and set(document) == {"records"}:
-        document, node = document["records"], _node_at(node, ["records"])
+        document, node = document["records"], node_at(node, ["records"])
     if document is None:
         return [], []
     if not isinstance(document, list) or not isinstance(node, yaml.SequenceNode):
@@ -218,74 +196,38 @@ def _records(file: str, document: Any, node: yaml.Node) -> tuple[list[_Raw], lis
     return [_Raw(file, i, data, item) for i, (data, item) in enumerate(items, 1)], []
 
 
-def _duplicate_keys(file: str, root: yaml.Node) -> list[Problem]:
-    """Keys written twice in one mapping (YAML would silently keep the last)."""
-    problems: list[Problem] = []
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
-                    if key.value in keys:
-                        where = Location(file, key.start_mark.line + 1, key.start_mark.column + 1)
-                        text = f"key `{key.value}` is written twice in one mapping"
-                        problems.append(Problem("duplicate_key", text, where))
-                    keys.add(key.value)
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return problems
-
-
-def _node_at(node: yaml.Node, path: FieldPath) -> yaml.Node:
-    """The node at ``path`` below ``node``, or the deepest one on the way that exists."""
-    for step in path:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            child = node.value[step] if 0 <= step < len(node.value) else None
-        if child is None:
-            break
-        node = child
-    return node
-
-
 # ---- checking -----------------------------------------------------------------------------
 
 
 def _check(
-    raws: list[_Raw], known: Mapping[str, str]
+    raws: list[_Raw], known: Mapping[str, str], vocabulary: Vocabulary
 ) -> tuple[list[tuple[FactRecord, _Raw]], list[Problem]]:
     """Validate every record, then ids and references across all of them."""
     problems: list[Problem] = []
     valid: list[tuple[FactRecord, _Raw]] = []
     for raw in raws:
-        record, record_problems = _validate(raw)
+        record, record_problems = _validate(raw, vocabulary.record_types)
         problems += record_problems
         if record is not None:
             valid.append((record, raw))
-    ids = _index_ids(raws, known, problems)
+    ids = _index_ids(raws, known, problems, vocabulary.record_types)
     for record, raw in valid:
         problems += _reference_problems(record, raw, ids)
     return valid, problems
 
 
-def _validate(raw: _Raw) -> tuple[FactRecord | None, list[Problem]]:
+def _validate(
+    raw: _Raw, record_types: Mapping[str, type[FactRecord]]
+) -> tuple[FactRecord | None, list[Problem]]:
     if not isinstance(raw.data, dict):
         text = f"{raw.label()}: a record is a mapping with `kind`, `id` and fields"
         return None, [Problem("bad_record", text, raw.location())]
     kind = raw.data.get("kind")
     if kind is None:
         return None, [Problem("missing_kind", f"{raw.label()}: no `kind`", raw.location())]
-    model = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+    model = record_types.get(kind) if isinstance(kind, str) else None
     if model is None:
-        text = f"unknown kind `{kind}`{_suggest(str(kind), RECORD_TYPES)}"
+        text = f"unknown kind `{kind}`{suggest(kind, record_types)}"
         return None, [Problem("unknown_kind", text, raw.location(["kind"]))]
     try:
         return model.model_validate(raw.data), []
@@ -298,11 +240,11 @@ def _field_problems(exc: ValidationError, raw: _Raw, model: type[FactRecord]) ->
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
         path = error["loc"]
-        field = _dotted(path)
+        field = dotted(path)
         if error["type"] == "missing":
             code, text = "missing_field", f"missing field `{field}`"
         elif error["type"] == "extra_forbidden":
-            hint = _suggest(str(path[-1]), _field_names(model, path[:-1]))
+            hint = suggest(str(path[-1]), _field_names(model, path[:-1]))
             code, text = "unknown_field", f"unknown field `{field}`{hint}"
         else:
             reason = error["msg"][:1].lower() + error["msg"][1:]
@@ -324,14 +266,17 @@ def _field_names(model: type[FactRecord], path: FieldPath) -> list[str]:
 
 
 def _index_ids(
-    raws: list[_Raw], known: Mapping[str, str], problems: list[Problem]
+    raws: list[_Raw],
+    known: Mapping[str, str],
+    problems: list[Problem],
+    record_types: Mapping[str, type[FactRecord]],
 ) -> dict[str, str]:
     """Id → kind of every record (valid or not, so one bad record causes one problem)."""
     ids = dict(known)
     first: dict[str, _Raw] = {}
     for raw in raws:
         rid, kind = raw.id, raw.kind
-        if rid is None or kind not in RECORD_TYPES:
+        if rid is None or kind is None or kind not in record_types:
             continue
         if rid in first:
             other = first[rid]
@@ -353,36 +298,17 @@ def _reference_problems(record: FactRecord, raw: _Raw, ids: Mapping[str, str]) -
         kind = ids.get(ref.target)
         if kind in ref.kinds:
             continue
-        field = _dotted(ref.path)
+        field = dotted(ref.path)
         expected = " or ".join(f"`{k}`" for k in ref.kinds)
         if kind is None:
             candidates = [rid for rid, k in ids.items() if k in ref.kinds]
-            hint = _suggest(ref.target, candidates)
+            hint = suggest(ref.target, candidates)
             code, text = "unknown_reference", f"no {expected} called `{ref.target}`{hint}"
         else:
             code, text = "wrong_reference", f"`{ref.target}` is of kind `{kind}`, not {expected}"
         message = f"{raw.label()}: field `{field}`: {text}"
         problems.append(Problem(code, message, raw.location(ref.path)))
     return problems
-
-
-def _dotted(path: FieldPath) -> str:
-    """A field path as written in messages.
-
-    >>> _dotted(["executor_details", "bin"]), _dotted(["secrets", 0])
-    ('executor_details.bin', 'secrets[0]')
-    """
-    return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path).lstrip(".")
-
-
-def _suggest(word: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean `x`?)`` for the closest candidate, or nothing.
-
-    >>> _suggest("organisation", ["organization", "person"])
-    ' (did you mean `organization`?)'
-    """
-    close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _raise_if_any(problems: list[Problem]) -> None:

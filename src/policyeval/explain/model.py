@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from policyeval.syntax import Value, format_value
+from policyeval.language.syntax import Value, format_value
 
 JsonValue = str | int | dt.date
 

@@ -1,9 +1,13 @@
-"""Computing question-independent predicates once per fact-base version, stratum by stratum.
+"""Materialization: question-independent predicates computed bottom-up once per fact-base
+version, level by level, into tables the compiled program then reads.
+
+(This is not "tabling" in the Datalog sense, which memoises top-down evaluation within one
+question: these tables outlive questions and are computed before any is asked.)
 
 A derived predicate that needs no question input can be computed for the whole fact base when it
 loads and then answered from a table. Three things make that pay at national scale:
 
-* **Strata in dependency order.** Predicates are computed level by level (everything a level
+* **Levels in dependency order.** Predicates are computed level by level (everything a level
   uses is below it), and each level is compiled with the levels below already tables. Asking a
   predicate then never re-derives what it depends on — in particular not a recursive relation
   under a negation, which pyDatalog would otherwise recompute for every negated subgoal.
@@ -13,7 +17,7 @@ loads and then answered from a table. Three things make that pay at national sca
   bound and it costs a lookup. Recursive predicates are always tabled: that is where a question
   would otherwise pay most.
 * **Slices last.** The question-independent part of each rule that needs the question
-  (:mod:`policyeval.slicing`) is computed over all the tables, under the same size rule.
+  (:mod:`policyeval.engine.slicing`) is computed over all the tables, under the same size rule.
 
 Which predicates are tabled changes only the cost of a question, never its answer; a property
 test compares both ways.
@@ -25,11 +29,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from policyeval.builtin_predicates import COMPARISONS, Builtin
-from policyeval.engine import CompiledProgram, recursive_groups
-from policyeval.slicing import Slice, independent_atoms, slice_of
-from policyeval.store import FactStore
-from policyeval.syntax import Atom, Const, Literal, Negation, Rule, RuleSet, Value, Var
+from policyeval.engine.builtins import COMPARISONS, Builtin
+from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.slicing import Slice, independent_atoms, slice_of
+from policyeval.engine.store import FactStore
+from policyeval.language.analysis import ProgramAnalysis
+from policyeval.language.syntax import Atom, Const, Literal, Rule, RuleSet, Value, Var
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +54,10 @@ def compute_tables(
     store: FactStore,
     candidates: set[str],
     builtins: Mapping[str, Builtin],
+    analysis: ProgramAnalysis | None = None,
 ) -> Tables:
-    """Compute every candidate worth a table, lowest stratum first; ``store`` is not changed."""
+    """Compute every candidate worth a table, lowest level first; ``store`` is not changed."""
+    analysis = analysis or ProgramAnalysis(rules)
     schema = store.schema()
     tables = store.extended()
     tabled: set[str] = set()
@@ -58,12 +65,13 @@ def compute_tables(
     # Built-ins and predicates with inputs are called with their inputs bound: they filter
     # (or compute one value per input) rather than add rows of their own.
     functions = frozenset(builtins) | frozenset(COMPARISONS) | frozenset(rules.input_positions())
-    cycles = recursive_groups(rules)
-    for level in strata(rules, candidates):
-        program = CompiledProgram(rules, schema, builtins, materialized=frozenset(tabled))
+    for level in analysis.levels(candidates):
+        program = CompiledProgram(
+            rules, schema, builtins, materialized=frozenset(tabled), analysis=analysis
+        )
         computed: list[str] = []
         for name in sorted(level):
-            if name not in cycles:
+            if name not in analysis.recursive:
                 expected = estimate(rules.rules_for(name), Sizes(tables, skipped, functions))
                 if expected.rows > expected.reads:
                     skipped[name] = expected
@@ -111,34 +119,6 @@ def _compute_slices(
         for row in program.ask(table.predicate, (None,) * table.arity, tables):
             tables.add(table.predicate, row)
     return {piece.rule.id: piece for piece in kept}
-
-
-def strata(rules: RuleSet, candidates: set[str]) -> list[set[str]]:
-    """``candidates`` grouped by level: each predicate's level is above that of every derived
-    predicate it uses (a recursive group shares one level)."""
-    derived = set(rules.derived_predicates())
-    cycles = recursive_groups(rules)
-    uses: dict[str, set[str]] = {}
-    for rule in rules.rules:
-        uses.setdefault(rule.head.predicate, set()).update(
-            p for p in _body_predicates(rule) if p in derived
-        )
-    levels: dict[str, int] = {}
-
-    def level(name: str) -> int:
-        if name not in levels:
-            group = cycles.get(name, {name})
-            for member in group:
-                levels[member] = 0  # provisional, breaks the cycle
-            below = [level(u) for m in group for u in uses.get(m, ()) if u not in group]
-            for member in group:
-                levels[member] = 1 + max(below, default=0)
-        return levels[name]
-
-    grouped: dict[int, set[str]] = {}
-    for name in candidates:
-        grouped.setdefault(level(name), set()).add(name)
-    return [grouped[k] for k in sorted(grouped)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,11 +257,3 @@ def _factor(atom: Atom, bound: set[str], sizes: Sizes) -> float | None:
         if isinstance(term, Var) and term.name in bound
     )
     return size / selectivity
-
-
-def _body_predicates(rule: Rule) -> set[str]:
-    return {
-        (lit.atom if isinstance(lit, Negation) else lit).predicate
-        for lit in rule.body
-        if isinstance(lit, (Atom, Negation))
-    }

@@ -11,33 +11,34 @@ shared and never written after compilation).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
-from policyeval.bindings import Env, bind, comparison_solutions, pattern_of
-from policyeval.builtin_predicates import BUILTINS, COMPARISONS, Builtin, Pattern, Row
-from policyeval.slicing import Slice
-from policyeval.store import FactStore
-from policyeval.syntax import (
+from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
+from policyeval.engine.builtins import COMPARISONS, Builtin, Pattern, Row
+from policyeval.engine.planning import Lookup, evaluation_order, fuse_lookups
+from policyeval.engine.slicing import Slice
+from policyeval.engine.store import FactStore
+from policyeval.language.analysis import ProgramAnalysis
+from policyeval.language.syntax import (
     Atom,
     Comparison,
     Const,
     Literal,
     Negation,
-    Rule,
     RuleSet,
     Var,
     is_anonymous,
 )
 
 _DERIVED, _BASE, _BUILTIN, _COMPARE, _HIDDEN = "i:", "e:", "b:", "c:", "n:"
-_LOOKUP = "j:"
 _COMPARE_NAMES = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+
+MAX_WHAT_IF_PROGRAMS = 64
+"""What-if programs kept per program (one per set of assumed predicates)."""
 
 _thread = threading.local()
 _registered: set[str] = set()
@@ -51,30 +52,37 @@ class CompiledProgram:
         self,
         rules: RuleSet,
         base_predicates: Mapping[str, int],
-        builtins: Mapping[str, Builtin] = BUILTINS,
+        builtins: Mapping[str, Builtin],
         materialized: frozenset[str] = frozenset(),
         slices: Mapping[str, Slice] | None = None,
+        analysis: ProgramAnalysis | None = None,
     ) -> None:
         self.rules = rules
+        self.analysis = analysis or ProgramAnalysis(rules)
+        """The rules' dependency analysis, shared with the checker and the materialization."""
         self.slices = dict(slices or {})
         """Rule id → its question-independent conditions, answered from a hidden table."""
         self.base_predicates = dict(base_predicates)
         self.materialized = materialized
         self.builtins = dict(builtins)
-        self.derived = rules.derived_predicates()
+        self.derived = self.analysis.derived
         self.inputs: dict[str, tuple[int, ...]] = {
             **{name: b.inputs for name, b in self.builtins.items()},
-            **rules.input_positions(),
+            **self.analysis.inputs,
         }
-        cycles = recursive_groups(rules)
-        self._cycles = cycles
-        self.recursive = frozenset(cycles)
+        self.arities: dict[str, int] = {
+            **self.base_predicates,
+            **{name: b.arity for name, b in self.builtins.items()},
+            **self.derived,
+        }
+        """Name → arity of every predicate a question may ask."""
+        self.recursive = frozenset(self.analysis.recursive)
         """Derived predicates that depend on themselves."""
         self.body_order: dict[str, tuple[Literal, ...]] = {
             rule.id: evaluation_order(
                 self.slices[rule.id].compiled_rule() if rule.id in self.slices else rule,
                 self.inputs,
-                cycles.get(rule.head.predicate, set()),
+                self.recursive_group(rule.head.predicate),
             )
             for rule in rules.rules
         }
@@ -85,12 +93,40 @@ class CompiledProgram:
         needs is bound). Each step is a separate question to the engine, so the left-recursive
         order that keeps pyDatalog terminating is not needed there, and would make a proof try
         every member of a recursive relation before the condition that selects one."""
-        self.never_holds = never_derivable(rules, set(self.base_predicates) | set(self.builtins))
+        self.never_holds = self.analysis.never_derivable(
+            set(self.base_predicates) | set(self.builtins)
+        )
+        self._what_if: dict[frozenset[str], CompiledProgram] = {}
         self._logic = self._compile()
 
-    def recursive_group(self, predicate: str) -> set[str]:
+    def recursive_group(self, predicate: str) -> frozenset[str]:
         """The predicates ``predicate`` is mutually recursive with (empty when it is not)."""
-        return self._cycles.get(predicate, set())
+        return self.analysis.recursive.get(predicate, frozenset())
+
+    def what_if(self, touched: frozenset[str]) -> CompiledProgram:
+        """This program with every table and slice that facts of ``touched`` could change
+        given up (evaluated by their rules again); kept per set of predicates, up to
+        :data:`MAX_WHAT_IF_PROGRAMS`."""
+        if not (self.materialized or self.slices):
+            return self
+        compiled = self._what_if.get(touched)
+        if compiled is None:
+            changed = self.analysis.affected_by(touched)
+            compiled = CompiledProgram(
+                self.rules,
+                self.base_predicates,
+                self.builtins,
+                materialized=self.materialized - changed,
+                slices={
+                    rule_id: piece
+                    for rule_id, piece in self.slices.items()
+                    if not self.analysis.computed_from_any(piece.reads(), touched)
+                },
+                analysis=self.analysis,
+            )
+            if len(self._what_if) < MAX_WHAT_IF_PROGRAMS:
+                self._what_if[touched] = compiled
+        return compiled
 
     # -- questions -------------------------------------------------------------------------
 
@@ -204,158 +240,6 @@ class CompiledProgram:
         projection = pyEngine.Literal(_HIDDEN + name, [_term(t) for t in kept])
         pyEngine.assert_(pyEngine.Clause(projection, [self._atom(atom)]))
         return pyEngine.Literal("~" + _HIDDEN + name, [_term(t) for t in kept])
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """Consecutive conditions answered from the store alone (stored atoms, comparisons and
-    negated stored atoms), fused into one engine literal over their named variables.
-
-    pyDatalog pays a subgoal for every literal; a run of index lookups costs one this way, and
-    is joined in Python over the same indexes. The name is made from the conditions' text, so
-    programs that fuse the same run share its resolver (resolvers are process-global).
-    """
-
-    literals: tuple[Literal, ...]
-    variables: tuple[Var, ...]
-
-    @property
-    def name(self) -> str:
-        text = ", ".join(str(lit) for lit in self.literals)
-        return _LOOKUP + hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-def fuse_lookups(body: Sequence[Literal], stored: frozenset[str]) -> list[Literal | Lookup]:
-    """``body`` with every run of two or more conditions the store alone answers fused."""
-
-    def from_store(literal: Literal) -> bool:
-        if isinstance(literal, Comparison):
-            return True
-        atom = literal.atom if isinstance(literal, Negation) else literal
-        return atom.predicate in stored
-
-    parts: list[Literal | Lookup] = []
-    run: list[Literal] = []
-
-    def close() -> None:
-        # A run starts with an atom: the tests before it only read what is bound already.
-        while run and not isinstance(run[0], Atom):
-            parts.append(run.pop(0))
-        if len(run) >= 2:
-            names = dict.fromkeys(
-                v.name for lit in run for v in lit.variables() if not is_anonymous(v)
-            )
-            parts.append(Lookup(tuple(run), tuple(Var(name) for name in names)))
-        else:
-            parts.extend(run)
-        run.clear()
-
-    for literal in body:
-        if from_store(literal):
-            run.append(literal)
-        else:
-            close()
-            parts.append(literal)
-    close()
-    return parts
-
-
-def question_independent(rules: RuleSet) -> set[str]:
-    """Derived predicates whose whole relation can be computed without a question: those with
-    no ``@given`` input.
-
-    A question reaches a predicate only through ``@given`` arguments (every other argument of a
-    question is a pattern, which filters the relation but does not change it). A predicate
-    without inputs may still use one that has them, as a function of its own data
-    (``acting_for_head(P, B, Day)`` with ``Day`` the answer's date): the checker guarantees
-    those inputs are bound inside the body, so the relation is the same for every question.
-    """
-    return set(rules.derived_predicates()) - set(rules.input_positions())
-
-
-def never_derivable(rules: RuleSet, given: set[str]) -> set[str]:
-    """Derived predicates that no finite derivation can reach: every rule of theirs needs, in a
-    positive condition, a predicate that is itself never derivable (recursion without a base
-    case). Their answer is empty whatever the facts."""
-    possible = set(given)
-    changed = True
-    while changed:
-        changed = False
-        for rule in rules.rules:
-            head = rule.head.predicate
-            if head in possible:
-                continue
-            if all(lit.predicate in possible for lit in rule.body if isinstance(lit, Atom)):
-                possible.add(head)
-                changed = True
-    return set(rules.derived_predicates()) - possible
-
-
-def dependencies(rules: RuleSet) -> dict[str, frozenset[str]]:
-    """Derived predicate → every predicate (base or derived) its relation is computed from,
-    through any number of rules, positive or negated."""
-    uses: dict[str, set[str]] = {}
-    for rule in rules.rules:
-        body = {lit.predicate for lit in rule.body if isinstance(lit, Atom)}
-        body |= {lit.atom.predicate for lit in rule.body if isinstance(lit, Negation)}
-        uses.setdefault(rule.head.predicate, set()).update(body)
-    found: dict[str, frozenset[str]] = {}
-    for start in uses:
-        seen: set[str] = set()
-        stack = [start]
-        while stack:
-            for used in uses.get(stack.pop(), ()):
-                if used not in seen:
-                    seen.add(used)
-                    stack.append(used)
-        found[start] = frozenset(seen)
-    return found
-
-
-def recursive_groups(rules: RuleSet) -> dict[str, set[str]]:
-    """Derived predicate → the predicates it is mutually recursive with (itself included)."""
-    reach = dependencies(rules)
-    return {
-        name: {other for other in reach[name] if name in reach.get(other, ())}
-        for name in reach
-        if name in reach[name]
-    }
-
-
-def evaluation_order(
-    rule: Rule, inputs: Mapping[str, tuple[int, ...]], recursive: set[str] | None = None
-) -> tuple[Literal, ...]:
-    """The body in the order it is evaluated: atoms as written, each once the arguments it needs
-    bound are (``inputs``: builtins and ``@given`` predicates), every negation and comparison as
-    soon as its variables are bound.
-
-    Atoms of predicates ``recursive`` with the head go first (left recursion): pyDatalog 0.22.4
-    does not terminate on right recursion over a cycle of three or more facts (an ownership
-    ring, say), and does on the left-recursive form. The rule text keeps the lawyer's order.
-    """
-    recursive = recursive or set()
-    bound = set(rule.given)
-    ordered: list[Literal] = []
-    waiting = list(rule.body)
-
-    def ready(literal: Literal) -> bool:
-        names = {v.name for v in literal.variables()}
-        if isinstance(literal, Comparison):
-            return len(names - bound) <= (1 if literal.operator == "=" else 0)
-        if isinstance(literal, Negation):
-            return names <= bound
-        needed = [literal.terms[i] for i in inputs.get(literal.predicate, ()) if i < literal.arity]
-        return all(not isinstance(t, Var) or t.name in bound for t in needed)
-
-    while waiting:
-        test = next((lit for lit in waiting if not isinstance(lit, Atom) and ready(lit)), None)
-        atoms = [lit for lit in waiting if isinstance(lit, Atom) and ready(lit)]
-        loop = next((lit for lit in atoms if lit.predicate in recursive), None)
-        chosen = test or loop or next(iter(atoms), None) or waiting[0]
-        ordered.append(chosen)
-        waiting.remove(chosen)
-        bound.update(v.name for v in chosen.variables())
-    return tuple(ordered)
 
 
 def _term(term: Var | Const) -> object:

@@ -10,18 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import Problem, QueryError, UnknownEntityError
-from policyeval.evaluator import Evaluator
-from policyeval.explanations import FailedCondition, ProofNode, Reason
-from policyeval.store import BaseFact, FactStore
+from policyeval.evaluator import Evaluator, Outcome
+from policyeval.explain.model import FailedCondition, ProofNode, Reason
 
 __all__ = [
     "TRANSFER_PREDICATE",
-    "Decision",
     "SecretDecision",
     "TransferDecision",
     "decide_transfer",
@@ -31,8 +29,6 @@ __all__ = [
 
 TRANSFER_PREDICATE = "transfer_allowed"
 """The decree's top question: ``transfer_allowed(Customer, Executor, Secret, Date)``."""
-
-Decision = Literal["allowed", "refused"]
 
 # The vocabulary's predicates introducing each kind of entity (first argument: its id). An
 # executor may be an organization or a citizen (cl. 2.3).
@@ -47,7 +43,7 @@ class SecretDecision(BaseModel):
     """The decision for one secret: its proof when allowed, its reasons when refused."""
 
     secret: str
-    decision: Decision
+    decision: Outcome
     proof: ProofNode | None = None
     reasons: list[Reason] = Field(default_factory=list)
     why_not: FailedCondition | None = None
@@ -57,7 +53,7 @@ class TransferDecision(BaseModel):
     """The answer to a transfer request, with the diagnostics that justify it."""
 
     decision_id: str
-    decision: Decision = Field(description="`allowed` iff every secret is allowed")
+    decision: Outcome = Field(description="`allowed` iff every secret is allowed")
     question: str
     customer: str
     executor: str

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policyeval.bindings import Env, bind, comparison_solutions, pattern_of
-from policyeval.builtin_predicates import Pattern
-from policyeval.engine import CompiledProgram
-from policyeval.explanations import FailedCondition, FailureKind, RuleFailure, render_value
-from policyeval.matching import atom_solutions, render_atom, render_literal
-from policyeval.proof import Prover
-from policyeval.store import FactStore
-from policyeval.syntax import Atom, Comparison, Negation, Rule, Var, fill_reading
+from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
+from policyeval.engine.builtins import Pattern
+from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.store import FactStore
+from policyeval.explain.model import FailedCondition, FailureKind, RuleFailure, render_value
+from policyeval.explain.proof import Prover
+from policyeval.explain.steps import atom_solutions, render_atom, render_literal
+from policyeval.language.syntax import Atom, Comparison, Negation, Rule, Var, fill_reading
 
 MAX_BINDINGS = 64
 """Bindings carried through a body; beyond this a condition is judged on the first ones."""

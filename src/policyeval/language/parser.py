@@ -1,9 +1,8 @@
-"""Read literate Markdown rule files into the abstract syntax of `policyeval.syntax`.
+"""Parse the Datalog of rule files into the abstract syntax of `policyeval.language.syntax`.
 
-A rule file is Markdown: prose and the quoted decree (``> …``) under clause headings (``## 3.``,
-``### 3.1)``, ``## Clause 8``), with the rules in fenced ``datalog`` blocks. A rule's clause is its
-``@clause("…")`` annotation, else the block's ``clause=…`` info attribute, else the nearest clause
-heading above it.
+:mod:`policyeval.language.literate` finds the ``datalog`` blocks of a Markdown rule file; this
+module parses them. A rule's clause is its ``@clause("…")`` annotation, else the block's
+``clause=…`` info attribute, else the nearest clause heading above it.
 
 Every syntax error of every file is collected and reported at once, each located in the original
 file; this module is the one place that translates lark's exceptions into `RuleSyntaxError`.
@@ -24,7 +23,8 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from policyeval.errors import Problem, RuleSyntaxError, sorted_problems
-from policyeval.syntax import (
+from policyeval.language.literate import scan_markdown
+from policyeval.language.syntax import (
     Atom,
     ClauseText,
     Comparison,
@@ -67,7 +67,9 @@ def parse_rules(
 
 @cache
 def _lark() -> Lark:
-    grammar = resources.files("policyeval").joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = (
+        resources.files("policyeval.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+    )
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
@@ -323,119 +325,6 @@ def _date(token: Token, context: _Context) -> dt.date:
         return dt.date.min
 
 
-# --- Literate Markdown ------------------------------------------------------------------------
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*?)\s*$")
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_CLAUSE_HEADING = re.compile(
-    r"^(?:clause\s+)?(\d+(?:\.\d+)*)[.):]?[*_]*(?:\s+(.*))?$", re.IGNORECASE
-)
-_QUOTE = re.compile(r"^ {0,3}> ?(.*)$")
-_INFO_CLAUSE = re.compile(r'(?:^|\s)clause=(?:"([^"]*)"|(\S+))')
-
-
-@dataclass(frozen=True)
-class _Block:
-    """The content of a ``datalog`` code block and where it sits."""
-
-    text: str
-    line_offset: int
-    clause: str
-
-
-@dataclass
-class _Quote:
-    """A clause heading and the blockquote lines read under it so far."""
-
-    clause: str
-    title: str
-    location: Location
-    lines: list[str] = field(default_factory=list)
-    interrupted: bool = False
-
-    def add(self, line: str) -> None:
-        if self.interrupted and self.lines:
-            self.lines.append("")
-        self.interrupted = False
-        self.lines.append(line.rstrip())
-
-    def finish(self) -> ClauseText:
-        text = "\n".join(self.lines).strip("\n")
-        return ClauseText(self.clause, self.title, text, self.location)
-
-
-def clause_heading(heading: str) -> tuple[str, str] | None:
-    """The clause number and title of a heading's text, or None if it names no clause.
-
-    >>> clause_heading("3.1) Receipt of permission")
-    ('3.1', 'Receipt of permission')
-    >>> clause_heading("**6.4.** Agreement"), clause_heading("Clause 8"), clause_heading("Notes")
-    (('6.4', 'Agreement'), ('8', ''), None)
-    """
-    match = _CLAUSE_HEADING.match(heading.strip().strip("*_").strip())
-    if match is None:
-        return None
-    return match.group(1), (match.group(2) or "").strip().strip("*_").strip()
-
-
-def _datalog_info(info: str) -> tuple[bool, str | None]:
-    """Whether a fence's info string opens Datalog, and its ``clause=…`` if any."""
-    words = info.split(maxsplit=1)
-    if not words or words[0] != "datalog":
-        return False, None
-    match = _INFO_CLAUSE.search(info)
-    if match is None:
-        return True, None
-    return True, match.group(1) or match.group(2)
-
-
-def _scan_markdown(text: str, file: str) -> tuple[list[_Block], list[ClauseText]]:
-    """The Datalog blocks (with their default clause) and the quoted clauses of a rule file."""
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    blocks: list[_Block] = []
-    clauses: list[ClauseText] = []
-    quote: _Quote | None = None
-    clause = ""
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if fence := _FENCE.match(line):
-            end = _fence_end(lines, index, fence.group(1))
-            is_datalog, info_clause = _datalog_info(fence.group(2))
-            if is_datalog:
-                content = "\n".join(lines[index + 1 : end])
-                blocks.append(_Block(content, index + 1, info_clause or clause))
-            if quote is not None:
-                quote.interrupted = True
-            index = end + 1
-            continue
-        if heading := _HEADING.match(line):
-            if quote is not None:
-                clauses.append(quote.finish())
-                quote = None
-            if numbered := clause_heading(heading.group(1) or ""):
-                clause = numbered[0]
-                quote = _Quote(*numbered, Location(file, index + 1, 1))
-        elif quote is not None:
-            if quoted := _QUOTE.match(line):
-                quote.add(quoted.group(1))
-            else:
-                quote.interrupted = True
-        index += 1
-    if quote is not None:
-        clauses.append(quote.finish())
-    return blocks, clauses
-
-
-def _fence_end(lines: list[str], start: int, fence: str) -> int:
-    """The index of the line closing the fence opened at ``start`` (or past the last line)."""
-    closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-    for index in range(start + 1, len(lines)):
-        if closing.match(lines[index]):
-            return index
-    return len(lines)
-
-
 # --- Files and rule sets ----------------------------------------------------------------------
 
 
@@ -451,7 +340,7 @@ def parse_rule_file(path: Path) -> tuple[list[Rule], list[ClauseText]]:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
         problem = Problem(PARSE_ERROR, f"cannot read the rule file: {reason}", Location(file, 1))
         raise _syntax_error([problem]) from exc
-    blocks, clauses = _scan_markdown(text, file)
+    blocks, clauses = scan_markdown(text, file)
     rules: list[Rule] = []
     problems: list[Problem] = []
     for block in blocks:

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policyeval.bindings import Env, bind, comparison_solutions, pattern_of
-from policyeval.engine import CompiledProgram
-from policyeval.explanations import FactRef, ProofNode, render_value
-from policyeval.matching import atom_solutions, render_atom, render_literal
-from policyeval.store import FactStore
-from policyeval.syntax import Atom, Comparison, Literal, Negation, Rule, Value, fill_reading
+from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
+from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.store import FactStore
+from policyeval.explain.model import FactRef, ProofNode, render_value
+from policyeval.explain.steps import atom_solutions, render_atom, render_literal
+from policyeval.language.syntax import (
+    Atom,
+    Comparison,
+    Literal,
+    Negation,
+    Rule,
+    Value,
+    fill_reading,
+)
 
 Ground = tuple[str, tuple[Value, ...]]
 

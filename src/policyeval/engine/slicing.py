@@ -14,10 +14,10 @@ rule files are untouched.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from policyeval.syntax import Atom, Comparison, Literal, Negation, Rule, Var, is_anonymous
+from policyeval.language.syntax import Atom, Comparison, Literal, Negation, Rule, Var, is_anonymous
 
 SLICE_PREFIX = "slice:"
 
@@ -32,15 +32,9 @@ class Slice:
     body: tuple[Literal, ...]
     rest: tuple[Literal, ...]
 
-    def depends_on(self, dependencies: Mapping[str, frozenset[str]]) -> set[str]:
-        """Every predicate the slice's table is computed from (``dependencies``: derived
-        predicate → what it is computed from)."""
-        used = {
-            (lit.atom if isinstance(lit, Negation) else lit).predicate
-            for lit in self.body
-            if isinstance(lit, (Atom, Negation))
-        }
-        return used.union(*(dependencies.get(name, frozenset()) for name in used))
+    def reads(self) -> set[str]:
+        """The predicates the slice's conditions name (its table is computed from them)."""
+        return self.table_rule().body_predicates()
 
     def table_rule(self) -> Rule:
         """The hidden rule whose relation is the slice's table."""

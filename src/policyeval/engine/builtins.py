@@ -1,17 +1,19 @@
 """Built-in predicates: the few conditions Datalog cannot state, written in Python.
 
-Each built-in documents itself, says which arguments must be bound before it is called, and
-answers a pattern (``None`` = unbound) with the rows that hold. They appear in proofs as leaves.
+These are the generic ones (comparisons, ``add_days``); a policy package adds its own (the
+decree's calendar: :mod:`policyeval.decree743.builtins`) and hands the whole set to the
+compiler. Each built-in documents itself, says which arguments must be bound before it is
+called, and answers a pattern (``None`` = unbound) with the rows that hold. They appear in
+proofs as leaves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from policyeval import calendar_kz
-from policyeval.syntax import Value
+from policyeval.language.syntax import Value
 
 Pattern = tuple[Value | None, ...]
 Row = tuple[Value, ...]
@@ -92,20 +94,6 @@ def _add_days(pattern: Pattern) -> Iterator[Row]:
             yield (start, days, end)
 
 
-def _add_working_days(pattern: Pattern) -> Iterator[Row]:
-    start, days, _ = pattern
-    if isinstance(start, dt.date) and isinstance(days, int) and days >= 0:
-        end = calendar_kz.add_working_days(start, days)
-        if pattern[2] is None or pattern[2] == end:
-            yield (start, days, end)
-
-
-def _working_day(pattern: Pattern) -> Iterator[Row]:
-    (day,) = pattern
-    if isinstance(day, dt.date) and calendar_kz.is_working_day(day):
-        yield (day,)
-
-
 BUILTINS: dict[str, Builtin] = {
     b.name: b
     for b in (
@@ -116,26 +104,5 @@ BUILTINS: dict[str, Builtin] = {
             "`End` is `Days` calendar days after `Start`.",
             _add_days,
         ),
-        Builtin(
-            "add_working_days",
-            ("Start", "Days", "End"),
-            (0, 1),
-            "`End` is the last day of a period of `Days` working days of Kazakhstan that "
-            "begins the day after `Start` (weekends, public holidays and the Government's "
-            "transferred days off are skipped).",
-            _add_working_days,
-        ),
-        Builtin(
-            "working_day",
-            ("Day",),
-            (0,),
-            "`Day` is a working day in Kazakhstan.",
-            _working_day,
-        ),
     )
 }
-
-
-def builtin_arities(builtins: Mapping[str, Builtin] = BUILTINS) -> dict[str, int]:
-    """Name → arity, as the checker wants it."""
-    return {name: b.arity for name, b in builtins.items()}

@@ -1,0 +1,111 @@
+"""Planning a rule body for the engine: the order its conditions are evaluated in, and the runs
+of conditions the store alone answers, fused into one lookup.
+
+Planning changes the cost of a question, never its answer; proofs and why-not walk the rules as
+written (:mod:`policyeval.explain`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from policyeval.language.syntax import Atom, Comparison, Literal, Negation, Rule, Var, is_anonymous
+
+__all__ = ["LOOKUP_PREFIX", "Lookup", "evaluation_order", "fuse_lookups"]
+
+LOOKUP_PREFIX = "j:"
+"""The engine-internal name prefix of a fused lookup."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Consecutive conditions answered from the store alone (stored atoms, comparisons and
+    negated stored atoms), fused into one engine literal over their named variables.
+
+    pyDatalog pays a subgoal for every literal; a run of index lookups costs one this way, and
+    is joined in Python over the same indexes. The name is made from the conditions' text, so
+    programs that fuse the same run share its resolver (resolvers are process-global).
+    """
+
+    literals: tuple[Literal, ...]
+    variables: tuple[Var, ...]
+
+    @property
+    def name(self) -> str:
+        text = ", ".join(str(lit) for lit in self.literals)
+        return LOOKUP_PREFIX + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def fuse_lookups(body: Sequence[Literal], stored: frozenset[str]) -> list[Literal | Lookup]:
+    """``body`` with every run of two or more conditions the store alone answers fused."""
+
+    def from_store(literal: Literal) -> bool:
+        if isinstance(literal, Comparison):
+            return True
+        atom = literal.atom if isinstance(literal, Negation) else literal
+        return atom.predicate in stored
+
+    parts: list[Literal | Lookup] = []
+    run: list[Literal] = []
+
+    def close() -> None:
+        # A run starts with an atom: the tests before it only read what is bound already.
+        while run and not isinstance(run[0], Atom):
+            parts.append(run.pop(0))
+        if len(run) >= 2:
+            names = dict.fromkeys(
+                v.name for lit in run for v in lit.variables() if not is_anonymous(v)
+            )
+            parts.append(Lookup(tuple(run), tuple(Var(name) for name in names)))
+        else:
+            parts.extend(run)
+        run.clear()
+
+    for literal in body:
+        if from_store(literal):
+            run.append(literal)
+        else:
+            close()
+            parts.append(literal)
+    close()
+    return parts
+
+
+def evaluation_order(
+    rule: Rule,
+    inputs: Mapping[str, tuple[int, ...]],
+    recursive: Collection[str] = frozenset(),
+) -> tuple[Literal, ...]:
+    """The body in the order it is evaluated: atoms as written, each once the arguments it needs
+    bound are (``inputs``: builtins and ``@given`` predicates), every negation and comparison as
+    soon as its variables are bound.
+
+    Atoms of predicates ``recursive`` with the head go first (left recursion): pyDatalog 0.22.4
+    does not terminate on right recursion over a cycle of three or more facts (an ownership
+    ring, say), and does on the left-recursive form. The rule text keeps the lawyer's order.
+    """
+
+    bound = set(rule.given)
+    ordered: list[Literal] = []
+    waiting = list(rule.body)
+
+    def ready(literal: Literal) -> bool:
+        names = {v.name for v in literal.variables()}
+        if isinstance(literal, Comparison):
+            return len(names - bound) <= (1 if literal.operator == "=" else 0)
+        if isinstance(literal, Negation):
+            return names <= bound
+        needed = [literal.terms[i] for i in inputs.get(literal.predicate, ()) if i < literal.arity]
+        return all(not isinstance(t, Var) or t.name in bound for t in needed)
+
+    while waiting:
+        test = next((lit for lit in waiting if not isinstance(lit, Atom) and ready(lit)), None)
+        atoms = [lit for lit in waiting if isinstance(lit, Atom) and ready(lit)]
+        loop = next((lit for lit in atoms if lit.predicate in recursive), None)
+        chosen = test or loop or next(iter(atoms), None) or waiting[0]
+        ordered.append(chosen)
+        waiting.remove(chosen)
+        bound.update(v.name for v in chosen.variables())
+    return tuple(ordered)

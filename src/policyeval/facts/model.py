@@ -1,0 +1,283 @@
+"""Generic records: pydantic models whose fields declare the base predicates they give.
+
+A record becomes rows of base predicates:
+
+* ``<kind>(Id)`` for every record of an entity kind, e.g. ``organization(acme)``;
+* one row per present field, first argument the record id, e.g. ``org_bin(acme, "123456789012")``.
+  An absent optional field gives no row, a list gives one row per item, a flag gives a
+  one-argument row when true and none when false;
+* a relation (ownership, affiliation) gives one row joining its fields, e.g.
+  ``owns(Owner, Owned, Hundredths)``.
+
+The mapping is declared on the fields themselves (:class:`Pred`, :class:`Ref`), so the rows,
+the base predicates, the reference checks, the JSON Schema and the README tables all come from
+one place. A :class:`Vocabulary` gathers a policy's record kinds (the decree's are in
+:mod:`policyeval.decree743.vocabulary`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from policyeval.engine.store import BaseFact, FactSource
+from policyeval.language.syntax import Value
+
+__all__ = [
+    "ID_PATTERN",
+    "FactRecord",
+    "Id",
+    "Part",
+    "Pred",
+    "PredicateSpec",
+    "Ref",
+    "Reference",
+    "Relation",
+    "Text",
+    "Vocabulary",
+    "metadata",
+    "part_type",
+]
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""A record id or symbol: a Datalog symbol such as ``acme`` or ``astana``."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+# ---- field metadata -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pred:
+    """Field metadata: the field gives rows of base predicate ``name``.
+
+    ``args`` names every argument, space-separated; the first is the record id. A flag field
+    names only that one.
+    """
+
+    name: str
+    args: str
+    doc: str
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        return tuple(self.args.split())
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["description"] = f"{self.name}({', '.join(self.arguments)}): {self.doc}"
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Field metadata: the field names records of one of ``kinds`` (checked across all files)."""
+
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A row joining several fields of one record: ``name(args)`` from ``fields`` in order."""
+
+    name: str
+    args: tuple[str, ...]
+    fields: tuple[str, ...]
+    doc: str
+
+
+class Reference(NamedTuple):
+    """An id a record names: where (field path), which id, and the kinds it may have."""
+
+    path: tuple[str | int, ...]
+    target: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PredicateSpec:
+    """A base predicate as one record kind gives it: ``field`` is "" for the kind's own one."""
+
+    name: str
+    args: tuple[str, ...]
+    doc: str
+    kind: str
+    field: str
+
+
+# ---- records ------------------------------------------------------------------------------
+
+
+class Part(BaseModel):
+    """Base of records and their parts: unknown fields are errors, numbers may stand for text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class FactRecord(Part):
+    """A record of a fact file; each subclass is one record kind."""
+
+    kind: str
+    id: Annotated[Id, Field(description="The record's id: a symbol unique across all files.")]
+
+    var: ClassVar[str]
+    """The Datalog variable that stands for records of this kind in the README."""
+    title: ClassVar[str]
+    """What a record of this kind is, as a phrase."""
+    entity: ClassVar[bool] = True
+    """Whether the kind has its own predicate ``<kind>(Id)``."""
+    relations: ClassVar[tuple[Relation, ...]] = ()
+
+    @classmethod
+    def kind_name(cls) -> str:
+        """The ``kind`` this model reads."""
+        return str(get_args(cls.model_fields["kind"].annotation)[0])
+
+    def rows(self) -> list[tuple[str, tuple[Value, ...]]]:
+        """Every base-predicate row this record gives."""
+        rows: list[tuple[str, tuple[Value, ...]]] = [(self.kind, (self.id,))] if self.entity else []
+        rows.extend(_field_rows(self, self.id))
+        for relation in self.relations:
+            rows.append((relation.name, tuple(_value(getattr(self, f)) for f in relation.fields)))
+        return rows
+
+    def facts(self, source: FactSource | None = None) -> list[BaseFact]:
+        """Every base fact this record gives, each with ``source``."""
+        return [BaseFact(predicate, args, source) for predicate, args in self.rows()]
+
+    def references(self) -> Iterator[Reference]:
+        """Every id of another record that this record names."""
+        return _references(self, ())
+
+
+# ---- how records become rows --------------------------------------------------------------
+
+_M = TypeVar("_M")
+
+
+def metadata(info: FieldInfo, cls: type[_M]) -> _M | None:
+    """The field's metadata object of type ``cls``, if any."""
+    return next((m for m in info.metadata if isinstance(m, cls)), None)
+
+
+class _Field(NamedTuple):
+    name: str
+    pred: Pred | None
+    ref: Ref | None
+    part: type[Part] | None
+
+
+@cache
+def _plan(model: type[Part]) -> tuple[_Field, ...]:
+    """What each field of ``model`` gives, worked out once per model."""
+    return tuple(
+        _Field(name, metadata(info, Pred), metadata(info, Ref), part_type(info))
+        for name, info in model.model_fields.items()
+    )
+
+
+def part_type(info: FieldInfo) -> type[Part] | None:
+    """The nested part model a field holds (``Request.executor_details``), if it holds one."""
+    annotation = info.annotation
+    return annotation if isinstance(annotation, type) and issubclass(annotation, Part) else None
+
+
+def _field_rows(model: Part, subject: str) -> Iterator[tuple[str, tuple[Value, ...]]]:
+    for field in _plan(type(model)):
+        value = getattr(model, field.name)
+        if field.part is not None:
+            yield from _field_rows(value, subject)
+        elif field.pred is not None:
+            for item in value if isinstance(value, list) else [value]:
+                if item is True:
+                    yield field.pred.name, (subject,)
+                elif item is not None and item is not False:
+                    yield field.pred.name, (subject, _value(item))
+
+
+def _references(model: Part, prefix: tuple[str | int, ...]) -> Iterator[Reference]:
+    for field in _plan(type(model)):
+        value = getattr(model, field.name)
+        path = (*prefix, field.name)
+        if field.part is not None:
+            yield from _references(value, path)
+        elif field.ref is not None and isinstance(value, list):
+            yield from (Reference((*path, i), v, field.ref.kinds) for i, v in enumerate(value))
+        elif field.ref is not None and value is not None:
+            yield Reference(path, value, field.ref.kinds)
+
+
+def _value(item: Any) -> Value:
+    """A field value as a Datalog constant: enums by their symbol."""
+    if isinstance(item, Enum):
+        return str(item.value)
+    if isinstance(item, str | int | dt.date) and not isinstance(item, bool):
+        return item
+    raise TypeError(f"not a fact value: {item!r}")
+
+
+def _specs(model: type[FactRecord]) -> Iterator[PredicateSpec]:
+    kind = model.kind_name()
+    if model.entity:
+        yield PredicateSpec(kind, (model.var,), f"{model.var} is {model.title}.", kind, "")
+    yield from _field_specs(model, kind, "")
+    for r in model.relations:
+        yield PredicateSpec(r.name, r.args, r.doc, kind, ", ".join(r.fields))
+
+
+def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[PredicateSpec]:
+    for field in _plan(model):
+        if field.part is not None:
+            yield from _field_specs(field.part, kind, f"{prefix}{field.name}.")
+        elif field.pred is not None:
+            p = field.pred
+            yield PredicateSpec(p.name, p.arguments, p.doc, kind, prefix + field.name)
+
+
+def _base_predicates(specs: tuple[PredicateSpec, ...]) -> dict[str, tuple[str, ...]]:
+    merged: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        if merged.setdefault(spec.name, spec.args) != spec.args:
+            raise ValueError(f"`{spec.name}` is declared with two argument lists")
+    return merged
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A policy's record kinds and the base predicates they give.
+
+    ``record`` is the discriminated union of the kinds (for the JSON Schema); ``pattern_words``
+    name the string patterns of its fields in the README tables.
+    """
+
+    title: str
+    record: Any
+    record_types: dict[str, type[FactRecord]]
+    predicates: tuple[PredicateSpec, ...]
+    base_predicates: dict[str, tuple[str, ...]]
+    pattern_words: dict[str, str]
+
+    @classmethod
+    def of(cls, title: str, record: Any, pattern_words: dict[str, str]) -> Vocabulary:
+        """The vocabulary of the record kinds of the union ``record``, in its order."""
+        types = {model.kind_name(): model for model in get_args(get_args(record)[0])}
+        predicates = tuple(spec for model in types.values() for spec in _specs(model))
+        words = {ID_PATTERN: "symbol", **pattern_words}
+        return cls(title, record, types, predicates, _base_predicates(predicates), words)
+
+    def arities(self) -> dict[str, int]:
+        """Name → arity of every base predicate, whether or not a fact base has rows for it."""
+        return {name: len(arguments) for name, arguments in self.base_predicates.items()}

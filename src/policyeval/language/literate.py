@@ -1,0 +1,126 @@
+"""Literate Markdown rule files: where the Datalog blocks and the quoted decree are.
+
+A rule file is Markdown: prose and the quoted decree (``> …``) under clause headings (``## 3.``,
+``### 3.1)``, ``## Clause 8``), with the rules in fenced ``datalog`` blocks. This module finds the
+blocks (each with the clause its rules cite by default) and the quoted clause texts; it knows
+nothing of Datalog's syntax (:mod:`policyeval.language.parser` parses the blocks).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from policyeval.language.syntax import ClauseText, Location
+
+__all__ = ["DatalogBlock", "clause_heading", "scan_markdown"]
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*?)\s*$")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_CLAUSE_HEADING = re.compile(
+    r"^(?:clause\s+)?(\d+(?:\.\d+)*)[.):]?[*_]*(?:\s+(.*))?$", re.IGNORECASE
+)
+_QUOTE = re.compile(r"^ {0,3}> ?(.*)$")
+_INFO_CLAUSE = re.compile(r'(?:^|\s)clause=(?:"([^"]*)"|(\S+))')
+
+
+@dataclass(frozen=True)
+class DatalogBlock:
+    """The content of a ``datalog`` code block and where it sits."""
+
+    text: str
+    line_offset: int
+    clause: str
+
+
+@dataclass
+class _Quote:
+    """A clause heading and the blockquote lines read under it so far."""
+
+    clause: str
+    title: str
+    location: Location
+    lines: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    def add(self, line: str) -> None:
+        if self.interrupted and self.lines:
+            self.lines.append("")
+        self.interrupted = False
+        self.lines.append(line.rstrip())
+
+    def finish(self) -> ClauseText:
+        text = "\n".join(self.lines).strip("\n")
+        return ClauseText(self.clause, self.title, text, self.location)
+
+
+def clause_heading(heading: str) -> tuple[str, str] | None:
+    """The clause number and title of a heading's text, or None if it names no clause.
+
+    >>> clause_heading("3.1) Receipt of permission")
+    ('3.1', 'Receipt of permission')
+    >>> clause_heading("**6.4.** Agreement"), clause_heading("Clause 8"), clause_heading("Notes")
+    (('6.4', 'Agreement'), ('8', ''), None)
+    """
+    match = _CLAUSE_HEADING.match(heading.strip().strip("*_").strip())
+    if match is None:
+        return None
+    return match.group(1), (match.group(2) or "").strip().strip("*_").strip()
+
+
+def _datalog_info(info: str) -> tuple[bool, str | None]:
+    """Whether a fence's info string opens Datalog, and its ``clause=…`` if any."""
+    words = info.split(maxsplit=1)
+    if not words or words[0] != "datalog":
+        return False, None
+    match = _INFO_CLAUSE.search(info)
+    if match is None:
+        return True, None
+    return True, match.group(1) or match.group(2)
+
+
+def scan_markdown(text: str, file: str) -> tuple[list[DatalogBlock], list[ClauseText]]:
+    """The Datalog blocks (with their default clause) and the quoted clauses of a rule file."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    blocks: list[DatalogBlock] = []
+    clauses: list[ClauseText] = []
+    quote: _Quote | None = None
+    clause = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if fence := _FENCE.match(line):
+            end = _fence_end(lines, index, fence.group(1))
+            is_datalog, info_clause = _datalog_info(fence.group(2))
+            if is_datalog:
+                content = "\n".join(lines[index + 1 : end])
+                blocks.append(DatalogBlock(content, index + 1, info_clause or clause))
+            if quote is not None:
+                quote.interrupted = True
+            index = end + 1
+            continue
+        if heading := _HEADING.match(line):
+            if quote is not None:
+                clauses.append(quote.finish())
+                quote = None
+            if numbered := clause_heading(heading.group(1) or ""):
+                clause = numbered[0]
+                quote = _Quote(*numbered, Location(file, index + 1, 1))
+        elif quote is not None:
+            if quoted := _QUOTE.match(line):
+                quote.add(quoted.group(1))
+            else:
+                quote.interrupted = True
+        index += 1
+    if quote is not None:
+        clauses.append(quote.finish())
+    return blocks, clauses
+
+
+def _fence_end(lines: list[str], start: int, fence: str) -> int:
+    """The index of the line closing the fence opened at ``start`` (or past the last line)."""
+    closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+    for index in range(start + 1, len(lines)):
+        if closing.match(lines[index]):
+            return index
+    return len(lines)
