@@ -561,7 +561,7 @@ def _executor(
                 owned=eid,
                 percent=rng.choice((5, 30)),
             )
-        elif rng.random() < 0.4:
+        elif clean and rng.random() < 0.4:  # a small world may have no clean holding
             w.emit(
                 "organizations",
                 "ownership",

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from paths import TOY_FACTS as FACTS
+from paths import TOY_POLICIES as POLICIES
 from policyeval import cli
 from policyeval.cli import app
 
-FIXTURES = Path(__file__).parent / "fixtures"
-POLICIES = FIXTURES / "toy_policies"
-FACTS = FIXTURES / "toy_facts"
 SOURCES = ["--policies", str(POLICIES), "--facts", str(FACTS)]
 ON = "2026-02-01"
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from paths import ROOT
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.evaluator import Evaluator, build_knowledge_base
 from policyeval.facts.loader import load_fact_files
 from policyeval.language.parser import load_rule_set
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @cache

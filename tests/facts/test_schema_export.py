@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from paths import FACTS
 from policyeval.decree743.vocabulary import BASE_PREDICATES, RECORD_TYPES, VOCABULARY
 from policyeval.facts.schema_export import (
     fact_file_json_schema,
@@ -12,7 +12,6 @@ from policyeval.facts.schema_export import (
     record_tables_markdown,
 )
 
-FACTS = Path(__file__).resolve().parent.parent / "facts"
 REGENERATE = "regenerate it as facts/README.md#regenerating says"
 
 

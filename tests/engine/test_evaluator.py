@@ -364,3 +364,23 @@ good(P) :- checked(P, _).
     evaluator = Evaluator.from_rules(rules, store)
     assert evaluator.ask("on_time", [None]) == [("p1",)]
     assert evaluator.ask("on_time", ["p2"]) == []
+
+
+def test_replacing_the_rules_alone_rebuilds_on_the_facts_not_on_the_old_tables() -> None:
+    """The old rules' derived rows are not facts: replacing `ok(X) :- a(X).` by
+    `ok(X) :- b(X).` must not keep answering `ok(x)`."""
+    store = FactStore()
+    store.add("a", ("x",))
+    store.add("b", ("y",))
+    before = RuleSet(
+        tuple(parse_rules('@id("ok.a") @reading("{X} is ok")\nok(X) :- a(X).', "r.md", "1"))
+    )
+    after = RuleSet(
+        tuple(parse_rules('@id("ok.b") @reading("{X} is ok")\nok(X) :- b(X).', "r.md", "1"))
+    )
+    evaluator = Evaluator.from_rules(before, store)
+    assert evaluator.ask("ok", [None]) == [("x",)]
+    evaluator.replace(rules=after)
+    assert evaluator.ask("ok", [None]) == [("y",)]
+    evaluator.replace(rules=before)
+    assert evaluator.ask("ok", [None]) == [("x",)]

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
+import generate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paths import ROOT
 from policyeval.decree743 import BUILTINS as DECREE_BUILTINS
 from policyeval.decree743 import VOCABULARY
 from policyeval.engine.builtins import BUILTINS
@@ -29,11 +30,6 @@ from policyeval.facts.loader import load_fact_files
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.parser import load_rule_set, parse_rules
 from policyeval.language.syntax import Atom, RuleSet, Var
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-import generate  # noqa: E402
 
 RULES = """
 @id("r.holds") @reading("{X} holds")

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from paths import FIXTURES
+from policyeval import Snapshot, load
 from policyeval.service import Settings, create_app
 
-FIXTURES = Path(__file__).parent / "fixtures"
 PROBLEM_JSON = "application/problem+json"
 ON = "2026-02-01"
 
@@ -296,6 +297,71 @@ def test_a_failed_reload_lists_every_problem_and_keeps_serving(
     assert any("world.yaml:" in text and "unknown_reference" in text for text in texts)
     assert client.get("/healthz").json() == before
     assert transfer(client).json()["decision"] == "allowed"
+
+
+def test_a_request_answers_from_the_snapshot_it_started_with(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload landing while a what-if request is answered changes nothing for that request:
+    its records are checked against, and decided on, the version it started with."""
+    state = client.app.state.service  # type: ignore[attr-defined]
+    started_with = state.snapshot
+    facts = settings.facts / "world.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8") + "\n# another version\n", "utf-8")
+    newer = load(settings.policies, settings.facts, settings.scenarios)
+    assert newer.facts_version != started_with.facts_version
+    checked_against: list[str] = []
+    check_assumed = Snapshot.assumed
+
+    def reload_midway(self: Snapshot, records: list[dict[str, Any]], file: str = "") -> Any:
+        checked_against.append(self.facts_version)
+        state.snapshot = newer  # what `POST /v1/reload` does, in one assignment
+        return check_assumed(self, records)
+
+    monkeypatch.setattr(Snapshot, "assumed", reload_midway)
+    decided = transfer(client, assume=[ANSWER_FOR_S2], secrets=["s2"]).json()
+    assert checked_against == [started_with.facts_version]
+    assert decided["facts_version"] == started_with.facts_version
+    assert decided["decision"] == "allowed"
+    logged = client.get(f"/v1/decisions/{decided['decision_id']}").json()
+    assert logged["facts_version"] == started_with.facts_version
+    # The next request sees the new version, whole.
+    assert client.get("/healthz").json()["facts_version"] == newer.facts_version
+
+
+def test_a_reload_swaps_one_snapshot_with_its_clause_index(
+    client: TestClient, settings: Settings
+) -> None:
+    state = client.app.state.service  # type: ignore[attr-defined]
+    before = state.snapshot
+    rules = settings.policies / "transfer.md"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    assert client.post("/v1/reload").status_code == 200
+    after = state.snapshot
+    assert after is not before
+    assert after.policy_version != before.policy_version
+    assert after.knowledge_base.policy_version == after.policy_version
+    assert after.fact_base is not before.fact_base
+    assert [c.clause for c in after.clauses] == [
+        c["clause"] for c in client.get("/v1/clauses").json()
+    ]
+
+
+def test_the_clause_index_is_not_read_from_disk_on_requests(
+    client: TestClient, settings: Settings
+) -> None:
+    scenarios = settings.scenarios
+    scenarios.mkdir(exist_ok=True)
+    (scenarios / "new.yaml").write_text(
+        "name: added after the start\nclause: '11'\n"
+        "question: {predicate: transfer_allowed, args: [mod, acme, s1, 2026-02-01]}\n"
+        "expect: {decision: allowed}\n",
+        encoding="utf-8",
+    )
+    entry = client.get("/v1/clauses/11").json()
+    assert "new.yaml" not in entry["scenarios"]
+    assert client.post("/v1/reload").status_code == 200
+    assert "new.yaml" in client.get("/v1/clauses/11").json()["scenarios"]
 
 
 # -- decision log ---------------------------------------------------------------------------

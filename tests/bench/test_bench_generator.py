@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
+import generate
 import pytest
+from floor import Floor
 
+from paths import ROOT
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.evaluator import Evaluator, build_knowledge_base
 from policyeval.facts.loader import load_fact_files
 from policyeval.loading import load_rules
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-import generate  # noqa: E402
-from floor import Floor  # noqa: E402
 
 EXECUTORS = 50
 QUESTIONS = 160
@@ -76,3 +72,10 @@ def test_policyeval_allows_some_refuses_some_and_the_floor_agrees(world: Path) -
         verdicts.append(policyeval)
     allowed = sum(verdicts)
     assert QUESTIONS * 0.3 <= allowed <= QUESTIONS * 0.7, f"{allowed} of {QUESTIONS} allowed"
+
+
+@pytest.mark.parametrize("seed", [37, 340])
+def test_a_small_world_without_a_clean_holding_is_still_generated(seed: int) -> None:
+    """These seeds once drew an owner from an empty list of holdings without foreign owners."""
+    world = generate.generate(8, seed)
+    assert len(world.executors) == 8

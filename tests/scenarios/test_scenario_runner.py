@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from paths import FIXTURES
+from paths import TOY_POLICIES as POLICIES
+from paths import TOY_SCENARIOS as SCENARIOS
 from policyeval.cli import app
 from policyeval.errors import ScenarioError
 from policyeval.explain.model import Reason
@@ -23,9 +26,6 @@ from policyeval.scenarios.format import Scenario, load_scenarios
 from policyeval.scenarios.judge import citation_failures
 from policyeval.scenarios.runner import ScenarioRunner, run_scenarios
 
-FIXTURES = Path(__file__).parent / "fixtures"
-POLICIES = FIXTURES / "toy_policies"
-SCENARIOS = FIXTURES / "toy_scenarios"
 PASSING = sorted((SCENARIOS / "pass").glob("*.yaml"))
 
 QUESTION = "question: {predicate: transfer_allowed, args: [mod, acme, s1, 2026-02-01]}\n"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from paths import POLICIES, ROOT, SCENARIOS
 from policyeval.loading import load_rules
 from policyeval.scenarios.clause_index import (
     INDEX_COMMAND,
@@ -16,9 +17,6 @@ from policyeval.scenarios.clause_index import (
 from policyeval.scenarios.format import load_scenarios, scenario_files
 from policyeval.scenarios.runner import ScenarioRunner
 
-ROOT = Path(__file__).parents[1]
-POLICIES = ROOT / "policies"
-SCENARIOS = ROOT / "tests" / "scenarios"
 INDEX = POLICIES / "INDEX.md"
 FILES = scenario_files(SCENARIOS) if SCENARIOS.is_dir() else []
 
