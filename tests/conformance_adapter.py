@@ -63,45 +63,47 @@ class RejectedProgram(Exception):
 
 def translate_rule(text: str) -> str:
     """One Soufflé-notation rule in our notation."""
-    out: list[str] = []
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text.strip())]
     tokens = [(kind, value) for kind, value in tokens if kind != "space"]
-    for index, (kind, value) in enumerate(tokens):
-        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
-        previous = tokens[index - 1][1] if index else ""
-        if kind == "op" and value in _UNSUPPORTED_OPS:
-            raise Unsupported(_UNSUPPORTED_OPS[value])
-        if kind == "op" and value == "-" and previous not in {"(", ",", ":-", "=", "<", ">"}:
-            raise Unsupported("arithmetic")
-        if kind == "other":
-            raise Unsupported(f"token `{value}`")
-        if (
-            kind == "number"
-            and value.startswith("-")
-            and index
-            and tokens[index - 1][0] in {"number", "ident"}
-        ):
-            raise Unsupported("arithmetic")
-        if kind == "number" and "." in value:
-            raise Unsupported("floating-point numbers")
-        if kind == "ident":
-            if value in _KEYWORDS:
-                out.append(value + " ")
-            elif following == "(" or (
-                previous in {":-", ",", "not", ""}
-                and following in {",", ".", "", ":-"}
-                and not _in_arguments(tokens, index)
-            ):
-                out.append("p_" + value)
-            elif value == "_":
-                out.append("_")
-            else:
-                out.append("V_" + value)
-            continue
-        out.append(value)
+    out = [_translate_token(tokens, index) for index in range(len(tokens))]
     rule = " ".join(out).replace("( ", "(").replace(" )", ")").replace(" ,", ",")
     rule = rule.replace("!", "not ") if "!" in rule and "!=" not in rule else rule
     return rule if rule.endswith(".") else rule + "."
+
+
+def _translate_token(tokens: list[tuple[str | None, str]], index: int) -> str:
+    """Token ``index`` in our notation; raises `Unsupported` for what the language lacks."""
+    kind, value = tokens[index]
+    _reject_unsupported(tokens, index)
+    if kind != "ident":
+        return value
+    following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+    previous = tokens[index - 1][1] if index else ""
+    if value in _KEYWORDS:
+        return value + " "
+    if following == "(" or (
+        previous in {":-", ",", "not", ""}
+        and following in {",", ".", "", ":-"}
+        and not _in_arguments(tokens, index)
+    ):
+        return "p_" + value
+    return "_" if value == "_" else "V_" + value
+
+
+def _reject_unsupported(tokens: list[tuple[str | None, str]], index: int) -> None:
+    """Arithmetic, floats and unknown tokens are outside the language."""
+    kind, value = tokens[index]
+    previous_kind, previous = tokens[index - 1] if index else (None, "")
+    if kind == "op" and value in _UNSUPPORTED_OPS:
+        raise Unsupported(_UNSUPPORTED_OPS[value])
+    if kind == "op" and value == "-" and previous not in {"(", ",", ":-", "=", "<", ">"}:
+        raise Unsupported("arithmetic")
+    if kind == "other":
+        raise Unsupported(f"token `{value}`")
+    if kind == "number" and value.startswith("-") and previous_kind in {"number", "ident"}:
+        raise Unsupported("arithmetic")
+    if kind == "number" and "." in value:
+        raise Unsupported("floating-point numbers")
 
 
 def _in_arguments(tokens: list[tuple[str | None, str]], index: int) -> bool:
@@ -134,17 +136,7 @@ class PolicyevalEvaluator:
         rules = RuleSet(rules=tuple(parse_rules(source, "<conformance>")))
         if self.nemo:
             rules = _existential_negation(rules)
-        store = FactStore()
-        for name, rows in program.facts.items():
-            arity = len(rows[0]) if rows else 0
-            store.declare("p_" + name, arity)
-            for row in rows:
-                if any(isinstance(v, (float, bool)) for v in row):
-                    raise Unsupported("floating-point or boolean constants")
-                if len(row) != arity:
-                    problem = Problem("arity_mismatch", f"facts of `{name}` differ in arity")
-                    raise RejectedProgram([problem], self.expected_error)
-                store.add("p_" + name, tuple(row))
+        store = self._store(program.facts)
         _declare_empty_relations(rules, store)
         problems = check(rules, store.schema(), BUILTINS)
         if problems:
@@ -155,6 +147,21 @@ class PolicyevalEvaluator:
             rows = compiled.ask(name, (None,) * arity, store)
             facts[name.removeprefix("p_")] = {tuple(r) for r in rows}
         return Model(facts)
+
+    def _store(self, relations: dict[str, list[tuple[Any, ...]]]) -> FactStore:
+        """The suite's facts as base facts ``p_<name>``."""
+        store = FactStore()
+        for name, rows in relations.items():
+            arity = len(rows[0]) if rows else 0
+            store.declare("p_" + name, arity)
+            for row in rows:
+                if any(isinstance(v, (float, bool)) for v in row):
+                    raise Unsupported("floating-point or boolean constants")
+                if len(row) != arity:
+                    problem = Problem("arity_mismatch", f"facts of `{name}` differ in arity")
+                    raise RejectedProgram([problem], self.expected_error)
+                store.add("p_" + name, tuple(row))
+        return store
 
 
 def _existential_negation(rules: RuleSet) -> RuleSet:

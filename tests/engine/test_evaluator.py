@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,10 @@ from pyDatalog import pyDatalog
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import QueryError, RuleCheckError
-from policyeval.evaluator import Evaluator
-from policyeval.explain.model import FailedCondition
+from policyeval.evaluator import Argument, Evaluator
+from policyeval.explain.model import FailedCondition, ProofNode
 from policyeval.language.parser import parse_rules
-from policyeval.language.syntax import RuleSet, Var
+from policyeval.language.syntax import RuleSet, Value, Var
 
 ROUTES = """
 @id("path.direct") @clause("1") @reading("{X} reaches {Y} directly")
@@ -34,7 +35,7 @@ FEB1 = dt.date(2026, 2, 1)
 
 def _store() -> FactStore:
     store = FactStore(SCHEMA)
-    facts = [
+    facts: list[tuple[str, tuple[Value, ...]]] = [
         ("edge", ("a", "b")),
         ("edge", ("b", "hub")),
         ("edge", ("c", "hub")),
@@ -208,7 +209,7 @@ def test_concurrent_callers_get_correct_answers(evaluator: Evaluator) -> None:
     def worker() -> None:
         for _ in range(40):
             for (predicate, subject), answer in expected.items():
-                args = [subject, FEB1] if predicate == "go" else [subject, None]
+                args: list[Argument] = [subject, FEB1] if predicate == "go" else [subject, None]
                 got = evaluator.ask(predicate, args)
                 if got != answer:
                     errors.append(f"{predicate}({subject}) gave {got}")
@@ -255,7 +256,7 @@ def test_failed_replace_keeps_the_old_rules_serving(evaluator: Evaluator) -> Non
     assert evaluator.ask("go", ["a", FEB1]) == [("a", FEB1)]
 
 
-def _walk(node):  # type: ignore[no-untyped-def]
+def _walk(node: ProofNode) -> Iterator[ProofNode]:
     yield node
     for child in node.children:
         yield from _walk(child)
@@ -329,7 +330,7 @@ good(P) :- checked(P, _).
             )
         )
     )
-    from policyeval.engine.pydatalog import Lookup, fuse_lookups
+    from policyeval.engine.planning import Lookup, fuse_lookups
 
     rule = rules.rules_for("on_time")[0]
     parts = fuse_lookups(rule.body, frozenset({"paper", "due", "void", "signed", "checked"}))

@@ -25,7 +25,7 @@ from policyeval.engine.builtins import BUILTINS
 from policyeval.engine.materialize import compute_tables
 from policyeval.engine.slicing import independent_atoms, slice_of
 from policyeval.engine.store import BaseFact, FactStore
-from policyeval.evaluator import Evaluator, build_knowledge_base
+from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
 from policyeval.facts.loader import load_fact_files
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.parser import load_rule_set, parse_rules
@@ -95,13 +95,14 @@ def test_tabled_and_untabled_predicates_answer_as_the_rules_do() -> None:
     plain = Evaluator(build_knowledge_base(rules, store, materialize=False))
     tabled = Evaluator(build_knowledge_base(rules, store))
     assert tabled.knowledge_base.program.materialized >= {"reach", "blocked_somewhere"}
-    for predicate, args in [
+    cases: list[tuple[str, list[Argument]]] = [
         ("reach", ["i3", None]),
         ("open", [None]),
         ("earlier", ["i3", None]),
         ("neighbours", ["i4", None]),
         ("blocked_somewhere", ["i39"]),
-    ]:
+    ]
+    for predicate, args in cases:
         expected = plain.query(predicate, args)
         assert tabled.query(predicate, args).model_dump() == expected.model_dump()
 
@@ -174,12 +175,13 @@ def test_sliced_rules_answer_as_written() -> None:
     # `revoked` has one condition besides the date: nothing to gain from a slice.
     assert set(sliced.knowledge_base.program.slices) == {"s.valid", "s.notified"}
     for day in (dt.date(2026, 1, 3), dt.date(2026, 1, 25), dt.date(2026, 3, 15)):
-        for predicate, args in [
+        cases: list[tuple[str, list[Argument]]] = [
             ("valid_on", [None, None, day]),
             ("valid_on", ["e4", "p4", day]),
             ("notified", [None, day]),
             ("notified", ["e1", day]),
-        ]:
+        ]
+        for predicate, args in cases:
             expected = plain.query(predicate, args)
             assert sliced.query(predicate, args).model_dump() == expected.model_dump()
     in_city0 = sorted([f"e{i}" for i in range(0, 30, 2)] + ["auth0", "auth1"])
@@ -204,15 +206,20 @@ def test_on_random_generated_worlds_tables_change_nothing(seed: int, executors: 
     )
     tabled = Evaluator(build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS))
 
-    def allowed(*question: object) -> bool:
-        return bool(plain.ask("transfer_allowed", list(question)))  # type: ignore[arg-type]
+    def allowed(c: str, e: str, s: str, d: dt.date) -> bool:
+        return bool(plain.ask("transfer_allowed", [c, e, s, d]))
 
     questions = generate.choose_questions(world, allowed, 10, random.Random(seed))
     assert {q["allowed"] for q in questions} == {True, False}
     for q in questions:
-        args = [q["customer"], q["executor"], q["secret"], dt.date.fromisoformat(str(q["on"]))]
-        expected = plain.query("transfer_allowed", args)  # type: ignore[arg-type]
-        actual = tabled.query("transfer_allowed", args)  # type: ignore[arg-type]
+        args: list[Argument] = [
+            q["customer"],
+            q["executor"],
+            q["secret"],
+            dt.date.fromisoformat(str(q["on"])),
+        ]
+        expected = plain.query("transfer_allowed", args)
+        actual = tabled.query("transfer_allowed", args)
         assert actual.model_dump() == expected.model_dump(), json.dumps(q)
         # A ground question asked with its proof is decided by the proof search: the engine's
         # bare answer must be the same.
@@ -225,16 +232,16 @@ def test_an_assumed_fact_gives_up_exactly_the_tables_it_could_change() -> None:
         build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS, materialize=False)
     )
     tabled = Evaluator(build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS))
-    question = ["kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10)]
+    question: list[Argument] = ["kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10)]
     # A 40 % holder of nurtech turns out to be a foreign citizen: clause 8.1 no longer holds.
     foreign = [BaseFact("citizenship", ("li_v", "cn"))]
-    expected = plain.query("transfer_allowed", question, assume=foreign)  # type: ignore[arg-type]
-    actual = tabled.query("transfer_allowed", question, assume=foreign)  # type: ignore[arg-type]
+    expected = plain.query("transfer_allowed", question, assume=foreign)
+    actual = tabled.query("transfer_allowed", question, assume=foreign)
     assert not actual.answers
     assert actual.model_dump() == expected.model_dump()
     program, _ = tabled.knowledge_base.world(foreign)
     assert "foreign_participation" not in program.materialized
     assert "agreement_terms_complete" in program.materialized  # untouched by citizenship
     # The question without the assumption still reads the tables, and is still allowed.
-    assert tabled.query("transfer_allowed", question).answers  # type: ignore[arg-type]
+    assert tabled.query("transfer_allowed", question).answers
     assert tabled.knowledge_base.world()[0] is tabled.knowledge_base.program

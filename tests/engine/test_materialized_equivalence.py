@@ -8,6 +8,7 @@ identical.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 
 from hypothesis import given, settings
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from paths import ROOT
 from policyeval.decree743 import BUILTINS, VOCABULARY
-from policyeval.evaluator import Evaluator, build_knowledge_base
+from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
 from policyeval.facts.loader import load_fact_files
 from policyeval.language.parser import load_rule_set
 
@@ -38,10 +39,10 @@ def _ids(predicate: str) -> list[str]:
 DATES = st.dates(dt.date(2025, 10, 1), dt.date(2026, 6, 30))
 
 
-def _same(predicate: str, args: list[object]) -> None:
+def _same(predicate: str, args: Sequence[Argument]) -> None:
     plain, tabled = _evaluators()
-    expected = plain.query(predicate, args)  # type: ignore[arg-type]
-    actual = tabled.query(predicate, args)  # type: ignore[arg-type]
+    expected = plain.query(predicate, args)
+    actual = tabled.query(predicate, args)
     assert actual.model_dump() == expected.model_dump()
 
 

@@ -7,9 +7,10 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from paths import FIXTURES
@@ -304,7 +305,7 @@ def test_a_request_answers_from_the_snapshot_it_started_with(
 ) -> None:
     """A reload landing while a what-if request is answered changes nothing for that request:
     its records are checked against, and decided on, the version it started with."""
-    state = client.app.state.service  # type: ignore[attr-defined]
+    state = cast(FastAPI, client.app).state.service  # the app create_app built
     started_with = state.snapshot
     facts = settings.facts / "world.yaml"
     facts.write_text(facts.read_text(encoding="utf-8") + "\n# another version\n", "utf-8")
@@ -332,7 +333,7 @@ def test_a_request_answers_from_the_snapshot_it_started_with(
 def test_a_reload_swaps_one_snapshot_with_its_clause_index(
     client: TestClient, settings: Settings
 ) -> None:
-    state = client.app.state.service  # type: ignore[attr-defined]
+    state = cast(FastAPI, client.app).state.service  # the app create_app built
     before = state.snapshot
     rules = settings.policies / "transfer.md"
     rules.write_text(rules.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")

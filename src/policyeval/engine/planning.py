@@ -8,6 +8,7 @@ written (:mod:`policyeval.explain`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -40,37 +41,31 @@ class Lookup:
 
 def fuse_lookups(body: Sequence[Literal], stored: frozenset[str]) -> list[Literal | Lookup]:
     """``body`` with every run of two or more conditions the store alone answers fused."""
-
-    def from_store(literal: Literal) -> bool:
-        if isinstance(literal, Comparison):
-            return True
-        atom = literal.atom if isinstance(literal, Negation) else literal
-        return atom.predicate in stored
-
     parts: list[Literal | Lookup] = []
-    run: list[Literal] = []
-
-    def close() -> None:
-        # A run starts with an atom: the tests before it only read what is bound already.
-        while run and not isinstance(run[0], Atom):
-            parts.append(run.pop(0))
-        if len(run) >= 2:
-            names = dict.fromkeys(
-                v.name for lit in run for v in lit.variables() if not is_anonymous(v)
-            )
-            parts.append(Lookup(tuple(run), tuple(Var(name) for name in names)))
-        else:
-            parts.extend(run)
-        run.clear()
-
-    for literal in body:
-        if from_store(literal):
-            run.append(literal)
-        else:
-            close()
-            parts.append(literal)
-    close()
+    for answered, group in itertools.groupby(body, key=lambda lit: _from_store(lit, stored)):
+        run = list(group)
+        parts.extend(_fused(run) if answered else run)
     return parts
+
+
+def _from_store(literal: Literal, stored: frozenset[str]) -> bool:
+    """Whether the store alone answers ``literal``: a comparison, or a ``stored`` atom (negated
+    or not)."""
+    if isinstance(literal, Comparison):
+        return True
+    atom = literal.atom if isinstance(literal, Negation) else literal
+    return atom.predicate in stored
+
+
+def _fused(run: list[Literal]) -> list[Literal | Lookup]:
+    """A run of conditions the store answers, from its first atom on fused into one lookup when
+    that leaves two or more (the tests before the atom only read what is bound already)."""
+    start = next((i for i, lit in enumerate(run) if isinstance(lit, Atom)), len(run))
+    fused = run[start:]
+    if len(fused) < 2:
+        return list(run)
+    names = dict.fromkeys(v.name for lit in fused for v in lit.variables() if not is_anonymous(v))
+    return [*run[:start], Lookup(tuple(fused), tuple(Var(name) for name in names))]
 
 
 def evaluation_order(

@@ -29,6 +29,7 @@ from policyeval.language.syntax import (
     Const,
     Literal,
     Negation,
+    Rule,
     RuleSet,
     Var,
     is_anonymous,
@@ -162,8 +163,22 @@ class CompiledProgram:
     # -- compilation -----------------------------------------------------------------------
 
     def _compile(self) -> object:
+        """A fresh knowledge base of this program: its resolvers, rules and bridges."""
         _thread.program = None
         Logic()  # a fresh, empty knowledge base for this thread
+        self._register_resolvers()
+        stored = self.stored_predicates()
+        for rule in self.rules.rules:
+            body = self._compiled_body(rule, stored)
+            if body is not None:
+                pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
+        self._assert_bridges()
+        logic = Logic(True)
+        _thread.program = self
+        return logic
+
+    def _register_resolvers(self) -> None:
+        """The Python resolvers of base predicates, builtins, comparisons, tables and slices."""
         for name, arity in self.base_predicates.items():
             _register(_BASE + name, arity, _base_resolver(name))
         for builtin in self.builtins.values():
@@ -175,36 +190,40 @@ class CompiledProgram:
         for piece in self.slices.values():
             table = piece.atom
             _register(_BASE + table.predicate, table.arity, _base_resolver(table.predicate))
-        stored = self.stored_predicates()
-        for rule in self.rules.rules:
-            order = self.body_order[rule.id]
-            if rule.head.predicate in self.materialized or any(
-                isinstance(lit, Atom) and lit.predicate in self.never_holds for lit in order
-            ):
-                continue  # answered from its table, or can never fire
-            kept = [
-                lit
-                for lit in order
-                if not (isinstance(lit, Negation) and lit.atom.predicate in self.never_holds)
-            ]
-            body = []
-            for i, part in enumerate(fuse_lookups(kept, stored)):
-                if isinstance(part, Lookup):
-                    name = part.name
-                    _register(name, len(part.variables), _lookup_resolver(part))
-                    body.append(pyEngine.Literal(name, [_term(v) for v in part.variables]))
-                else:
-                    body.append(self._literal(part, rule.id, i))
-            pyEngine.assert_(pyEngine.Clause(self._atom(rule.head), body))
+
+    def _compiled_body(self, rule: Rule, stored: frozenset[str]) -> list[object] | None:
+        """The engine literals of ``rule``'s body, runs of ``stored`` conditions fused; ``None``
+        when the rule is not compiled (answered from its table, or it can never fire)."""
+        order = self.body_order[rule.id]
+        if rule.head.predicate in self.materialized or any(
+            isinstance(lit, Atom) and lit.predicate in self.never_holds for lit in order
+        ):
+            return None
+        kept = [
+            lit
+            for lit in order
+            if not (isinstance(lit, Negation) and lit.atom.predicate in self.never_holds)
+        ]
+        return [
+            self._body_part(part, rule.id, i) for i, part in enumerate(fuse_lookups(kept, stored))
+        ]
+
+    def _body_part(self, part: Literal | Lookup, rule_id: str, position: int) -> object:
+        """The engine literal of one part of a body; a fused lookup's resolver is registered."""
+        if isinstance(part, Lookup):
+            _register(part.name, len(part.variables), _lookup_resolver(part))
+            return pyEngine.Literal(part.name, [_term(v) for v in part.variables])
+        return self._literal(part, rule_id, position)
+
+    def _assert_bridges(self) -> None:
+        """``i:p(X…) :- e:p(X…)`` for each derived predicate that also has base facts (and is
+        not answered from its table)."""
         for name, arity in self.derived.items():
             if name in self.base_predicates and name not in self.materialized:
                 variables = [pyEngine.Var(f"X{i}") for i in range(arity)]
                 bridge = pyEngine.Literal(_BASE + name, variables)
                 head = pyEngine.Literal(_DERIVED + name, list(variables))
                 pyEngine.assert_(pyEngine.Clause(head, [bridge]))
-        logic = Logic(True)
-        _thread.program = self
-        return logic
 
     def stored_predicates(self) -> frozenset[str]:
         """Predicates answered straight from the store: base facts, tables and slices."""
@@ -296,20 +315,23 @@ def _join(literals: tuple[Literal, ...], index: int, env: Env, store: FactStore)
     if index == len(literals):
         yield env
         return
-    literal = literals[index]
+    for extended in _solutions(literals[index], env, store):
+        yield from _join(literals, index + 1, extended, store)
+
+
+def _solutions(literal: Literal, env: Env, store: FactStore) -> Iterator[Env]:
+    """Every extension of ``env`` under which the one condition ``literal`` holds in ``store``."""
     if isinstance(literal, Comparison):
-        for extended in comparison_solutions(literal, env):
-            yield from _join(literals, index + 1, extended, store)
-        return
-    if isinstance(literal, Negation):
+        yield from comparison_solutions(literal, env)
+    elif isinstance(literal, Negation):
         atom = literal.atom
         if next(store.match(atom.predicate, pattern_of(atom.terms, env)), None) is None:
-            yield from _join(literals, index + 1, env, store)
-        return
-    for row, _ in store.match(literal.predicate, pattern_of(literal.terms, env)):
-        bound = bind(literal.terms, row, env)
-        if bound is not None:
-            yield from _join(literals, index + 1, bound, store)
+            yield env
+    else:
+        for row, _ in store.match(literal.predicate, pattern_of(literal.terms, env)):
+            bound = bind(literal.terms, row, env)
+            if bound is not None:
+                yield bound
 
 
 def _register(name: str, arity: int, resolver: object) -> None:

@@ -104,51 +104,71 @@ class Prover:
         return self.cache
 
     def _prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
+        """A proof of ``predicate(args)``: a stored fact, a builtin that holds, or a rule."""
         program = self.program
         if predicate in program.base_predicates:
-            for _, source in self.store.match(predicate, args):
-                ref = (
-                    FactRef(file=source.file, line=source.line, record=source.record)
-                    if source
-                    else None
-                )
-                return ProofNode(
-                    kind="fact",
-                    atom=_text(predicate, args),
-                    predicate=predicate,
-                    args=list(args),
-                    source=ref,
-                )
+            fact = self._fact(predicate, args)
+            if fact is not None:
+                return fact
         if predicate in program.builtins:
-            if program.ask(predicate, args, self.store):
-                return ProofNode(
-                    kind="builtin",
-                    atom=_text(predicate, args),
-                    predicate=predicate,
-                    args=list(args),
-                    note=program.builtins[predicate].doc,
-                )
-            return None
+            return self._builtin(predicate, args)
         for rule in program.rules.rules_for(predicate):
-            env = bind(rule.head.terms, args, {})
-            if env is None:
-                continue
-            children = next(self._bodies(rule, program.explain_order[rule.id], 0, env), None)
-            if children is not None:
-                final_env, evaluated = children
-                nodes = _in_written_order(rule, program.explain_order[rule.id], evaluated)
-                return ProofNode(
-                    kind="rule",
-                    atom=_text(predicate, args),
-                    predicate=predicate,
-                    args=list(args),
-                    rule=rule.id,
-                    clause=rule.clause,
-                    reading=fill_reading(rule.reading, final_env),
-                    interpretation=rule.interpretation,
-                    children=nodes,
-                )
+            node = self._by_rule(rule, args)
+            if node is not None:
+                return node
         return None
+
+    def _fact(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
+        """The first stored fact ``predicate(args)``, with where it came from."""
+        match = next(self.store.match(predicate, args), None)
+        if match is None:
+            return None
+        source = match[1]
+        ref = FactRef(file=source.file, line=source.line, record=source.record) if source else None
+        return ProofNode(
+            kind="fact",
+            atom=_text(predicate, args),
+            predicate=predicate,
+            args=list(args),
+            source=ref,
+        )
+
+    def _builtin(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
+        """The builtin ``predicate(args)``, when it holds."""
+        program = self.program
+        if not program.ask(predicate, args, self.store):
+            return None
+        return ProofNode(
+            kind="builtin",
+            atom=_text(predicate, args),
+            predicate=predicate,
+            args=list(args),
+            note=program.builtins[predicate].doc,
+        )
+
+    def _by_rule(self, rule: Rule, args: tuple[Value, ...]) -> ProofNode | None:
+        """A proof of the head of ``rule`` for ``args`` by that rule: its first body instance
+        that holds, each condition proved, in the order the rule's text lists them."""
+        env = bind(rule.head.terms, args, {})
+        if env is None:
+            return None
+        order = self.program.explain_order[rule.id]
+        found = next(self._bodies(rule, order, 0, env), None)
+        if found is None:
+            return None
+        final_env, evaluated = found
+        predicate = rule.head.predicate
+        return ProofNode(
+            kind="rule",
+            atom=_text(predicate, args),
+            predicate=predicate,
+            args=list(args),
+            rule=rule.id,
+            clause=rule.clause,
+            reading=fill_reading(rule.reading, final_env),
+            interpretation=rule.interpretation,
+            children=_in_written_order(rule, order, evaluated),
+        )
 
     def _bodies(
         self, rule: Rule, body: tuple[Literal, ...], index: int, env: Env
@@ -163,37 +183,40 @@ class Prover:
                 yield final_env, [node, *rest]
 
     def _condition(self, literal: Literal, env: Env) -> Iterator[tuple[Env, ProofNode]]:
+        """Every extension of ``env`` under which ``literal`` holds, with its proof."""
         if isinstance(literal, Comparison):
-            for extended in comparison_solutions(literal, env):
-                yield (
-                    extended,
-                    ProofNode(kind="comparison", atom=render_literal(literal, extended)),
-                )
-            return
+            return _comparison_proofs(literal, env)
         if isinstance(literal, Negation):
-            atom = literal.atom
-            if not self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store):
-                yield (
-                    env,
-                    ProofNode(
-                        kind="absent",
-                        atom=render_atom(atom, env),
-                        predicate=atom.predicate,
-                        args=[v for v in pattern_of(atom.terms, env) if v is not None],
-                        note=self._absence_note(atom),
-                    ),
-                )
-            return
-        if self._search_directly(literal, env):
+            return self._absence_proofs(literal.atom, env)
+        return self._atom_proofs(literal, env)
+
+    def _absence_proofs(self, atom: Atom, env: Env) -> Iterator[tuple[Env, ProofNode]]:
+        """``env``, when no row of ``atom`` holds under it, with a note of why none does."""
+        pattern = pattern_of(atom.terms, env)
+        if not self.program.ask(atom.predicate, pattern, self.store):
+            yield (
+                env,
+                ProofNode(
+                    kind="absent",
+                    atom=render_atom(atom, env),
+                    predicate=atom.predicate,
+                    args=[v for v in pattern if v is not None],
+                    note=self._absence_note(atom),
+                ),
+            )
+
+    def _atom_proofs(self, atom: Atom, env: Env) -> Iterator[tuple[Env, ProofNode]]:
+        """Every extension of ``env`` under which ``atom`` holds, with the proof of its row."""
+        if self._search_directly(atom, env):
             # A ground derived condition: searching its rules is its proof and its answer;
             # asking the engine first would evaluate the same bodies twice.
-            row = pattern_of(literal.terms, env)
-            child = self.prove(literal.predicate, row)  # type: ignore[arg-type]
+            row = pattern_of(atom.terms, env)
+            child = self.prove(atom.predicate, row)  # type: ignore[arg-type]
             if child is not None:
                 yield env, child
             return
-        for extended, row in atom_solutions(self.program, self.store, literal, env):
-            child = self.prove(literal.predicate, row)
+        for extended, row in atom_solutions(self.program, self.store, atom, env):
+            child = self.prove(atom.predicate, row)
             if child is not None:
                 yield extended, child
 
@@ -213,6 +236,12 @@ class Prover:
             return "no such fact"
         prefix = "no such fact, and " if atom.predicate in program.base_predicates else ""
         return prefix + "no rule applies: " + ", ".join(rules)
+
+
+def _comparison_proofs(literal: Comparison, env: Env) -> Iterator[tuple[Env, ProofNode]]:
+    """Every extension of ``env`` under which the comparison holds, shown filled in."""
+    for extended in comparison_solutions(literal, env):
+        yield extended, ProofNode(kind="comparison", atom=render_literal(literal, extended))
 
 
 def _text(predicate: str, args: tuple[Value, ...]) -> str:

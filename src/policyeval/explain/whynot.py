@@ -19,7 +19,15 @@ from policyeval.engine.store import FactStore
 from policyeval.explain.model import FailedCondition, FailureKind, RuleFailure, render_value
 from policyeval.explain.proof import Prover
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
-from policyeval.language.syntax import Atom, Comparison, Negation, Rule, Var, fill_reading
+from policyeval.language.syntax import (
+    Atom,
+    Comparison,
+    Literal,
+    Negation,
+    Rule,
+    Var,
+    fill_reading,
+)
 
 MAX_BINDINGS = 64
 """Bindings carried through a body; beyond this a condition is judged on the first ones."""
@@ -73,6 +81,9 @@ class Explainer:
         return node
 
     def _rule_failure(self, rule: Rule, head_env: Env, depth: int) -> RuleFailure:
+        """Why ``rule`` derives nothing under ``head_env``: its body walked in evaluation order,
+        each condition that fails under every binding so far blamed, and those that need a
+        value only a failed condition would give listed as unchecked."""
         result = RuleFailure(
             rule=rule.id,
             clause=rule.clause,
@@ -88,33 +99,36 @@ class Explainer:
                 if isinstance(literal, Atom):
                     blocked |= names - set(envs[0])
                 continue
-            if isinstance(literal, Comparison):
-                passing = [e for env in envs for e in comparison_solutions(literal, env)]
-                if not passing:
-                    result.failed.extend(
-                        FailedCondition(kind="comparison_false", condition=text)
-                        for text in _distinct(render_literal(literal, env) for env in envs)
-                    )
-                    blocked |= names - set(envs[0])
-                    continue
-            elif isinstance(literal, Negation):
-                passing = [env for env in envs if not self._holds(literal.atom, env)]
-                if not passing:
-                    result.failed.extend(self._blocking(literal, envs))
-                    continue
-            else:
-                passing = [
-                    extended
-                    for env in envs
-                    for extended, _ in atom_solutions(self.program, self.store, literal, env)
-                ]
-                if not passing:
-                    result.failed.extend(self._failed_atom(literal, envs, depth))
-                    blocked |= names - set(envs[0])
-                    continue
-            envs = passing[:MAX_BINDINGS]
+            passing = self._passing(literal, envs)
+            if passing:
+                envs = passing[:MAX_BINDINGS]
+                continue
+            result.failed.extend(self._failures(literal, envs, depth))
+            if not isinstance(literal, Negation):  # a negation binds nothing
+                blocked |= names - set(envs[0])
         result.reading = fill_reading(rule.reading, _common(envs))
         return result
+
+    def _passing(self, literal: Literal, envs: list[Env]) -> list[Env]:
+        """Every extension of one of ``envs`` under which ``literal`` holds."""
+        if isinstance(literal, Comparison):
+            return [e for env in envs for e in comparison_solutions(literal, env)]
+        if isinstance(literal, Negation):
+            return [env for env in envs if not self._holds(literal.atom, env)]
+        return [
+            extended
+            for env in envs
+            for extended, _ in atom_solutions(self.program, self.store, literal, env)
+        ]
+
+    def _failures(self, literal: Literal, envs: list[Env], depth: int) -> list[FailedCondition]:
+        """Why ``literal`` holds under none of ``envs``: each distinct instance, explained."""
+        if isinstance(literal, Comparison):
+            texts = _distinct(render_literal(literal, env) for env in envs)
+            return [FailedCondition(kind="comparison_false", condition=text) for text in texts]
+        if isinstance(literal, Negation):
+            return self._blocking(literal, envs)
+        return self._failed_atom(literal, envs, depth)
 
     def _holds(self, atom: Atom, env: Env) -> bool:
         return bool(self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -81,6 +81,15 @@ def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
 def duplicate_keys(file: str, root: yaml.Node) -> list[Problem]:
     """Keys written twice in one mapping, anywhere below ``root``."""
     problems: list[Problem] = []
+    for mapping in _mappings(root):
+        for key in _repeated_keys(mapping):
+            text = f"key `{key.value}` is written twice in one mapping"
+            problems.append(Problem("duplicate_key", text, mark(file, key)))
+    return problems
+
+
+def _mappings(root: yaml.Node) -> Iterator[yaml.MappingNode]:
+    """Every mapping node at or below ``root``, each once (an alias reuses its anchor's node)."""
     stack, seen = [root], set()
     while stack:
         node = stack.pop()
@@ -88,17 +97,20 @@ def duplicate_keys(file: str, root: yaml.Node) -> list[Problem]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
-                    if key.value in keys:
-                        text = f"key `{key.value}` is written twice in one mapping"
-                        problems.append(Problem("duplicate_key", text, mark(file, key)))
-                    keys.add(key.value)
-                stack.append(value)
+            yield node
+            stack.extend(value for _, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
-    return problems
+
+
+def _repeated_keys(mapping: yaml.MappingNode) -> Iterator[yaml.ScalarNode]:
+    """Each scalar key of ``mapping`` written after an equal one (merge keys ``<<`` aside)."""
+    keys: set[str] = set()
+    for key, _ in mapping.value:
+        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+            if key.value in keys:
+                yield key
+            keys.add(key.value)
 
 
 def node_at(node: yaml.Node, path: FieldPath, *, key: bool = False) -> yaml.Node:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+
+import networkx
 
 from policyeval.errors import Problem
 from policyeval.language.syntax import Location, RuleSet
@@ -205,53 +207,24 @@ class ProgramAnalysis:
 
 
 def components(graph: Mapping[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively, each after those it reaches.
+    """The strongly connected components of ``graph`` (node → the nodes it reaches in one
+    step), each a sorted list after every component it reaches; of those that may come next,
+    the one with the least member comes first, so the order depends on the graph alone.
 
     >>> components({"a": ["b"], "b": ["a"], "c": ["a"]})
     [['a', 'b'], ['c']]
     """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    result: list[list[str]] = []
-
-    def visit(node: str) -> Iterator[str]:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        return iter(graph.get(node, ()))
-
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, visit(root))]
-        while work:
-            node, successors = work[-1]
-            for successor in successors:
-                if successor not in index:
-                    work.append((successor, visit(successor)))
-                    break
-                if successor in on_stack:
-                    low[node] = min(low[node], index[successor])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    result.append(_pop_component(stack, on_stack, node))
-    return result
-
-
-def _pop_component(stack: list[str], on_stack: set[str], root: str) -> list[str]:
-    component: list[str] = []
-    while True:
-        node = stack.pop()
-        on_stack.discard(node)
-        component.append(node)
-        if node == root:
-            return sorted(component)
+    digraph: networkx.DiGraph[str] = networkx.DiGraph()
+    digraph.add_nodes_from(graph)
+    digraph.add_edges_from((node, successor) for node in graph for successor in graph[node])
+    condensed = networkx.condensation(digraph)
+    members: dict[int, list[str]] = {
+        number: sorted(names) for number, names in condensed.nodes(data="members")
+    }
+    reached_first = networkx.lexicographical_topological_sort(
+        condensed.reverse(copy=False), key=lambda number: members[number][0]
+    )
+    return [members[number] for number in reached_first]
 
 
 def _grouped(level: Mapping[str, int]) -> list[set[str]]:

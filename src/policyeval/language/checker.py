@@ -27,6 +27,7 @@ from policyeval.language.syntax import (
     Atom,
     Comparison,
     Const,
+    Literal,
     Location,
     Negation,
     Rule,
@@ -275,13 +276,17 @@ def _guarded_occurrences(rule: Rule) -> Iterator[tuple[Var, str, Location | None
     for var in rule.head.variables():
         yield var, "the head", rule.head.location
     for literal in rule.body:
-        if isinstance(literal, Negation):
-            for var in literal.variables():
-                if not is_anonymous(var):
-                    yield var, "a negated condition", literal.location
-        elif isinstance(literal, Comparison):
-            for var in literal.variables():
-                yield var, "a comparison", literal.location
+        yield from _guarded_in_condition(literal)
+
+
+def _guarded_in_condition(literal: Literal) -> Iterator[tuple[Var, str, Location | None]]:
+    """The variables of one body condition that a positive condition must bind: every one of a
+    comparison, the named ones of a negated condition, none of a positive atom."""
+    if isinstance(literal, Negation):
+        named = (var for var in literal.variables() if not is_anonymous(var))
+        yield from ((var, "a negated condition", literal.location) for var in named)
+    elif isinstance(literal, Comparison):
+        yield from ((var, "a comparison", literal.location) for var in literal.variables())
 
 
 def _bound_variables(rule: Rule, inputs: Mapping[str, tuple[int, ...]] | None = None) -> set[str]:
@@ -289,27 +294,39 @@ def _bound_variables(rule: Rule, inputs: Mapping[str, tuple[int, ...]] | None = 
     to bound terms, to a fixpoint."""
     inputs = inputs or {}
     bound = set(rule.given)
-    atoms = [atom for atom in rule.body if isinstance(atom, Atom)]
-    equalities = [c for c in rule.body if isinstance(c, Comparison) and c.operator == "="]
-    changed = True
-    while changed:
-        changed = False
-        for atom in atoms:
-            needed = [atom.terms[i] for i in inputs.get(atom.predicate, ()) if i < atom.arity]
-            if all(not isinstance(t, Var) or t.name in bound for t in needed):
-                new = {v.name for v in atom.variables()} - bound
-                if new:
-                    bound |= new
-                    changed = True
-        for equality in equalities:
-            for target, source in (
-                (equality.left, equality.right),
-                (equality.right, equality.left),
-            ):
-                if (name := _newly_bound(target, source, bound)) is not None:
-                    bound.add(name)
-                    changed = True
+    while new := _bound_by_atoms(rule, inputs, bound) | _bound_by_equalities(rule, bound):
+        bound |= new
     return bound
+
+
+def _bound_by_atoms(rule: Rule, inputs: Mapping[str, tuple[int, ...]], bound: set[str]) -> set[str]:
+    """The variables, not in ``bound`` yet, of ``rule``'s positive atoms whose ``inputs``
+    ``bound`` binds."""
+    found = {
+        var.name
+        for atom in rule.body
+        if isinstance(atom, Atom) and _inputs_bound(atom, inputs, bound)
+        for var in atom.variables()
+    }
+    return found - bound
+
+
+def _inputs_bound(atom: Atom, inputs: Mapping[str, tuple[int, ...]], bound: set[str]) -> bool:
+    """Whether every argument of ``atom`` that ``inputs`` requires is a constant or ``bound``."""
+    needed = [atom.terms[i] for i in inputs.get(atom.predicate, ()) if i < atom.arity]
+    return all(not isinstance(t, Var) or t.name in bound for t in needed)
+
+
+def _bound_by_equalities(rule: Rule, bound: set[str]) -> set[str]:
+    """The variables, not in ``bound`` yet, that an ``=`` of ``rule`` equates to a bound term."""
+    found: set[str] = set()
+    for equality in rule.body:
+        if not (isinstance(equality, Comparison) and equality.operator == "="):
+            continue
+        for target, source in ((equality.left, equality.right), (equality.right, equality.left)):
+            if (name := _newly_bound(target, source, bound)) is not None:
+                found.add(name)
+    return found
 
 
 def _newly_bound(target: Term, source: Term, bound: set[str]) -> str | None:

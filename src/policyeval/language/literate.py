@@ -82,39 +82,64 @@ def _datalog_info(info: str) -> tuple[bool, str | None]:
 def scan_markdown(text: str, file: str) -> tuple[list[DatalogBlock], list[ClauseText]]:
     """The Datalog blocks (with their default clause) and the quoted clauses of a rule file."""
     lines = [line.removesuffix("\r") for line in text.split("\n")]
-    blocks: list[DatalogBlock] = []
-    clauses: list[ClauseText] = []
-    quote: _Quote | None = None
-    clause = ""
+    scan = _Scan(file)
     index = 0
     while index < len(lines):
-        line = lines[index]
-        if fence := _FENCE.match(line):
-            end = _fence_end(lines, index, fence.group(1))
-            is_datalog, info_clause = _datalog_info(fence.group(2))
-            if is_datalog:
-                content = "\n".join(lines[index + 1 : end])
-                blocks.append(DatalogBlock(content, index + 1, info_clause or clause))
-            if quote is not None:
-                quote.interrupted = True
-            index = end + 1
+        if fence := _FENCE.match(lines[index]):
+            index = scan.fenced_block(lines, index, fence)
             continue
-        if heading := _HEADING.match(line):
-            if quote is not None:
-                clauses.append(quote.finish())
-                quote = None
-            if numbered := clause_heading(heading.group(1) or ""):
-                clause = numbered[0]
-                quote = _Quote(*numbered, Location(file, index + 1, 1))
-        elif quote is not None:
-            if quoted := _QUOTE.match(line):
-                quote.add(quoted.group(1))
-            else:
-                quote.interrupted = True
+        if heading := _HEADING.match(lines[index]):
+            scan.heading(heading.group(1) or "", index + 1)
+        else:
+            scan.text(lines[index])
         index += 1
-    if quote is not None:
-        clauses.append(quote.finish())
-    return blocks, clauses
+    scan.close_quote()
+    return scan.blocks, scan.clauses
+
+
+@dataclass
+class _Scan:
+    """What :func:`scan_markdown` has found so far in one file, and the clause it is under."""
+
+    file: str
+    blocks: list[DatalogBlock] = field(default_factory=list)
+    clauses: list[ClauseText] = field(default_factory=list)
+    quote: _Quote | None = None
+    clause: str = ""
+
+    def fenced_block(self, lines: list[str], start: int, fence: re.Match[str]) -> int:
+        """Keep the fenced block opened at ``start`` if it is Datalog; the index after it."""
+        end = _fence_end(lines, start, fence.group(1))
+        is_datalog, info_clause = _datalog_info(fence.group(2))
+        if is_datalog:
+            content = "\n".join(lines[start + 1 : end])
+            self.blocks.append(DatalogBlock(content, start + 1, info_clause or self.clause))
+        if self.quote is not None:
+            self.quote.interrupted = True
+        return end + 1
+
+    def heading(self, text: str, line: int) -> None:
+        """Close the quote being read; a clause heading opens the next and becomes the default
+        clause of the blocks below it."""
+        self.close_quote()
+        if numbered := clause_heading(text):
+            self.clause = numbered[0]
+            self.quote = _Quote(*numbered, Location(self.file, line, 1))
+
+    def text(self, line: str) -> None:
+        """Any other line: quoted text of the open clause, or an interruption of its quote."""
+        if self.quote is None:
+            return
+        if quoted := _QUOTE.match(line):
+            self.quote.add(quoted.group(1))
+        else:
+            self.quote.interrupted = True
+
+    def close_quote(self) -> None:
+        """Keep the quote being read, if any, as a clause text."""
+        if self.quote is not None:
+            self.clauses.append(self.quote.finish())
+            self.quote = None
 
 
 def _fence_end(lines: list[str], start: int, fence: str) -> int:
