@@ -219,6 +219,8 @@ def _term(value: Any) -> str:
         raise TypeError(value)
     if isinstance(value, int):
         return str(value)
+    if not isinstance(value, str):
+        raise TypeError(value)
     if _SYMBOL.match(value):
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'

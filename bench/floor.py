@@ -6,7 +6,7 @@ rule it stands for. Question-independent recursion (foreign participation, parti
 non-state holder) and the changes concerning each agreement are computed once, as least fixed
 points, when the indexes are built; everything that depends on the day is checked per question.
 
-``tests/test_bench_generator.py`` checks that this agrees with policyeval, so the floor cannot
+``tests/bench/test_bench_generator.py`` checks that this agrees with policyeval, so the floor cannot
 silently drift from the rules.
 """
 
@@ -43,8 +43,8 @@ class Floor:
             else:
                 fwd[predicate][args[0]].append(args[1:])
                 rev[predicate][args[1]].append((args[0], *args[2:]))
-        self._fwd = {p: dict(d) for p, d in fwd.items()}
-        self._rev = {p: dict(d) for p, d in rev.items()}
+        self._fwd: dict[str, dict[Any, list[Any]]] = {p: dict(d) for p, d in fwd.items()}
+        self._rev: dict[str, dict[Any, list[Any]]] = {p: dict(d) for p, d in rev.items()}
         self._unary = dict(unary)
         self._foreign = self._foreign_participation()
         self._non_state = self._non_state_participation()
@@ -84,22 +84,28 @@ class Floor:
             for ans in self.written_permissions(c, e, s, bodies)
             if any(day <= d for day in self.v("answer_date", ans))  # cl7.permission_before_transfer
         ]
-        if not answers:
+        return bool(answers) and any(
+            self.agreement_carries(c, e, s, d, a, answers)
+            for a in self.agreements_concluded_by(c, e, d)
+        )
+
+    def agreement_carries(
+        self, c: str, e: str, s: str, d: dt.date, a: str, answers: list[str]
+    ) -> bool:
+        """The rest of cl3.transfer_allowed for agreement ``a``, given the permissions ``answers``
+        that count on ``d``: it lists ``s``, is complete and later than one of them, was notified,
+        its secrets are protected, and it is not suspended, cancelled or changed on ``d``."""
+        if not self.agreement_lists_secret(a, s) or not self.agreement_terms_complete(a):
             return False
-        for a in self.agreements_concluded_by(c, e, d):
-            if not self.agreement_lists_secret(a, s) or not self.agreement_terms_complete(a):
-                continue
-            if not any(self.agreement_after_permission(a, ans) for ans in answers):
-                continue
-            if (
-                self.notice_given(c, e, a, s, d)
-                and self.protection_organized(a, d)
-                and not self.order_suspended(a, d)
-                and not self.order_cancelled(a, d)
-                and not self.change_in_effect(a, d)
-            ):
-                return True
-        return False
+        if not any(self.agreement_after_permission(a, ans) for ans in answers):
+            return False
+        return (
+            self.notice_given(c, e, a, s, d)
+            and self.protection_organized(a, d)
+            and not self.order_suspended(a, d)
+            and not self.order_cancelled(a, d)
+            and not self.change_in_effect(a, d)
+        )
 
     # -- clauses 1 and 2 ---------------------------------------------------------------------
 
@@ -281,25 +287,27 @@ class Floor:
         ways: list[tuple[str, str]] = []
         executors = self.v("agreement_executor", a)
         for org in self.v("agreement_protection_by", a):
-            division = self.has("has_protection_division", org)
-            if not division:
-                continue
-            if org in executors and org not in self._foreign:
-                ways.append((org, "way_1_executor"))
-            if org in self.v("agreement_customer", a) and (
-                self.has("work_at_customer", a)
-                or any(
-                    city in self.v("located_in", org) for city in self.v("agreement_work_city", a)
-                )
-            ):
-                ways.append((org, "way_2_customer"))
-            if self.kind(org, "quasi_public") and any(
-                org in self.v("affiliated", e) for e in executors
-            ):
-                ways.append((org, "way_3_quasi_public"))
-            if any(self._provider_division(org, e) for e in executors):
-                ways.append((org, "way_4_provider"))
+            if self.has("has_protection_division", org):
+                ways += self._ways_of(a, org, executors)
         self._ways[a] = ways
+        return ways
+
+    def _ways_of(self, a: str, org: str, executors: Sequence[Any]) -> list[tuple[str, str]]:
+        """The ways of clause 8 in which ``org``, with a protection division, protects for ``a``."""
+        ways: list[tuple[str, str]] = []
+        if org in executors and org not in self._foreign:
+            ways.append((org, "way_1_executor"))
+        if org in self.v("agreement_customer", a) and (
+            self.has("work_at_customer", a)
+            or any(city in self.v("located_in", org) for city in self.v("agreement_work_city", a))
+        ):
+            ways.append((org, "way_2_customer"))
+        if self.kind(org, "quasi_public") and any(
+            org in self.v("affiliated", e) for e in executors
+        ):
+            ways.append((org, "way_3_quasi_public"))
+        if any(self._provider_division(org, e) for e in executors):
+            ways.append((org, "way_4_provider"))
         return ways
 
     def _provider_division(self, org: str, e: str) -> bool:
@@ -379,22 +387,22 @@ class Floor:
         """cl8_4.person_holder ... cl8_4.indirect_holder: the least fixed point, downwards."""
         owned_by: dict[Any, list[tuple[Any, int]]] = defaultdict(list)
         found: set[str] = set()
-        holders = self._rev.get("owns", {})
-        for owned, rows in holders.items():
+        for owned, rows in self._rev.get("owns", {}).items():
             for owner, share in rows:
                 owned_by[owner].append((owned, share))
-                if (
-                    self.has("person", owner)
-                    or self.kind(owner, "commercial")
-                    or self.kind(owner, "foreign")
-                    or (
-                        self.has("organization", owner)
-                        and not self.kind(owner, "state")
-                        and owner not in holders
-                    )
-                ):
+                if self.non_state_holder(owner):
                     found.add(owned)
         return _closure(found, owned_by)
+
+    def non_state_holder(self, x: str) -> bool:
+        """cl8_4.person_holder, cl8_4.commercial_holder, cl8_4.foreign_holder,
+        cl8_4.unknown_holder: a holder ``x`` that is not the state, by itself."""
+        return (
+            self.has("person", x)
+            or self.kind(x, "commercial")
+            or self.kind(x, "foreign")
+            or (self.has("organization", x) and not self.kind(x, "state") and not self.r("owns", x))
+        )
 
     # -- clauses 9 and 10 --------------------------------------------------------------------
 
@@ -433,11 +441,19 @@ class Floor:
         for ch, parties in self._fwd.get("change_party", {}).items():
             if self.has("change_agreement", ch):
                 continue
-            for p in parties:
-                for a in {*self.r("agreement_customer", p), *self.r("agreement_executor", p)}:
-                    if self.joint_work(a):
-                        affects[a].add(ch)
+            for a in self._joint_work_of(parties):
+                affects[a].add(ch)
         return affects
+
+    def _joint_work_of(self, parties: Sequence[Any]) -> set[str]:
+        """The agreements of joint work in which one of ``parties`` is the customer or the
+        executor (cl10.change_of_customer, cl10.change_of_executor)."""
+        return {
+            a
+            for p in parties
+            for a in {*self.r("agreement_customer", p), *self.r("agreement_executor", p)}
+            if self.joint_work(a)
+        }
 
     def joint_work(self, a: str) -> bool:
         """cl2_1.joint_work, for the agreement's own customer and executor"""

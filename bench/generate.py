@@ -34,9 +34,10 @@ import json
 import random
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 CITIES = (
     "astana",
@@ -65,7 +66,7 @@ class Text(str):
     """A value written as quoted text (names, numbers, terms), not as a bare symbol."""
 
 
-Value = str | int | bool | dt.date | list[str]
+Value = str | int | float | bool | dt.date | list[str]
 
 
 def _render(value: Value) -> str:
@@ -148,14 +149,51 @@ class Provider:
     agreements_new: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Setting:
+    """What every executor is drawn against: the customers, holdings and protectors."""
+
+    ministries: list[Ministry]
+    parent_ministry: dict[str, Ministry]  # customer -> the ministry that disposes of its secrets
+    customer_city: dict[str, str]
+    providers: dict[str, list[Provider]]  # city -> its four protection providers
+    quasi: list[str]
+    clean: list[str]  # holdings with no foreign participation up the chain
+    tainted: list[str]  # holdings with foreign participation at or above them
+
+
 def generate(executors: int, seed: int) -> World:
     """The whole world for ``executors`` executors, deterministic for ``seed``."""
-    rng = random.Random(seed)
-    w = World(rng)
+    w = World(random.Random(seed))
     n_customers = max(4, executors // 10)
     n_ministries = max(2, n_customers // 10)
+    _state_and_security(w)
+    # ministries (dispose of secrets) and enterprises: the customers
+    ministries = [_ministry(w, m) for m in range(n_ministries)]
+    parent_ministry: dict[str, Ministry] = {m.id: m for m in ministries}
+    customer_city: dict[str, str] = {}
+    w.customers.extend(m.id for m in ministries)
+    for c in range(n_customers - n_ministries):
+        _enterprise(w, c, ministries, parent_ministry, customer_city)
+    for ministry in ministries:
+        customer_city[ministry.id] = "astana"
+    _terminations(w, w.customers[n_ministries:])
+    clean, tainted = _holdings(w, max(3, executors // 40))
+    _state_holding(w)
+    providers = _providers(w)
+    quasi = _quasi_public(w, max(2, executors // 500))
+    setting = Setting(ministries, parent_ministry, customer_city, providers, quasi, clean, tainted)
+    for i in range(executors):
+        _executor(w, i, setting)
+    _provider_permits(w, providers)
+    return w
 
-    # --- the state, the national security departments ---------------------------------
+
+# ---- the state and the customers ----------------------------------------------------------
+
+
+def _state_and_security(w: World) -> None:
+    """The republic, and the national security department of every city."""
     w.emit(
         "organizations",
         "organization",
@@ -170,90 +208,100 @@ def generate(executors: int, seed: int) -> World:
             f"knb_{city}",
             name=Text(f"Department of the National Security Committee for {city.title()}"),
             org_kind="national_security",
-            bin=_digits(rng),
+            bin=_digits(w.rng),
             city=city,
         )
 
-    # --- ministries (dispose of secrets) and enterprises: the customers ---------------
-    ministries: list[Ministry] = []
-    for m in range(n_ministries):
-        mid = f"min_{m}"
-        head, deputy, director = f"p_{mid}_head", f"p_{mid}_dep", f"p_{mid}_dir"
-        for pid, role in (
-            (head, "Minister"),
-            (deputy, "Vice Minister"),
-            (director, "Director of Department"),
-        ):
-            w.emit(
-                "people",
-                "person",
-                pid,
-                name=Text(f"{role} of Ministry {m}"),
-                citizenship="kz",
-                works_at=mid,
-            )
-        windows: list[tuple[dt.date, dt.date | None]] = []
-        day = dt.date(2023, 6, 1) + _days(rng, 0, 120)
-        while day < dt.date(2027, 6, 1):
-            windows.append((day, day + _days(rng, 14, 35)))
-            day += _days(rng, 120, 220)
-        if rng.random() < 0.2:  # an appointment still running, with no end
-            windows.append((dt.date(2026, 9, 1), None))
-        for k, (start, end) in enumerate(windows):
-            w.emit(
-                "people", "acting", f"act_{mid}_{k}", org=mid, person=deputy, start=start, end=end
-            )
-        w.emit(
-            "organizations",
-            "organization",
-            mid,
-            name=Text(f"Ministry {m} of the Republic of Kazakhstan"),
-            org_kind="state_body",
-            bin=_digits(rng),
-            city=rng.choice(CITIES[:3]),
-            head=head,
-            # one ministry in twenty has a head who may not classify: its answers never count
-            head_may_classify=(m % 20 != 19),
-            has_protection_division=True,
-        )
-        ministries.append(Ministry(mid, head, deputy, director, windows))
-    parent_ministry: dict[str, Ministry] = {m.id: m for m in ministries}
-    customer_city: dict[str, str] = {}
-    for m in ministries:
-        w.customers.append(m.id)
-    for c in range(n_customers - n_ministries):
-        cid = f"cu_{c}"
-        kind = "quasi_public" if rng.random() < 0.15 else "state_organization"
-        city = rng.choice(CITIES)
+
+def _ministry(w: World, m: int) -> Ministry:
+    """Ministry ``m``: its head, deputy and director, the deputy's acting windows, itself."""
+    rng = w.rng
+    mid = f"min_{m}"
+    head, deputy, director = f"p_{mid}_head", f"p_{mid}_dep", f"p_{mid}_dir"
+    for pid, role in (
+        (head, "Minister"),
+        (deputy, "Vice Minister"),
+        (director, "Director of Department"),
+    ):
         w.emit(
             "people",
             "person",
-            f"p_{cid}_head",
-            name=Text(f"Director of Enterprise {c}"),
+            pid,
+            name=Text(f"{role} of Ministry {m}"),
             citizenship="kz",
-            works_at=cid,
+            works_at=mid,
         )
-        w.emit(
-            "organizations",
-            "organization",
-            cid,
-            name=Text(f"State Enterprise {c}"),
-            org_kind=kind,
-            bin=_digits(rng),
-            city=city,
-            head=f"p_{cid}_head",
-            has_protection_division=rng.random() < 0.9,
-        )
-        w.emit(
-            "organizations", "ownership", f"own_{cid}", owner="republic_kz", owned=cid, percent=100
-        )
-        parent_ministry[cid] = rng.choice(ministries)
-        customer_city[cid] = city
-        w.customers.append(cid)
-    for m in ministries:
-        customer_city[m.id] = "astana"
-    # customers that terminate all their work using state secrets (naming no agreement)
-    terminating = {c for c in w.customers[n_ministries:] if rng.random() < 0.005}
+    windows = _acting_windows(rng)
+    for k, (start, end) in enumerate(windows):
+        w.emit("people", "acting", f"act_{mid}_{k}", org=mid, person=deputy, start=start, end=end)
+    w.emit(
+        "organizations",
+        "organization",
+        mid,
+        name=Text(f"Ministry {m} of the Republic of Kazakhstan"),
+        org_kind="state_body",
+        bin=_digits(rng),
+        city=rng.choice(CITIES[:3]),
+        head=head,
+        # one ministry in twenty has a head who may not classify: its answers never count
+        head_may_classify=(m % 20 != 19),
+        has_protection_division=True,
+    )
+    return Ministry(mid, head, deputy, director, windows)
+
+
+def _acting_windows(rng: random.Random) -> list[tuple[dt.date, dt.date | None]]:
+    """When a deputy acts for the head: a few weeks every four to seven months, maybe open."""
+    windows: list[tuple[dt.date, dt.date | None]] = []
+    day = dt.date(2023, 6, 1) + _days(rng, 0, 120)
+    while day < dt.date(2027, 6, 1):
+        windows.append((day, day + _days(rng, 14, 35)))
+        day += _days(rng, 120, 220)
+    if rng.random() < 0.2:  # an appointment still running, with no end
+        windows.append((dt.date(2026, 9, 1), None))
+    return windows
+
+
+def _enterprise(
+    w: World,
+    c: int,
+    ministries: list[Ministry],
+    parent_ministry: dict[str, Ministry],
+    customer_city: dict[str, str],
+) -> None:
+    """State enterprise ``c``, a customer under one of the ministries."""
+    rng = w.rng
+    cid = f"cu_{c}"
+    kind = "quasi_public" if rng.random() < 0.15 else "state_organization"
+    city = rng.choice(CITIES)
+    w.emit(
+        "people",
+        "person",
+        f"p_{cid}_head",
+        name=Text(f"Director of Enterprise {c}"),
+        citizenship="kz",
+        works_at=cid,
+    )
+    w.emit(
+        "organizations",
+        "organization",
+        cid,
+        name=Text(f"State Enterprise {c}"),
+        org_kind=kind,
+        bin=_digits(rng),
+        city=city,
+        head=f"p_{cid}_head",
+        has_protection_division=rng.random() < 0.9,
+    )
+    w.emit("organizations", "ownership", f"own_{cid}", owner="republic_kz", owned=cid, percent=100)
+    parent_ministry[cid] = rng.choice(ministries)
+    customer_city[cid] = city
+    w.customers.append(cid)
+
+
+def _terminations(w: World, enterprises: list[str]) -> None:
+    """Enterprises that terminate all their work using state secrets (naming no agreement)."""
+    terminating = {c for c in enterprises if w.rng.random() < 0.005}
     for k, cid in enumerate(sorted(terminating)):
         w.emit(
             "history",
@@ -261,113 +309,124 @@ def generate(executors: int, seed: int) -> World:
             f"chc_{k}",
             party=cid,
             change_kind="termination",
-            date=dt.date(2026, 1, 1) + _days(rng, 0, 360),
+            date=dt.date(2026, 1, 1) + _days(w.rng, 0, 360),
         )
 
-    # --- holding chains (up to six deep), some with foreign participation -------------
-    @dataclass
-    class Attach:
-        holding: str
-        foreign: bool
 
-    attach: list[Attach] = []
-    n_chains = max(3, executors // 40)
-    foreign_org_count = 0
+# ---- holding chains (up to six deep), some with foreign participation ----------------------
+
+
+def _holdings(w: World, n_chains: int) -> tuple[list[str], list[str]]:
+    """The holding chains; the holdings without and with foreign participation up the chain."""
+    attach: list[tuple[str, bool]] = []
+    foreign_orgs: list[str] = []
     for c in range(n_chains):
-        depth = rng.randint(1, 6)
-        tainted_at = rng.randint(1, depth) if rng.random() < 0.3 else None
-        previous: str | None = None
-        tainted = False
-        for level in range(1, depth + 1):
-            hid = f"h_{c}_{level}"
+        attach += _holding_chain(w, c, foreign_orgs)
+    clean = [holding for holding, foreign in attach if not foreign]
+    tainted = [holding for holding, foreign in attach if foreign]
+    return clean, tainted
+
+
+def _holding_chain(w: World, c: int, foreign_orgs: list[str]) -> list[tuple[str, bool]]:
+    """Chain ``c``, each holding owning the next: (holding, foreign participation up to it)."""
+    rng = w.rng
+    depth = rng.randint(1, 6)
+    tainted_at = rng.randint(1, depth) if rng.random() < 0.3 else None
+    chain: list[tuple[str, bool]] = []
+    previous: str | None = None
+    tainted = False
+    for level in range(1, depth + 1):
+        hid = f"h_{c}_{level}"
+        w.emit(
+            "organizations",
+            "organization",
+            hid,
+            name=Text(f"Holding {c}-{level} LLP"),
+            org_kind="commercial",
+            bin=_digits(rng),
+            city=rng.choice(CITIES),
+        )
+        if previous is None:
+            _chain_founders(w, c, hid)
+        else:
             w.emit(
                 "organizations",
-                "organization",
-                hid,
-                name=Text(f"Holding {c}-{level} LLP"),
-                org_kind="commercial",
-                bin=_digits(rng),
-                city=rng.choice(CITIES),
+                "ownership",
+                f"own_{hid}",
+                owner=previous,
+                owned=hid,
+                percent=rng.choice((51, 75, 100)),
             )
-            if previous is None:
-                owners = rng.randint(1, 2)
-                for k in range(owners):
-                    pid = f"p_{hid}_owner{k}"
-                    w.emit(
-                        "people",
-                        "person",
-                        pid,
-                        name=Text(f"Owner {k} of Holding {c}"),
-                        citizenship="kz",
-                    )
-                    share = 100 if owners == 1 else (60 if k == 0 else 40)
-                    w.emit(
-                        "organizations",
-                        "ownership",
-                        f"own_{hid}_{k}",
-                        owner=pid,
-                        owned=hid,
-                        percent=share,
-                    )
-            else:
-                w.emit(
-                    "organizations",
-                    "ownership",
-                    f"own_{hid}",
-                    owner=previous,
-                    owned=hid,
-                    percent=rng.choice((51, 75, 100)),
-                )
-            if level == tainted_at:
-                tainted = True
-                if rng.random() < 0.5:
-                    fid = f"fo_{foreign_org_count}"
-                    foreign_org_count += 1
-                    w.emit(
-                        "organizations",
-                        "organization",
-                        fid,
-                        name=Text(f"Foreign Investments {fid} Ltd"),
-                        org_kind="foreign",
-                    )
-                    w.emit(
-                        "organizations",
-                        "ownership",
-                        f"own_{hid}_f",
-                        owner=fid,
-                        owned=hid,
-                        percent=rng.choice((0.5, 10, 49)),
-                    )
-                else:
-                    pid = f"pf_{hid}"
-                    w.emit(
-                        "people",
-                        "person",
-                        pid,
-                        name=Text(f"Foreign Shareholder of Holding {c}"),
-                        citizenship=rng.choice(FOREIGN_COUNTRIES),
-                    )
-                    w.emit(
-                        "organizations",
-                        "ownership",
-                        f"own_{hid}_f",
-                        owner=pid,
-                        owned=hid,
-                        percent=rng.choice((1, 20)),
-                    )
-            attach.append(Attach(hid, tainted))
-            previous = hid
-    clean = [a.holding for a in attach if not a.foreign]
-    tainted_holdings = [a.holding for a in attach if a.foreign]
+        if level == tainted_at:
+            tainted = True
+            _foreign_shareholder(w, c, hid, foreign_orgs)
+        chain.append((hid, tainted))
+        previous = hid
+    return chain
 
-    # --- protection providers (8.4) and quasi-public holdings (8.3) --------------------
+
+def _chain_founders(w: World, c: int, hid: str) -> None:
+    """The one or two citizens who own the top holding ``hid`` of chain ``c``."""
+    owners = w.rng.randint(1, 2)
+    for k in range(owners):
+        pid = f"p_{hid}_owner{k}"
+        w.emit("people", "person", pid, name=Text(f"Owner {k} of Holding {c}"), citizenship="kz")
+        share = 100 if owners == 1 else (60 if k == 0 else 40)
+        w.emit("organizations", "ownership", f"own_{hid}_{k}", owner=pid, owned=hid, percent=share)
+
+
+def _foreign_shareholder(w: World, c: int, hid: str, foreign_orgs: list[str]) -> None:
+    """A foreign organization (numbered in ``foreign_orgs``) or person with a share in ``hid``."""
+    rng = w.rng
+    if rng.random() < 0.5:
+        fid = f"fo_{len(foreign_orgs)}"
+        foreign_orgs.append(fid)
+        w.emit(
+            "organizations",
+            "organization",
+            fid,
+            name=Text(f"Foreign Investments {fid} Ltd"),
+            org_kind="foreign",
+        )
+        w.emit(
+            "organizations",
+            "ownership",
+            f"own_{hid}_f",
+            owner=fid,
+            owned=hid,
+            percent=rng.choice((0.5, 10, 49)),
+        )
+    else:
+        pid = f"pf_{hid}"
+        w.emit(
+            "people",
+            "person",
+            pid,
+            name=Text(f"Foreign Shareholder of Holding {c}"),
+            citizenship=rng.choice(FOREIGN_COUNTRIES),
+        )
+        w.emit(
+            "organizations",
+            "ownership",
+            f"own_{hid}_f",
+            owner=pid,
+            owned=hid,
+            percent=rng.choice((1, 20)),
+        )
+
+
+# ---- protection providers (8.4) and quasi-public holdings (8.3) ----------------------------
+
+
+def _state_holding(w: World) -> None:
+    """The national holding, wholly the state's."""
     w.emit(
         "organizations",
         "organization",
         "state_holding",
         name=Text("National Holding JSC"),
         org_kind="quasi_public",
-        bin=_digits(rng),
+        bin=_digits(w.rng),
         city="astana",
         has_protection_division=True,
     )
@@ -379,56 +438,60 @@ def generate(executors: int, seed: int) -> World:
         owned="state_holding",
         percent=100,
     )
+
+
+def _providers(w: World) -> dict[str, list[Provider]]:
+    """Four protection providers in every city."""
     providers: dict[str, list[Provider]] = {}
     for city in CITIES:
         for k in range(4):
-            # 0 and 1 qualify under 8.4; 2 is empowered but 49 % private; 3 is wholly the
-            # state's but was never empowered by the Government
-            pid = f"pr_{city}_{k}"
-            w.emit(
-                "organizations",
-                "organization",
-                pid,
-                name=Text(f"Qorgau {city.title()} {k} JSC"),
-                org_kind="quasi_public",
-                bin=_digits(rng),
-                city=city,
-                has_protection_division=True,
-                empowered_provider=k != 3,
-            )
-            if k == 2:
-                w.emit(
-                    "organizations",
-                    "ownership",
-                    f"own_{pid}",
-                    owner="republic_kz",
-                    owned=pid,
-                    percent=51,
-                )
-                w.emit(
-                    "people",
-                    "person",
-                    f"p_{pid}_inv",
-                    name=Text(f"Private Investor of {pid}"),
-                    citizenship="kz",
-                )
-                w.emit(
-                    "organizations",
-                    "ownership",
-                    f"own_{pid}_p",
-                    owner=f"p_{pid}_inv",
-                    owned=pid,
-                    percent=49,
-                )
-            else:
-                owner = "state_holding" if k == 1 else "republic_kz"
-                w.emit(
-                    "organizations", "ownership", f"own_{pid}", owner=owner, owned=pid, percent=100
-                )
-            providers.setdefault(city, []).append(
-                Provider(pid, city, k < 2, f"pm_{pid}_a", f"pm_{pid}_b")
-            )
-    quasi = [f"qp_{k}" for k in range(max(2, executors // 500))]
+            providers.setdefault(city, []).append(_provider(w, city, k))
+    return providers
+
+
+def _provider(w: World, city: str, k: int) -> Provider:
+    """Provider ``k`` of ``city``: 0 and 1 qualify under 8.4; 2 is empowered but 49 % private;
+    3 is wholly the state's but was never empowered by the Government."""
+    pid = f"pr_{city}_{k}"
+    w.emit(
+        "organizations",
+        "organization",
+        pid,
+        name=Text(f"Qorgau {city.title()} {k} JSC"),
+        org_kind="quasi_public",
+        bin=_digits(w.rng),
+        city=city,
+        has_protection_division=True,
+        empowered_provider=k != 3,
+    )
+    if k == 2:
+        w.emit(
+            "organizations", "ownership", f"own_{pid}", owner="republic_kz", owned=pid, percent=51
+        )
+        w.emit(
+            "people",
+            "person",
+            f"p_{pid}_inv",
+            name=Text(f"Private Investor of {pid}"),
+            citizenship="kz",
+        )
+        w.emit(
+            "organizations",
+            "ownership",
+            f"own_{pid}_p",
+            owner=f"p_{pid}_inv",
+            owned=pid,
+            percent=49,
+        )
+    else:
+        owner = "state_holding" if k == 1 else "republic_kz"
+        w.emit("organizations", "ownership", f"own_{pid}", owner=owner, owned=pid, percent=100)
+    return Provider(pid, city, k < 2, f"pm_{pid}_a", f"pm_{pid}_b")
+
+
+def _quasi_public(w: World, count: int) -> list[str]:
+    """``count`` quasi-public holdings, wholly the state's."""
+    quasi = [f"qp_{k}" for k in range(count)]
     for k, qid in enumerate(quasi):
         w.emit(
             "organizations",
@@ -436,30 +499,18 @@ def generate(executors: int, seed: int) -> World:
             qid,
             name=Text(f"Quasi-public Holding {k} JSC"),
             org_kind="quasi_public",
-            bin=_digits(rng),
-            city=rng.choice(CITIES),
+            bin=_digits(w.rng),
+            city=w.rng.choice(CITIES),
             has_protection_division=True,
         )
         w.emit(
             "organizations", "ownership", f"own_{qid}", owner="republic_kz", owned=qid, percent=100
         )
+    return quasi
 
-    # --- executors -------------------------------------------------------------------
-    for i in range(executors):
-        _executor(
-            w,
-            i,
-            rng,
-            ministries,
-            parent_ministry,
-            customer_city,
-            providers,
-            quasi,
-            clean,
-            tainted_holdings,
-        )
 
-    # --- the providers' two permits, listing the services agreements -----------------
+def _provider_permits(w: World, providers: dict[str, list[Provider]]) -> None:
+    """The providers' two permits, each listing the services agreements made in its time."""
     for city in CITIES:
         for p in providers[city]:
             w.emit(
@@ -484,245 +535,305 @@ def generate(executors: int, seed: int) -> World:
                 issuer=f"knb_{city}",
                 protection_agreements=p.agreements_new or None,
             )
-    return w
 
 
-def _executor(
-    w: World,
-    i: int,
-    rng: random.Random,
-    ministries: list[Ministry],
-    parent_ministry: dict[str, Ministry],
-    customer_city: dict[str, str],
-    providers: dict[str, list[Provider]],
-    quasi: list[str],
-    clean: list[str],
-    tainted: list[str],
-) -> None:
+# ---- executors --------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """One executor while it is drawn: what the later steps of ``_executor`` refer to."""
+
+    i: int
+    eid: str
+    citizen: bool
+    city: str
+    customer: str
+    ministry: Ministry  # disposes of the customer's secrets
+    t0: dt.date  # the request is sent
+    officials: list[str] = field(default_factory=list)
+    permit: str | None = None
+    admissions: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    system: str | None = None  # the information system serviced, for maintenance work
+
+
+@dataclass
+class Contract:
+    """The executor's agreement as the steps after it need it."""
+
+    id: str
+    concluded: dt.date
+    annex: list[str]
+
+
+def _executor(w: World, i: int, setting: Setting) -> None:
+    """Executor ``i`` and its one piece of work, each step drawing in turn from ``w.rng``."""
+    rng = w.rng
     citizen = rng.random() < 0.08
     eid = f"cz_{i}" if citizen else f"ex_{i}"
     city = rng.choice(CITIES)
     customer = rng.choice(w.customers)
-    ministry = parent_ministry[customer]
-    t0 = EPOCH + _days(rng, 0, 900)  # the request is sent
-    officials: list[str] = []
-
-    # who the executor is, who owns it
+    t0 = EPOCH + _days(rng, 0, 900)
+    x = Draft(i, eid, citizen, city, customer, setting.parent_ministry[customer], t0)
     if citizen:
-        country = "kz" if rng.random() < 0.95 else rng.choice(FOREIGN_COUNTRIES)
+        _citizen(w, x)
+    else:
+        _organization(w, x, setting.clean, setting.tainted)
+        x.permit = _executor_permit(w, x)
+    x.admissions = _admissions(w, x)
+    _secrets(w, x)
+    answer_day = _request_and_answer(w, x, setting.ministries)
+    contract = _agreement(w, x, answer_day, setting)
+    _notice(w, x, contract)
+    _control_and_changes(w, x, contract)
+    _audited_transfer(w, x, contract)
+    w.executors.append(ExecutorInfo(eid, customer, x.secrets, contract.concluded))
+
+
+def _citizen(w: World, x: Draft) -> None:
+    """The executor as a citizen (now and then a foreign one)."""
+    country = "kz" if w.rng.random() < 0.95 else w.rng.choice(FOREIGN_COUNTRIES)
+    w.emit(
+        "people",
+        "person",
+        x.eid,
+        name=Text(f"Citizen Expert {x.i}"),
+        citizenship=country,
+        iin=_digits(w.rng),
+        city=x.city,
+        position=Text("Engineer"),
+    )
+
+
+def _organization(w: World, x: Draft, clean: list[str], tainted: list[str]) -> None:
+    """The executor as an organization: itself, who owns it, its officials."""
+    rng = w.rng
+    i, eid = x.i, x.eid
+    roll = rng.random()
+    division = roll < 0.80
+    w.emit(
+        "organizations",
+        "organization",
+        eid,
+        name=Text(f"Executor {i} LLP"),
+        org_kind="commercial",
+        bin=_digits(rng),
+        legal_address=Text(f"{x.city.title()}, Street {i % 97}, office {i % 13}"),
+        city=x.city,
+        head=f"p_{eid}_0",
+        has_protection_division=division,
+    )
+    foreign = rng.random() < 0.05
+    _outside_owner(w, x, foreign, clean, tainted)
+    for k in range(rng.randint(1, 3)):
+        pid = f"p_{eid}_{k}"
         w.emit(
             "people",
             "person",
-            eid,
-            name=Text(f"Citizen Expert {i}"),
-            citizenship=country,
-            iin=_digits(rng),
-            city=city,
-            position=Text("Engineer"),
+            pid,
+            name=Text(f"Official {k} of Executor {i}"),
+            citizenship="kz",
+            works_at=eid,
+            position=Text("Head" if k == 0 else "Engineer"),
         )
-    else:
-        roll = rng.random()
-        division = roll < 0.80
+        x.officials.append(pid)
+    if not foreign or rng.random() < 0.5:
         w.emit(
             "organizations",
-            "organization",
-            eid,
-            name=Text(f"Executor {i} LLP"),
-            org_kind="commercial",
-            bin=_digits(rng),
-            legal_address=Text(f"{city.title()}, Street {i % 97}, office {i % 13}"),
-            city=city,
-            head=f"p_{eid}_0",
-            has_protection_division=division,
+            "ownership",
+            f"own_{eid}_p",
+            owner=x.officials[0],
+            owned=eid,
+            percent=rng.choice((49, 100)),
         )
-        foreign = rng.random() < 0.05
-        if foreign and rng.random() < 0.8 and tainted:
-            w.emit(
-                "organizations",
-                "ownership",
-                f"own_{eid}_h",
-                owner=rng.choice(tainted),
-                owned=eid,
-                percent=rng.choice((51, 100)),
-            )
-        elif foreign:
-            w.emit(
-                "people",
-                "person",
-                f"pf_{eid}",
-                name=Text(f"Foreign Partner of Executor {i}"),
-                citizenship=rng.choice(FOREIGN_COUNTRIES),
-            )
-            w.emit(
-                "organizations",
-                "ownership",
-                f"own_{eid}_f",
-                owner=f"pf_{eid}",
-                owned=eid,
-                percent=rng.choice((5, 30)),
-            )
-        elif clean and rng.random() < 0.4:  # a small world may have no clean holding
-            w.emit(
-                "organizations",
-                "ownership",
-                f"own_{eid}_h",
-                owner=rng.choice(clean),
-                owned=eid,
-                percent=rng.choice((51, 100)),
-            )
-        for k in range(rng.randint(1, 3)):
-            pid = f"p_{eid}_{k}"
-            w.emit(
-                "people",
-                "person",
-                pid,
-                name=Text(f"Official {k} of Executor {i}"),
-                citizenship="kz",
-                works_at=eid,
-                position=Text("Head" if k == 0 else "Engineer"),
-            )
-            officials.append(pid)
-        if not foreign or rng.random() < 0.5:
-            w.emit(
-                "organizations",
-                "ownership",
-                f"own_{eid}_p",
-                owner=officials[0],
-                owned=eid,
-                percent=rng.choice((49, 100)),
-            )
 
-    # the executor's permit (organizations) and admissions
-    permit = None
-    if not citizen:
-        permit = f"pm_{eid}"
-        issued = t0 - _days(rng, 30, 1500)
-        until = issued + dt.timedelta(days=1826)
-        if rng.random() < 0.12:
-            until = t0 + _days(rng, 60, 400)
-        if rng.random() < 0.02:
-            issued = t0 + _days(rng, 30, 200)  # issued only after the work began
-        issuer = f"knb_{city}" if rng.random() < 0.98 else ministry.id  # not a security authority
-        w.emit(
-            "permits",
-            "permit",
-            permit,
-            holder=eid,
-            number=Text(f"KNB-{i}"),
-            issued=issued,
-            valid_until=until,
-            issuer=issuer,
-        )
-        if rng.random() < 0.01:
-            w.emit(
-                "history",
-                "cancellation",
-                f"ca_{permit}",
-                target=permit,
-                date=t0 + _days(rng, 60, 500),
-                by=f"knb_{city}",
-            )
-    admitted = [eid] if citizen else officials[: max(1, len(officials) - 1)]
-    admissions: list[str] = []
-    for k, pid in enumerate(admitted):
-        adm = f"ad_{eid}_{k}"
-        issued = t0 - _days(rng, 10, 1000)
-        until = issued + dt.timedelta(days=1826)
-        roll = rng.random()
-        if roll < 0.05:
-            until = t0 + _days(rng, 30, 300)
-        elif roll < 0.08:
-            issued = t0 + _days(rng, 200, 400)  # not yet registered when the work begins
-            until = issued + dt.timedelta(days=1826)
-        w.emit(
-            "permits",
-            "admission",
-            adm,
-            person=pid,
-            number=Text(f"F3-{i}/{k}"),
-            issued=issued,
-            valid_until=until,
-            issuer=f"knb_{city}",
-            form=3,
-            level="secret",
-        )
-        admissions.append(adm)
 
-    # about ten secrets, disposed of by the customer's ministry
-    secrets: list[str] = []
-    maintenance = not citizen and rng.random() < 0.03
+def _outside_owner(w: World, x: Draft, foreign: bool, clean: list[str], tainted: list[str]) -> None:
+    """A holding or a foreign partner owning the executor: foreign ones if ``foreign``."""
+    rng = w.rng
+    eid = x.eid
+    if foreign and rng.random() < 0.8 and tainted:
+        w.emit(
+            "organizations",
+            "ownership",
+            f"own_{eid}_h",
+            owner=rng.choice(tainted),
+            owned=eid,
+            percent=rng.choice((51, 100)),
+        )
+    elif foreign:
+        w.emit(
+            "people",
+            "person",
+            f"pf_{eid}",
+            name=Text(f"Foreign Partner of Executor {x.i}"),
+            citizenship=rng.choice(FOREIGN_COUNTRIES),
+        )
+        w.emit(
+            "organizations",
+            "ownership",
+            f"own_{eid}_f",
+            owner=f"pf_{eid}",
+            owned=eid,
+            percent=rng.choice((5, 30)),
+        )
+    elif clean and rng.random() < 0.4:  # a small world may have no clean holding
+        w.emit(
+            "organizations",
+            "ownership",
+            f"own_{eid}_h",
+            owner=rng.choice(clean),
+            owned=eid,
+            percent=rng.choice((51, 100)),
+        )
+
+
+def _executor_permit(w: World, x: Draft) -> str:
+    """The organization's permit (sometimes expired, late, from the wrong issuer, cancelled)."""
+    rng = w.rng
+    permit = f"pm_{x.eid}"
+    issued = x.t0 - _days(rng, 30, 1500)
+    until = issued + dt.timedelta(days=1826)
+    if rng.random() < 0.12:
+        until = x.t0 + _days(rng, 60, 400)
+    if rng.random() < 0.02:
+        issued = x.t0 + _days(rng, 30, 200)  # issued only after the work began
+    issuer = f"knb_{x.city}" if rng.random() < 0.98 else x.ministry.id  # not a security authority
+    w.emit(
+        "permits",
+        "permit",
+        permit,
+        holder=x.eid,
+        number=Text(f"KNB-{x.i}"),
+        issued=issued,
+        valid_until=until,
+        issuer=issuer,
+    )
+    if rng.random() < 0.01:
+        w.emit(
+            "history",
+            "cancellation",
+            f"ca_{permit}",
+            target=permit,
+            date=x.t0 + _days(rng, 60, 500),
+            by=f"knb_{x.city}",
+        )
+    return permit
+
+
+def _admissions(w: World, x: Draft) -> list[str]:
+    """Admissions of the citizen, or of all the officials but the last (at least one)."""
+    admitted = [x.eid] if x.citizen else x.officials[: max(1, len(x.officials) - 1)]
+    return [_admission(w, x, k, pid) for k, pid in enumerate(admitted)]
+
+
+def _admission(w: World, x: Draft, k: int, pid: str) -> str:
+    """Admission ``k``, of ``pid`` (sometimes expired or registered too late)."""
+    rng = w.rng
+    adm = f"ad_{x.eid}_{k}"
+    issued = x.t0 - _days(rng, 10, 1000)
+    until = issued + dt.timedelta(days=1826)
+    roll = rng.random()
+    if roll < 0.05:
+        until = x.t0 + _days(rng, 30, 300)
+    elif roll < 0.08:
+        issued = x.t0 + _days(rng, 200, 400)  # not yet registered when the work begins
+        until = issued + dt.timedelta(days=1826)
+    w.emit(
+        "permits",
+        "admission",
+        adm,
+        person=pid,
+        number=Text(f"F3-{x.i}/{k}"),
+        issued=issued,
+        valid_until=until,
+        issuer=f"knb_{x.city}",
+        form=3,
+        level="secret",
+    )
+    return adm
+
+
+def _secrets(w: World, x: Draft) -> None:
+    """About ten secrets disposed of by the customer's ministry, and for maintenance work the
+    information system: into ``x.secrets`` and ``x.system``."""
+    rng = w.rng
+    maintenance = not x.citizen and rng.random() < 0.03
     for k in range(rng.randint(8, 12)):
-        sid = f"s_{i}_{k}"
-        fields: dict[str, Value | None] = {
-            "name": Text(f"Document {k} of work {i}"),
-            "carrier": "material" if k == 1 else "document",
-            "stamp": rng.choice(("secret", "secret", "top_secret", "special_importance")),
-            "account_number": Text(f"{ministry.id.upper()}-{i}/{k}"),
-            "copy_number": Text(str(1 + k % 3)),
-            "sheets": 5 + (i * 7 + k * 3) % 200,
-            "disposer": ministry.id,
-        }
-        roll = rng.random()
-        if roll < 0.005:
-            fields["stamp"] = None  # never classified: out of scope
-        elif roll < 0.01:
-            fields["disposer"] = (
-                customer if customer.startswith("cu_") else ministry.id
-            )  # an enterprise's own stamp
-        elif roll < 0.013:
-            fields["sheets"] = None  # particulars missing: the annex is incomplete
-        w.emit("secrets", "secret", sid, **fields)
-        secrets.append(sid)
-    system = None
+        sid = f"s_{x.i}_{k}"
+        w.emit("secrets", "secret", sid, **_secret_fields(rng, x, k))
+        x.secrets.append(sid)
     if maintenance:
-        system = f"sys_{i}"
+        x.system = f"sys_{x.i}"
         w.emit(
             "secrets",
             "secret",
-            system,
-            name=Text(f"Information system of {customer}"),
+            x.system,
+            name=Text(f"Information system of {x.customer}"),
             carrier="information_system",
             stamp="secret",
-            account_number=Text(f"IS-{i}"),
-            disposer=ministry.id,
-            owner=customer if rng.random() < 0.9 else ministry.id,
+            account_number=Text(f"IS-{x.i}"),
+            disposer=x.ministry.id,
+            owner=x.customer if rng.random() < 0.9 else x.ministry.id,
         )
-        secrets.append(system)
-    w.all_secrets.extend(secrets)
+        x.secrets.append(x.system)
+    w.all_secrets.extend(x.secrets)
 
-    # the request and the answer
-    received = t0 + _days(rng, 1, 3)
+
+def _secret_fields(rng: random.Random, x: Draft, k: int) -> dict[str, Value | None]:
+    """The particulars of secret ``k`` (rarely unstamped, the enterprise's own or incomplete)."""
+    i, ministry = x.i, x.ministry
+    fields: dict[str, Value | None] = {
+        "name": Text(f"Document {k} of work {i}"),
+        "carrier": "material" if k == 1 else "document",
+        "stamp": rng.choice(("secret", "secret", "top_secret", "special_importance")),
+        "account_number": Text(f"{ministry.id.upper()}-{i}/{k}"),
+        "copy_number": Text(str(1 + k % 3)),
+        "sheets": 5 + (i * 7 + k * 3) % 200,
+        "disposer": ministry.id,
+    }
+    roll = rng.random()
+    if roll < 0.005:
+        fields["stamp"] = None  # never classified: out of scope
+    elif roll < 0.01:
+        fields["disposer"] = (
+            x.customer if x.customer.startswith("cu_") else ministry.id
+        )  # an enterprise's own stamp
+    elif roll < 0.013:
+        fields["sheets"] = None  # particulars missing: the annex is incomplete
+    return fields
+
+
+def _request_and_answer(w: World, x: Draft, ministries: list[Ministry]) -> dt.date:
+    """The request and the ministry's answer (now and then a second, refused one); the day of
+    the answer."""
+    rng = w.rng
+    eid, ministry = x.eid, x.ministry
+    received = x.t0 + _days(rng, 1, 3)
     answer_day = received + _days(rng, 3, 14)
-    requested = [s for s in secrets if s != system] + ([system] if system else [])
+    requested = [s for s in x.secrets if s != x.system] + ([x.system] if x.system else [])
     w.emit(
         "requests",
         "request",
         f"rq_{eid}",
-        customer=customer,
+        customer=x.customer,
         addressee=ministry.id,
         executor=eid,
-        sent=t0,
+        sent=x.t0,
         received=received,
         secrets=requested,
-        substantiation=Text(f"Work {i} under the state order"),
+        substantiation=Text(f"Work {x.i} under the state order"),
         planned_start=answer_day,
         planned_end=answer_day + dt.timedelta(days=720),
-        permits=[permit] if permit else None,
-        admissions=admissions[:1] or None,
+        permits=[x.permit] if x.permit else None,
+        admissions=x.admissions[:1] or None,
     )
     granted = list(requested)
     if rng.random() < 0.2:
         granted.pop(rng.randrange(len(granted)))  # only to the extent necessary
     decision = "granted" if rng.random() < 0.96 else "refused"
-    if ministry.deputy_acts(answer_day) and rng.random() < 0.9:
-        signer = ministry.deputy
-    else:
-        signer = ministry.head
-    roll = rng.random()
-    if roll < 0.03:
-        signer = ministry.director  # neither the head nor acting for him
-    elif roll < 0.05:
-        signer = ministry.deputy  # acting for the head only if a window covers the day
+    signer = _signer(rng, ministry, answer_day)
     by = ministry.id if rng.random() < 0.99 else rng.choice(ministries).id
     outcome: dict[str, Value] = (
         {"secrets": granted}
@@ -741,51 +852,76 @@ def _executor(
         executor=eid,
         **outcome,
     )
-    if rng.random() < 0.05:  # a second request, refused
-        w.emit(
-            "requests",
-            "request",
-            f"rqx_{eid}",
-            customer=customer,
-            addressee=ministry.id,
-            executor=eid,
-            sent=t0 + dt.timedelta(days=40),
-            received=t0 + dt.timedelta(days=41),
-            secrets=secrets[:2],
-        )
-        w.emit(
-            "requests",
-            "answer",
-            f"anx_{eid}",
-            request=f"rqx_{eid}",
-            by=ministry.id,
-            decision="refused",
-            date=t0 + dt.timedelta(days=50),
-            signed_by=ministry.head,
-            reasons=[Text("No need to transfer these carriers.")],
-        )
+    if rng.random() < 0.05:
+        _refused_request(w, x)
+    return answer_day
 
-    # the agreement
+
+def _signer(rng: random.Random, ministry: Ministry, answer_day: dt.date) -> str:
+    """Who signs the answer: mostly the head or the deputy acting for him."""
+    if ministry.deputy_acts(answer_day) and rng.random() < 0.9:
+        signer = ministry.deputy
+    else:
+        signer = ministry.head
+    roll = rng.random()
+    if roll < 0.03:
+        signer = ministry.director  # neither the head nor acting for him
+    elif roll < 0.05:
+        signer = ministry.deputy  # acting for the head only if a window covers the day
+    return signer
+
+
+def _refused_request(w: World, x: Draft) -> None:
+    """A second request, for two of the secrets, refused."""
+    eid, ministry = x.eid, x.ministry
+    w.emit(
+        "requests",
+        "request",
+        f"rqx_{eid}",
+        customer=x.customer,
+        addressee=ministry.id,
+        executor=eid,
+        sent=x.t0 + dt.timedelta(days=40),
+        received=x.t0 + dt.timedelta(days=41),
+        secrets=x.secrets[:2],
+    )
+    w.emit(
+        "requests",
+        "answer",
+        f"anx_{eid}",
+        request=f"rqx_{eid}",
+        by=ministry.id,
+        decision="refused",
+        date=x.t0 + dt.timedelta(days=50),
+        signed_by=ministry.head,
+        reasons=[Text("No need to transfer these carriers.")],
+    )
+
+
+def _agreement(w: World, x: Draft, answer_day: dt.date, setting: Setting) -> Contract:
+    """The agreement with every clause-6 term (now and then one missing) and its annex."""
+    rng = w.rng
     concluded = answer_day + _days(rng, 0, 20)
     if rng.random() < 0.03:
         concluded = answer_day - _days(rng, 1, 10)  # concluded before the permission (cl. 7)
-    aid = f"ag_{eid}"
-    annex = [s for s in secrets if s != system]
+    aid = f"ag_{x.eid}"
+    annex = [s for s in x.secrets if s != x.system]
     if rng.random() < 0.3:
         annex.pop(rng.randrange(len(annex)))
+    maintenance = x.system is not None
     agreement: dict[str, Value | None] = {
-        "customer": customer,
-        "executor": eid,
+        "customer": x.customer,
+        "executor": x.eid,
         "concluded": concluded,
         "subject": "maintenance" if maintenance else "documents",
         "control_terms": Text(CONTROL),
         "financing_terms": Text(FINANCING),
-        "permits": [permit] if permit else None,
-        "admissions": admissions[:1] or None,
+        "permits": [x.permit] if x.permit else None,
+        "admissions": x.admissions[:1] or None,
         "annex": None if maintenance else annex,
-        "systems": [system] if system else None,
+        "systems": [x.system] if x.system else None,
         "certificate": Text(CERTIFICATE) if maintenance and rng.random() < 0.9 else None,
-        "work_city": city,
+        "work_city": x.city,
         "responsible_division": Text("Department of Special Projects"),
     }
     roll = rng.random()
@@ -795,180 +931,226 @@ def _executor(
         agreement["responsible_division"] = None
     elif roll < 0.025:
         agreement["permits"] = agreement["admissions"] = None
+    _protection(w, x, agreement, concluded, setting)
+    w.emit("agreements", "agreement", aid, **agreement)
+    return Contract(aid, concluded, annex)
 
-    # who protects the secrets (cl. 8)
+
+def _protection(
+    w: World, x: Draft, agreement: dict[str, Value | None], concluded: dt.date, setting: Setting
+) -> None:
+    """Who protects the secrets (cl. 8): mostly the executor's own division."""
+    rng = w.rng
     roll = rng.random()
-    if citizen or roll < 0.06:
-        agreement["protection_by"] = customer  # 8.2, at the customer's premises or city
+    if x.citizen or roll < 0.06:
+        agreement["protection_by"] = x.customer  # 8.2, at the customer's premises or city
         if rng.random() < 0.7:
             agreement["at_customer_premises"] = True
         elif rng.random() < 0.5:
-            agreement["work_city"] = customer_city[customer]
+            agreement["work_city"] = setting.customer_city[x.customer]
     elif roll < 0.10:
-        qp = rng.choice(quasi)  # 8.3
+        qp = rng.choice(setting.quasi)  # 8.3
         agreement["protection_by"] = qp
         if rng.random() < 0.9:
-            w.emit("organizations", "affiliation", f"aff_{eid}", affiliate=eid, subject=qp)
+            w.emit("organizations", "affiliation", f"aff_{x.eid}", affiliate=x.eid, subject=qp)
     elif roll < 0.25:
-        pa = f"pa_{eid}"  # 8.4
-        bad = rng.random() < 0.12
-        pool = providers[city] if not bad or rng.random() < 0.6 else providers[rng.choice(CITIES)]
-        provider = rng.choice(pool if bad else pool[:2])
-        agreement["protection_by"] = provider.id
-        pa_day = concluded - _days(rng, 0, 30)
-        w.emit(
-            "permits",
-            "protection_agreement",
-            pa,
-            executor=eid,
-            provider=provider.id,
-            concluded=pa_day if rng.random() < 0.98 else None,
-        )
-        services = (
-            ["courier_service", "special_postal_service"]
-            if rng.random() < 0.93
-            else ["courier_service"]
-        )
-        w.emit(
-            "permits",
-            "service_notice",
-            f"sn_{eid}",
-            protection_agreement=pa,
-            sender=provider.id,
-            services=services,
-            date=pa_day + dt.timedelta(days=2),
-        )
-        if pa_day < PROVIDER_RENEWAL:
-            provider.agreements_old.append(pa)
-        if pa_day >= PROVIDER_RENEWAL or rng.random() < 0.9:
-            provider.agreements_new.append(pa)
-        if permit and rng.random() < 0.96:
-            _permit_lists(w, permit, pa)
+        agreement["protection_by"] = _provider_protects(w, x, concluded, setting.providers)
     else:
-        agreement["protection_by"] = eid  # 8.1: its own division
-    w.emit("agreements", "agreement", aid, **agreement)
+        agreement["protection_by"] = x.eid  # 8.1: its own division
 
-    # the notice to the national security department of the executor's city (cl. 3.3)
-    if rng.random() < 0.70:
-        listed = list(annex if not maintenance else [system])
-        if rng.random() < 0.1 and len(listed) > 1:
-            listed.pop(rng.randrange(len(listed)))
-        authority = f"knb_{city}" if rng.random() < 0.95 else f"knb_{rng.choice(CITIES)}"
-        day = concluded + _days(rng, 0, 15)
-        if rng.random() < 0.03:
-            day = concluded - _days(rng, 1, 5)
-        w.emit(
-            "agreements",
-            "notice",
-            f"nt_{eid}",
-            customer=customer,
-            authority=authority,
-            date=day,
-            agreement=aid,
-            secrets=listed,
-        )
 
-    # control and changes (cl. 9, 10)
-    roll = rng.random()
+def _provider_protects(
+    w: World, x: Draft, concluded: dt.date, providers: dict[str, list[Provider]]
+) -> str:
+    """A services agreement with a provider (8.4), now and then one that does not qualify, and
+    the provider's notice to the postal services; the provider."""
+    rng = w.rng
+    pa = f"pa_{x.eid}"
+    bad = rng.random() < 0.12
+    pool = providers[x.city] if not bad or rng.random() < 0.6 else providers[rng.choice(CITIES)]
+    provider = rng.choice(pool if bad else pool[:2])
+    pa_day = concluded - _days(rng, 0, 30)
+    w.emit(
+        "permits",
+        "protection_agreement",
+        pa,
+        executor=x.eid,
+        provider=provider.id,
+        concluded=pa_day if rng.random() < 0.98 else None,
+    )
+    services = (
+        ["courier_service", "special_postal_service"]
+        if rng.random() < 0.93
+        else ["courier_service"]
+    )
+    w.emit(
+        "permits",
+        "service_notice",
+        f"sn_{x.eid}",
+        protection_agreement=pa,
+        sender=provider.id,
+        services=services,
+        date=pa_day + dt.timedelta(days=2),
+    )
+    if pa_day < PROVIDER_RENEWAL:
+        provider.agreements_old.append(pa)
+    if pa_day >= PROVIDER_RENEWAL or rng.random() < 0.9:
+        provider.agreements_new.append(pa)
+    if x.permit and rng.random() < 0.96:
+        _permit_lists(w, x.permit, pa)
+    return provider.id
+
+
+def _notice(w: World, x: Draft, contract: Contract) -> None:
+    """The notice to the national security department of the executor's city (cl. 3.3)."""
+    rng = w.rng
+    if rng.random() >= 0.70:
+        return
+    listed = list(contract.annex) if x.system is None else [x.system]  # a system for maintenance
+    if rng.random() < 0.1 and len(listed) > 1:
+        listed.pop(rng.randrange(len(listed)))
+    authority = f"knb_{x.city}" if rng.random() < 0.95 else f"knb_{rng.choice(CITIES)}"
+    day = contract.concluded + _days(rng, 0, 15)
+    if rng.random() < 0.03:
+        day = contract.concluded - _days(rng, 1, 5)
+    w.emit(
+        "agreements",
+        "notice",
+        f"nt_{x.eid}",
+        customer=x.customer,
+        authority=authority,
+        date=day,
+        agreement=contract.id,
+        secrets=listed,
+    )
+
+
+def _control_and_changes(w: World, x: Draft, contract: Contract) -> None:
+    """Now and then a violation and suspension, a cancellation or a change (cl. 9, 10)."""
+    roll = w.rng.random()
     if roll < 0.06:
-        found = concluded + _days(rng, 20, 300)
-        kind = rng.random()
-        eliminated = found + _days(rng, 10, 90) if kind >= 0.4 and kind < 0.7 else None
-        w.emit(
-            "history",
-            "violation",
-            f"vi_{eid}",
-            agreement=aid,
-            date=found,
-            description=Text("Carriers kept outside the protected premises."),
-            eliminated=eliminated,
-        )
-        end = found + _days(rng, 10, 60) if kind < 0.4 else None
-        w.emit(
-            "history",
-            "suspension",
-            f"su_{eid}",
-            agreement=aid,
-            start=found + dt.timedelta(days=1),
-            end=end,
-            violation=f"vi_{eid}",
-        )
+        _violation(w, x, contract)
     elif roll < 0.08:
         w.emit(
             "history",
             "cancellation",
-            f"ca_{aid}",
-            target=aid,
-            date=concluded + _days(rng, 30, 400),
-            by=customer,
+            f"ca_{contract.id}",
+            target=contract.id,
+            date=contract.concluded + _days(w.rng, 30, 400),
+            by=x.customer,
         )
     elif roll < 0.10:
-        names = [aid] if rng.random() < 0.5 else None
-        day = concluded + _days(rng, 30, 400)
-        w.emit(
-            "history",
-            "change",
-            f"ch_{eid}",
-            party=eid,
-            change_kind=rng.choice(("liquidation", "ownership", "functions")),
-            date=day,
-            agreements=names,
-        )
-        if rng.random() < 0.5:  # some of the carriers come back (cl. 10)
-            w.emit(
-                "history",
-                "secret_return",
-                f"ret_{eid}",
-                executor=eid,
-                customer=customer,
-                secrets=annex[:1] or secrets[:1],
-                date=day + _days(rng, 1, 30),
-                agreement=aid,
-            )
+        _executor_change(w, x, contract)
     elif roll < 0.105:
-        day = concluded + _days(rng, 30, 400)
+        _customer_termination(w, x, contract)
+
+
+def _violation(w: World, x: Draft, contract: Contract) -> None:
+    """A violation found, and the suspension for it (ended, or the violation eliminated, or
+    neither)."""
+    rng = w.rng
+    found = contract.concluded + _days(rng, 20, 300)
+    kind = rng.random()
+    eliminated = found + _days(rng, 10, 90) if kind >= 0.4 and kind < 0.7 else None
+    w.emit(
+        "history",
+        "violation",
+        f"vi_{x.eid}",
+        agreement=contract.id,
+        date=found,
+        description=Text("Carriers kept outside the protected premises."),
+        eliminated=eliminated,
+    )
+    end = found + _days(rng, 10, 60) if kind < 0.4 else None
+    w.emit(
+        "history",
+        "suspension",
+        f"su_{x.eid}",
+        agreement=contract.id,
+        start=found + dt.timedelta(days=1),
+        end=end,
+        violation=f"vi_{x.eid}",
+    )
+
+
+def _executor_change(w: World, x: Draft, contract: Contract) -> None:
+    """A change of the executor (naming the agreement or not), and maybe carriers returned."""
+    rng = w.rng
+    eid = x.eid
+    names = [contract.id] if rng.random() < 0.5 else None
+    day = contract.concluded + _days(rng, 30, 400)
+    w.emit(
+        "history",
+        "change",
+        f"ch_{eid}",
+        party=eid,
+        change_kind=rng.choice(("liquidation", "ownership", "functions")),
+        date=day,
+        agreements=names,
+    )
+    if rng.random() < 0.5:  # some of the carriers come back (cl. 10)
         w.emit(
             "history",
-            "change",
-            f"ch_{eid}",
-            party=customer,
-            change_kind="termination",
-            date=day,
-            agreements=[aid],
+            "secret_return",
+            f"ret_{eid}",
+            executor=eid,
+            customer=x.customer,
+            secrets=contract.annex[:1] or x.secrets[:1],
+            date=day + _days(rng, 1, 30),
+            agreement=contract.id,
         )
+
+
+def _customer_termination(w: World, x: Draft, contract: Contract) -> None:
+    """The customer terminates the work under the agreement, tells the national security
+    department, and (an enterprise) assigns the agreement to its ministry."""
+    rng = w.rng
+    eid, customer = x.eid, x.customer
+    day = contract.concluded + _days(rng, 30, 400)
+    w.emit(
+        "history",
+        "change",
+        f"ch_{eid}",
+        party=customer,
+        change_kind="termination",
+        date=day,
+        agreements=[contract.id],
+    )
+    w.emit(
+        "history",
+        "change_notice",
+        f"cn_{eid}",
+        change=f"ch_{eid}",
+        sender=customer,
+        recipient=f"knb_{x.city}",
+        date=day + _days(rng, 1, 20),
+    )
+    if not customer.startswith("min_"):
         w.emit(
             "history",
-            "change_notice",
-            f"cn_{eid}",
-            change=f"ch_{eid}",
-            sender=customer,
-            recipient=f"knb_{city}",
+            "addendum",
+            f"add_{eid}",
+            agreement=contract.id,
             date=day + _days(rng, 1, 20),
+            assignee=x.ministry.id,
+            change=f"ch_{eid}",
         )
-        if not customer.startswith("min_"):
-            w.emit(
-                "history",
-                "addendum",
-                f"add_{eid}",
-                agreement=aid,
-                date=day + _days(rng, 1, 20),
-                assignee=ministry.id,
-                change=f"ch_{eid}",
-            )
-    if rng.random() < 0.2 and annex:  # a transfer that took place (audited, not a condition)
+
+
+def _audited_transfer(w: World, x: Draft, contract: Contract) -> None:
+    """Now and then a transfer that took place (audited, not a condition)."""
+    if w.rng.random() < 0.2 and contract.annex:
         w.emit(
             "history",
             "transfer",
-            f"t_{eid}",
-            customer=customer,
-            executor=eid,
-            secrets=annex[:2],
-            date=concluded + _days(rng, 5, 60),
-            agreement=aid,
-            recipient=eid if citizen else officials[0],
+            f"t_{x.eid}",
+            customer=x.customer,
+            executor=x.eid,
+            secrets=contract.annex[:2],
+            date=contract.concluded + _days(w.rng, 5, 60),
+            agreement=contract.id,
+            recipient=x.eid if x.citizen else x.officials[0],
         )
-
-    w.executors.append(ExecutorInfo(eid, customer, secrets, concluded))
 
 
 def _permit_lists(w: World, permit: str, pa: str) -> None:
@@ -994,15 +1176,25 @@ def candidate_questions(w: World, rng: random.Random) -> Iterable[tuple[str, str
         yield customer, info.id, secret, day
 
 
+class Question(TypedDict):
+    """One question as ``questions.json`` holds it, with its label."""
+
+    customer: str
+    executor: str
+    secret: str
+    on: str  # ISO date
+    allowed: bool
+
+
 def choose_questions(
     w: World,
-    decide: callable,
+    decide: Callable[[str, str, str, dt.date], object],
     count: int,
-    rng: random.Random,  # type: ignore[valid-type]
-) -> list[dict[str, object]]:
+    rng: random.Random,
+) -> list[Question]:
     """``count`` distinct questions, half allowed and half refused by ``decide``."""
     want = {True: count // 2, False: count - count // 2}
-    chosen: list[dict[str, object]] = []
+    chosen: list[Question] = []
     seen: set[tuple[str, str, str, dt.date]] = set()
     tries = 0
     for question in candidate_questions(w, rng):
@@ -1057,7 +1249,7 @@ def build_world(
     policies: Path | None = None,
     *,
     verify: bool = True,
-    say: callable = print,  # type: ignore[valid-type]
+    say: Callable[[str], object] = print,
 ) -> dict[str, object]:
     """Generate, write, load back, choose balanced questions; returns a summary."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -1097,18 +1289,21 @@ def build_world(
         rules = load_rules(policies or Path(__file__).resolve().parent.parent / "policies")
         # The labels come from the rules evaluated as written (no tables): the straightforward
         # evaluation, which the tabled one is checked against; answers are the same either way.
-        options = {"materialize": False} if _has_materialize(build_knowledge_base) else {}
-        evaluator = Evaluator(
-            build_knowledge_base(rules.rules, fact_base.store(), builtins=BUILTINS, **options)
-        )
-        disagreements = []
+        if _has_materialize(build_knowledge_base):
+            knowledge_base = build_knowledge_base(
+                rules.rules, fact_base.store(), builtins=BUILTINS, materialize=False
+            )
+        else:
+            knowledge_base = build_knowledge_base(rules.rules, fact_base.store(), builtins=BUILTINS)
+        evaluator = Evaluator(knowledge_base)
+        disagreements: list[dict[str, object]] = []
         for q in chosen:
-            day = dt.date.fromisoformat(str(q["on"]))
+            day = dt.date.fromisoformat(q["on"])
             verdict = bool(
                 evaluator.ask("transfer_allowed", [q["customer"], q["executor"], q["secret"], day])
             )
             if verdict != q["allowed"]:
-                disagreements.append(dict(q, policyeval=verdict))
+                disagreements.append({**q, "policyeval": verdict})
                 q["allowed"] = verdict
         summary["disagreements"] = disagreements
         if disagreements:
@@ -1129,10 +1324,10 @@ def build_world(
     return summary
 
 
-def _has_materialize(function: object) -> bool:
+def _has_materialize(function: Callable[..., object]) -> bool:
     import inspect
 
-    return "materialize" in inspect.signature(function).parameters  # type: ignore[arg-type]
+    return "materialize" in inspect.signature(function).parameters
 
 
 if __name__ == "__main__":

@@ -32,9 +32,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from floor import Floor
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -113,7 +116,10 @@ def child_policyeval(
         "rss_mib": rss_mib() - before,
     }
     evaluator = Evaluator(knowledge_base)
-    ask = lambda c, e, s, d: bool(evaluator.ask("transfer_allowed", [c, e, s, d]))  # noqa: E731
+
+    def ask(c: str, e: str, s: str, d: dt.date) -> bool:
+        return bool(evaluator.ask("transfer_allowed", [c, e, s, d]))
+
     for question in questions[:20]:  # warm up
         ask(*question)
     answers, samples = timed_each(ask, questions)
@@ -174,58 +180,77 @@ def child_others(world: Path) -> dict[str, Any]:
         "facts": len(facts),
     }
     del fact_base
+    floor = _run_system(out, "floor", questions, lambda: Floor(facts))
+    _run_clingo(out, questions, facts)
+    _run_cedar(out, questions, floor)
+    out["peak_mib"] = peak_mib()
+    return out
 
-    def run(
-        name: str, build: Callable[[], Any], extra: Callable[[Any], dict[str, Any]] | None = None
-    ) -> Any:
-        before = rss_mib()
-        start = time.perf_counter()
-        system = build()
-        entry: dict[str, Any] = {
-            "load_s": time.perf_counter() - start,
-            "rss_mib": rss_mib() - before,
-        }
-        for question in questions[:20]:
-            system.allowed(*question)
-        answers, samples = timed_each(system.allowed, questions)
-        entry.update(answers=answers, decide=percentiles(samples))
-        if extra:
-            entry.update(extra(system))
-        out[name] = entry
-        return system
 
-    floor = run("floor", lambda: Floor(facts))
+def _run_system(
+    out: dict[str, Any],
+    name: str,
+    questions: list[Question],
+    build: Callable[[], Any],
+    extra: Callable[[Any], dict[str, Any]] | None = None,
+) -> Any:
+    """Build one system and answer every question with it, into ``out[name]``; the system."""
+    before = rss_mib()
+    start = time.perf_counter()
+    system = build()
+    entry: dict[str, Any] = {
+        "load_s": time.perf_counter() - start,
+        "rss_mib": rss_mib() - before,
+    }
+    for question in questions[:20]:
+        system.allowed(*question)
+    answers, samples = timed_each(system.allowed, questions)
+    entry.update(answers=answers, decide=percentiles(samples))
+    if extra:
+        entry.update(extra(system))
+    out[name] = entry
+    return system
+
+
+def _run_clingo(
+    out: dict[str, Any], questions: list[Question], facts: Sequence[tuple[str, tuple[Any, ...]]]
+) -> None:
+    """clingo: the base grounded once, then per question and all questions in one batch."""
     try:
         from asp import AspChecker
     except ImportError as exc:  # clingo not installed
         out["clingo"] = {"error": f"{exc} (pip install -r bench/requirements.txt)"}
-    else:
+        return
 
-        def ground() -> AspChecker:
-            checker = AspChecker()
-            checker.ground_base(facts)
-            return checker
+    def ground() -> AspChecker:
+        checker = AspChecker()
+        checker.ground_base(facts)
+        return checker
 
-        def batch(checker: AspChecker) -> dict[str, Any]:
-            start = time.perf_counter()
-            answers = checker.ground_batch(questions)
-            elapsed = time.perf_counter() - start
-            in_model = checker.cross_check()
-            return {"batch_s": elapsed, "batch_answers": answers, "model_allowed": len(in_model)}
+    def batch(checker: AspChecker) -> dict[str, Any]:
+        start = time.perf_counter()
+        answers = checker.ground_batch(questions)
+        elapsed = time.perf_counter() - start
+        in_model = checker.cross_check()
+        return {"batch_s": elapsed, "batch_answers": answers, "model_allowed": len(in_model)}
 
-        run("clingo", ground, batch)
+    _run_system(out, "clingo", questions, ground, batch)
+
+
+def _run_cedar(out: dict[str, Any], questions: list[Question], floor: Floor) -> None:
+    """cedarpy: the entities built from the floor's indexes, and one policy."""
     try:
         from cedar import CAVEAT, CedarChecker
     except ImportError as exc:
         out["cedar"] = {"error": f"{exc} (pip install -r bench/requirements.txt)"}
-    else:
-        run(
-            "cedar",
-            lambda: CedarChecker(floor),
-            lambda c: {"entities": c.count, "unrolled": c.most, "caveat": CAVEAT},
-        )
-    out["peak_mib"] = peak_mib()
-    return out
+        return
+    _run_system(
+        out,
+        "cedar",
+        questions,
+        lambda: CedarChecker(floor),
+        lambda c: {"entities": c.count, "unrolled": c.most, "caveat": CAVEAT},
+    )
 
 
 # ---- the parent -----------------------------------------------------------------------------
@@ -305,30 +330,45 @@ def report(size: int, results: dict[str, dict[str, Any]], labels: list[bool]) ->
         ("clingo: ground base once; ground + look up per question", others.get("clingo", {})),
         ("cedarpy: entities + one policy", others.get("cedar", {})),
     ]
-    for name, entry in rows:
-        if not entry:
-            continue
-        if "error" in entry:
-            lines.append(f"| {name} | {entry['error']} | | | | | | |")
-            continue
-        load = entry.get("load_s")
-        rate = (
-            f"{records / load:,.0f}" if load and name.startswith(("policyeval", "  YAML")) else "-"
-        )
-        agree = "-"
-        if "answers" in entry:
-            answers = entry["answers"]
-            same = sum(a == b for a, b in zip(answers, reference, strict=False))
-            label = sum(a == b for a, b in zip(answers, labels, strict=False))
-            agree = f"{same}/{min(len(answers), len(reference))}"
-            if label != same or len(answers) != len(reference):
-                agree += f" (labels {label}/{len(answers)})"
-        lines.append(
-            f"| {name} | {load:,.1f} | {rate} | {entry.get('rss_mib', 0):,.0f} |"
-            f" {_pair(entry.get('decide'))} | {_pair(entry.get('proof'))}"
-            f" | {_pair(entry.get('why_not'))}"
-            f" | {agree} |"
-        )
+    lines += [_row(name, entry, records, reference, labels) for name, entry in rows if entry]
+    notes = _notes(results, reference, labels)
+    return "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
+
+
+def _row(
+    name: str, entry: dict[str, Any], records: int, reference: list[bool], labels: list[bool]
+) -> str:
+    """One system's row of the table (or its error)."""
+    if "error" in entry:
+        return f"| {name} | {entry['error']} | | | | | | |"
+    load = entry.get("load_s")
+    rate = f"{records / load:,.0f}" if load and name.startswith(("policyeval", "  YAML")) else "-"
+    return (
+        f"| {name} | {load:,.1f} | {rate} | {entry.get('rss_mib', 0):,.0f} |"
+        f" {_pair(entry.get('decide'))} | {_pair(entry.get('proof'))}"
+        f" | {_pair(entry.get('why_not'))}"
+        f" | {_agree(entry, reference, labels)} |"
+    )
+
+
+def _agree(entry: dict[str, Any], reference: list[bool], labels: list[bool]) -> str:
+    """How many of the system's answers agree with the reference (and, if fewer or more, with
+    the labels); "-" for a system without answers."""
+    if "answers" not in entry:
+        return "-"
+    answers = entry["answers"]
+    same = sum(a == b for a, b in zip(answers, reference, strict=False))
+    label = sum(a == b for a, b in zip(answers, labels, strict=False))
+    agree = f"{same}/{min(len(answers), len(reference))}"
+    if label != same or len(answers) != len(reference):
+        agree += f" (labels {label}/{len(answers)})"
+    return agree
+
+
+def _notes(
+    results: dict[str, dict[str, Any]], reference: list[bool], labels: list[bool]
+) -> list[str]:
+    """The notes under the table: peak memory, explanations built, clingo's batch, Cedar."""
     notes = []
     for name in ("policyeval", "policyeval-plain"):
         entry = results.get(name, {})
@@ -338,17 +378,10 @@ def report(size: int, results: dict[str, dict[str, Any]], labels: list[bool]) ->
                 f"/{entry['proof']['n']}, why-not trees"
                 f" {entry['why_not_ok']}/{entry['why_not']['n']}"
             )
+    others = results.get("others", {})
     clingo = others.get("clingo", {})
     if "batch_s" in clingo:
-        same = sum(a == b for a, b in zip(clingo["batch_answers"], reference, strict=False))
-        notes.append(
-            f"clingo: base ground {clingo['load_s']:.1f} s; all {len(labels)} question parts in one"
-            f" ground call {clingo['batch_s']:.2f} s"
-            f" ({clingo['batch_s'] / len(labels) * 1e6:,.0f} µs"
-            f" per question, agree {same}/{len(reference)}); one solve afterwards finds"
-            f" {clingo['model_allowed']} q_allowed atoms in the answer set (warm-up, per-question"
-            " and batch parts together)"
-        )
+        notes.append(_clingo_note(clingo, reference, labels))
     cedar = others.get("cedar", {})
     if "caveat" in cedar:
         notes.append(
@@ -359,10 +392,37 @@ def report(size: int, results: dict[str, dict[str, Any]], labels: list[bool]) ->
             f"others: peak RSS {others['peak_mib']:,.0f} MiB"
             " (parse + floor + clingo + cedar in one process)"
         )
-    return "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
+    return notes
+
+
+def _clingo_note(clingo: dict[str, Any], reference: list[bool], labels: list[bool]) -> str:
+    """clingo's base grounding, its one batch of all questions, and the final solve."""
+    same = sum(a == b for a, b in zip(clingo["batch_answers"], reference, strict=False))
+    return (
+        f"clingo: base ground {clingo['load_s']:.1f} s; all {len(labels)} question parts in one"
+        f" ground call {clingo['batch_s']:.2f} s"
+        f" ({clingo['batch_s'] / len(labels) * 1e6:,.0f} µs"
+        f" per question, agree {same}/{len(reference)}); one solve afterwards finds"
+        f" {clingo['model_allowed']} q_allowed atoms in the answer set (warm-up, per-question"
+        " and batch parts together)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.child:
+        args.result.write_text(json.dumps(_run_as_child(args)))
+        return 0
+    everything: dict[str, Any] = {}
+    for size in args.sizes:
+        everything[str(size)] = _run_size(args, size)
+    if args.save:
+        args.save.write_text(json.dumps(everything))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The options of the bench, and of its children."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--worlds", type=Path, default=Path("/tmp/policyeval-bench"))
@@ -389,43 +449,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", choices=["policyeval", "policyeval-plain", "others"])
     parser.add_argument("--world", type=Path)
     parser.add_argument("--result", type=Path)
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.child:
-        if args.child == "others":
-            result = child_others(args.world)
-        else:
-            materialize = None if args.child == "policyeval" else False
-            result = child_policyeval(
-                args.world, materialize, args.profile, args.explain_limit, args.pe_questions
-            )
-        args.result.write_text(json.dumps(result))
-        return 0
 
-    everything: dict[str, Any] = {}
-    for size in args.sizes:
-        world = ensure_world(args.worlds, size, args.seed, args.questions)
-        _, labels = read_questions(world)
-        results: dict[str, dict[str, Any]] = {}
-        for system in args.systems:
-            if system == "policyeval-plain" and not _has_materialize():
-                continue
-            print(f"# N={size}: {system} ...", flush=True)
-            child = ["--child", system, "--world", str(world), "--profile", str(args.profile)]
-            child += ["--explain-limit", str(args.explain_limit)]
-            child += ["--pe-questions", str(args.pe_questions)]
-            results[system] = run_child(child, args.timeout, args.memory_gib)
-            if "error" in results[system]:
-                print(f"#   {results[system]['error']}", flush=True)
-        print(report(size, results, labels), flush=True)
-        for system in ("policyeval", "policyeval-plain"):
-            if "profile" in results.get(system, {}):
-                print(f"### cProfile of {args.profile} questions, {system}, N={size}\n")
-                print("```\n" + results[system].pop("profile") + "```\n", flush=True)
-        everything[str(size)] = results
-    if args.save:
-        args.save.write_text(json.dumps(everything))
-    return 0
+def _run_as_child(args: argparse.Namespace) -> dict[str, Any]:
+    """Child mode: the one system group named by ``--child``, on ``--world``."""
+    if args.child == "others":
+        return child_others(args.world)
+    materialize = None if args.child == "policyeval" else False
+    return child_policyeval(
+        args.world, materialize, args.profile, args.explain_limit, args.pe_questions
+    )
+
+
+def _run_size(args: argparse.Namespace, size: int) -> dict[str, dict[str, Any]]:
+    """Every system on the world of ``size`` executors, each in a child; prints the table."""
+    world = ensure_world(args.worlds, size, args.seed, args.questions)
+    _, labels = read_questions(world)
+    results: dict[str, dict[str, Any]] = {}
+    for system in args.systems:
+        if system == "policyeval-plain" and not _has_materialize():
+            continue
+        print(f"# N={size}: {system} ...", flush=True)
+        child = ["--child", system, "--world", str(world), "--profile", str(args.profile)]
+        child += ["--explain-limit", str(args.explain_limit)]
+        child += ["--pe-questions", str(args.pe_questions)]
+        results[system] = run_child(child, args.timeout, args.memory_gib)
+        if "error" in results[system]:
+            print(f"#   {results[system]['error']}", flush=True)
+    print(report(size, results, labels), flush=True)
+    _print_profiles(args.profile, size, results)
+    return results
+
+
+def _print_profiles(profile: int, size: int, results: dict[str, dict[str, Any]]) -> None:
+    """Print (and take out of ``results``) the policyeval children's cProfile output."""
+    for system in ("policyeval", "policyeval-plain"):
+        if "profile" in results.get(system, {}):
+            print(f"### cProfile of {profile} questions, {system}, N={size}\n")
+            print("```\n" + results[system].pop("profile") + "```\n", flush=True)
 
 
 def _has_materialize() -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 import shutil
@@ -13,7 +12,6 @@ from typer.testing import CliRunner, Result
 
 from paths import TOY_FACTS as FACTS
 from paths import TOY_POLICIES as POLICIES
-from policyeval import cli
 from policyeval.cli import app
 
 SOURCES = ["--policies", str(POLICIES), "--facts", str(FACTS)]
@@ -28,10 +26,6 @@ def run(*args: str) -> Result:
 
 def decide(*args: str) -> Result:
     return run("decide", "--customer", "mod", "--on", ON, *SOURCES, *args)
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(cli).failed == 0
 
 
 # -- check ----------------------------------------------------------------------------------

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import doctest
 from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policyeval.decree743 import calendar as calendar_kz
 from policyeval.decree743.calendar import (
     add_working_days,
     holiday_name,
     is_working_day,
     working_days_between,
 )
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(calendar_kz).failed == 0
 
 
 def test_plain_fortnight() -> None:
