@@ -47,7 +47,9 @@ _register_lock = threading.Lock()
 
 
 class CompiledProgram:
-    """A rule set compiled into one pyDatalog knowledge base; read-only once built."""
+    """A rule set compiled into one pyDatalog knowledge base; read-only once built, but for the
+    what-if programs it keeps (a dict written whole per key, so concurrent callers at worst
+    compile one twice)."""
 
     def __init__(
         self,
