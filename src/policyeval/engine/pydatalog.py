@@ -123,7 +123,7 @@ class CompiledProgram:
                 slices={
                     rule_id: piece
                     for rule_id, piece in self.slices.items()
-                    if not self.analysis.computed_from_any(piece.reads(), touched)
+                    if not piece.reads() & changed
                 },
                 analysis=self.analysis,
             )

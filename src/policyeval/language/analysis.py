@@ -30,7 +30,10 @@ class ProgramAnalysis:
     """What the rules of ``rules`` depend on, computed once (every property is cached)."""
 
     rules: RuleSet
-    _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _never: dict[frozenset[str], frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`never_derivable` answers, by the predicates given."""
 
     @cached_property
     def derived(self) -> dict[str, int]:
@@ -172,11 +175,10 @@ class ProgramAnalysis:
         """Derived predicates no finite derivation can reach, when ``given`` (base predicates
         and builtins) may hold: every rule of theirs needs, in a positive condition, a
         predicate that is itself never derivable (recursion without a base case)."""
-        key = "never:" + "\0".join(sorted(set(given)))
-        cached = self._cache.get(key)
-        if isinstance(cached, frozenset):
-            return cached
-        possible = set(given)
+        key = frozenset(given)
+        if key in self._never:
+            return self._never[key]
+        possible = set(key)
         changed = True
         while changed:
             changed = False
@@ -188,22 +190,14 @@ class ProgramAnalysis:
                     possible.add(head)
                     changed = True
         result = frozenset(self.derived) - possible
-        self._cache[key] = result
+        self._never[key] = result
         return result
 
     def affected_by(self, touched: Collection[str]) -> frozenset[str]:
-        """Derived predicates whose relation can change when facts of ``touched`` are added
-        (what-if invalidation): those computed from one of them, or among them."""
-        wanted = set(touched)
-        return frozenset(
-            name for name in self.derived if name in wanted or self.reach[name] & wanted
-        )
-
-    def computed_from_any(self, predicates: Iterable[str], touched: Collection[str]) -> bool:
-        """Whether a relation read from ``predicates`` can change when facts of ``touched``
-        are added."""
-        changed = self.affected_by(touched) | set(touched)
-        return any(name in changed for name in predicates)
+        """Every predicate whose rows can change when facts of ``touched`` are added (what-if
+        invalidation): ``touched`` themselves and the derived predicates computed from them."""
+        wanted = frozenset(touched)
+        return wanted | {name for name in self.derived if self.reach[name] & wanted}
 
 
 def components(graph: Mapping[str, list[str]]) -> list[list[str]]:
