@@ -27,6 +27,7 @@ from policyeval.facts.model import FactRecord, Vocabulary, part_type
 from policyeval.facts.yaml_source import (
     FieldPath,
     dotted,
+    expand_paths,
     loader_class,
     mark,
     node_at,
@@ -66,7 +67,7 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
 
     Raises :class:`FactError` carrying every problem when anything is wrong.
     """
-    files, problems = _expand(paths)
+    files, problems = expand_paths(paths, FACT_FILE_SUFFIXES)
     digest = hashlib.sha256()
     raws: list[_Raw] = []
     for file in files:
@@ -155,21 +156,6 @@ class _Raw:
         if self.node is None:
             return Location(self.file, self.position)
         return mark(self.file, node_at(self.node, path))
-
-
-def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = (p for p in path.rglob("*") if p.suffix in FACT_FILE_SUFFIXES and p.is_file())
-            files += sorted(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            where = Location(str(path), 1)
-            problems.append(Problem("missing_file", "no such file or directory", where))
-    return list(dict.fromkeys(files)), problems
 
 
 def _parse(file: str, data: bytes) -> tuple[list[_Raw], list[Problem]]:

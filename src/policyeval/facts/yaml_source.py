@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,6 +28,7 @@ __all__ = [
     "FieldPath",
     "dotted",
     "duplicate_keys",
+    "expand_paths",
     "loader_class",
     "mark",
     "node_at",
@@ -38,6 +40,25 @@ FieldPath = Sequence[str | int]
 """Where a value sits in a document: mapping keys and list positions."""
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+def expand_paths(
+    paths: Iterable[Path], suffixes: Collection[str]
+) -> tuple[list[Path], list[Problem]]:
+    """The files named, and under each directory named every file ending in one of
+    ``suffixes`` (sorted), without repeats; a ``missing_file`` problem for a path that is
+    neither."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in suffixes and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            where = Location(str(path), 1)
+            problems.append(Problem("missing_file", "no such file or directory", where))
+    return list(dict.fromkeys(files)), problems
 
 
 def loader_class(name: str, *, implicit_off: Iterable[str]) -> type[_SafeLoader]:

@@ -44,6 +44,7 @@ from policyeval.facts.model import ID_PATTERN
 from policyeval.facts.yaml_source import (
     FieldPath,
     dotted,
+    expand_paths,
     loader_class,
     mark,
     node_at,
@@ -223,7 +224,7 @@ def load_scenarios(paths: Iterable[Path]) -> list[Scenario]:
 
     Raises :class:`ScenarioError` carrying every problem of every file.
     """
-    files, problems = _expand(paths)
+    files, problems = expand_paths(paths, {SCENARIO_SUFFIX})
     scenarios: list[Scenario] = []
     for file in files:
         scenario, file_problems = _read_scenario(file)
@@ -236,22 +237,7 @@ def load_scenarios(paths: Iterable[Path]) -> list[Scenario]:
 
 def scenario_files(directory: Path) -> list[Path]:
     """The ``*.yaml`` files under ``directory``, sorted."""
-    return sorted(p for p in directory.rglob(f"*{SCENARIO_SUFFIX}") if p.is_file())
-
-
-def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            files += scenario_files(path)
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(
-                Problem("missing_file", "no such file or directory", Location(str(path), 1))
-            )
-    return list(dict.fromkeys(files)), problems
+    return expand_paths([directory], {SCENARIO_SUFFIX})[0]
 
 
 def _read_scenario(path: Path) -> tuple[Scenario | None, list[Problem]]:
