@@ -110,8 +110,8 @@ def build_knowledge_base(
     """
     schema = store.schema()
     analysis = ProgramAnalysis(rules)
-    check_or_raise(rules, schema, builtins, analysis)
-    plain = CompiledProgram(rules, schema, builtins, analysis=analysis)
+    check_or_raise(rules, schema, builtins, analysis, store.dated())
+    plain = CompiledProgram(rules, schema, builtins, analysis=analysis, base_inputs=store.inputs())
     if not materialize:
         return KnowledgeBase(plain, store, policy_version, facts_version, plain, store)
     # A predicate with facts of its own keeps them apart from derived rows: not tabled.
@@ -124,6 +124,7 @@ def build_knowledge_base(
         materialized=tables.tabled,
         slices=tables.slices,
         analysis=analysis,
+        base_inputs=store.inputs(),
     )
     return KnowledgeBase(program, tables.store, policy_version, facts_version, plain, store)
 

@@ -58,10 +58,19 @@ def test_transfer_questions_agree(data: st.DataObject, on: dt.date) -> None:
 @given(data=st.data(), on=DATES)
 def test_other_questions_agree(data: st.DataObject, on: dt.date) -> None:
     agreement = data.draw(st.sampled_from(_ids("agreement")))
-    _same("protection_by", [agreement, None, None])
+    _same("protection_by", [agreement, None, None, on])
     _same("agreement_lacks", [agreement, None])
     _same("duty_outstanding", [agreement, None, on])
     _same("may_suspend", ["kazspecmash", agreement, on])
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), on=DATES)
+def test_questions_tabled_by_epoch_agree(data: st.DataObject, on: dt.date) -> None:
+    organization = data.draw(st.sampled_from(_ids("organization")))
+    _same("foreign_participation", [organization, on])
+    _same("wholly_state_owned", [organization, on])
+    _same("customer_role", [organization, on])
 
 
 def test_executors_for_a_secret_agree() -> None:

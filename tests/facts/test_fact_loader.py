@@ -12,7 +12,7 @@ import pytest
 
 from policyeval.decree743 import VOCABULARY
 from policyeval.decree743.vocabulary import BASE_PREDICATES, RECORD_TYPES, Organization
-from policyeval.engine.store import BaseFact, FactSource
+from policyeval.engine.store import ALWAYS, BaseFact, FactSource
 from policyeval.errors import FactError, Problem
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
 from policyeval.language.syntax import Location
@@ -203,7 +203,7 @@ def test_records_become_base_facts_with_file_and_line(tmp_path: Path) -> None:
     assert base.facts[:4] == [
         BaseFact("organization", ("acme",), at_acme),
         BaseFact("org_name", ("acme", "Acme LLP"), at_acme),
-        BaseFact("org_kind", ("acme", "commercial"), at_acme),
+        BaseFact("org_kind", ("acme", "commercial", *ALWAYS), at_acme),
         BaseFact("org_bin", ("acme", "123456789012"), at_acme),
     ]
     assert BaseFact("citizenship", ("ivanov", "kz"), at_ivanov) in base.facts
@@ -215,17 +215,19 @@ def test_records_become_base_facts_with_file_and_line(tmp_path: Path) -> None:
 def test_flags_give_a_row_only_when_true_and_absent_fields_none(tmp_path: Path) -> None:
     base = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY)
 
-    assert rows(base, "has_protection_division") == {("acme",)}
+    assert rows(base, "has_protection_division") == {("acme", *ALWAYS)}
     assert rows(base, "empowered_provider") == set()
     assert rows(base, "org_address") == set()
-    assert rows(base, "located_in") == {("acme", "astana")}
+    assert rows(base, "located_in") == {("acme", "astana", *ALWAYS)}
 
 
 def test_every_record_kind_and_every_base_predicate(tmp_path: Path) -> None:
     base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)], VOCABULARY)
 
     given = {f.predicate: len(f.args) for f in base.facts}
-    assert given == {name: len(args) for name, args in BASE_PREDICATES.items()}
+    dated = VOCABULARY.dated()
+    stored = {name: len(args) + (name in dated) for name, args in BASE_PREDICATES.items()}
+    assert given == stored
     assert {kind for kind, records in base.records.items() if records} == set(RECORD_TYPES)
     assert all(
         isinstance(v, str | int | dt.date) and not isinstance(v, bool)
@@ -250,14 +252,45 @@ def test_lists_give_one_row_per_item_and_nested_details_belong_to_the_record(
     assert rows(base, "admission_form") == {("minister_admission", 2)}
 
 
-def test_shares_are_exact_hundredths_of_a_percent(tmp_path: Path) -> None:
+def test_shares_are_exact_percentages_of_any_precision(tmp_path: Path) -> None:
     shares = (
-        "- {kind: ownership, id: s1, owner: ivanov, owned: acme, percent: 99.5}\n"
-        "- {kind: ownership, id: s2, owner: acme, owned: acme, percent: 0.5}\n"
+        "- {kind: ownership, id: s1, owner: ivanov, owned: acme, percent: 99.4999}\n"
+        "- {kind: ownership, id: s2, owner: acme, owned: acme, percent: 0.5000,"
+        " valid_from: 2026-01-01}\n"
+        "- {kind: ownership, id: s3, owner: acme, owned: acme, percent: 0.0001}\n"
     )
     base = load_fact_files([write(tmp_path, "shares.yaml", ACME + shares)], VOCABULARY)
 
-    assert rows(base, "owns") == {("ivanov", "acme", 9950), ("acme", "acme", 50)}
+    assert rows(base, "owns") == {
+        ("ivanov", "acme", "99.4999 %", *ALWAYS),
+        ("acme", "acme", "0.5 %", dt.date(2026, 1, 1), ALWAYS[1]),
+        ("acme", "acme", "0.0001 %", *ALWAYS),
+    }
+
+
+def test_dated_fields_take_values_with_periods(tmp_path: Path) -> None:
+    heads = ACME.replace(
+        "  head: ivanov\n",
+        "  head:\n"
+        "    - {value: ivanov, valid_to: 2026-03-01}\n"
+        "    - {value: ivanov, valid_from: 2026-06-01}\n",
+    )
+    store = load_fact_files([write(tmp_path, "acme.yaml", heads)], VOCABULARY).store()
+
+    on = [day for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 6, 1))]
+    assert [store.holds("org_head", ("acme", "ivanov", day)) for day in on] == [True, False, True]
+    matched = store.match("org_head", ("acme", None, None))
+    periods = [source.period if source else None for _, source in matched]
+    assert periods == [(ALWAYS[0], dt.date(2026, 3, 1)), (dt.date(2026, 6, 1), ALWAYS[1])]
+
+
+def test_a_period_that_ends_before_it_begins_is_rejected(tmp_path: Path) -> None:
+    backwards = ACME.replace(
+        "  head: ivanov\n",
+        "  head: [{value: ivanov, valid_from: 2026-03-02, valid_to: 2026-03-01}]\n",
+    )
+    problems = rejected(lambda: load_fact_files([write(tmp_path, "a.yaml", backwards)], VOCABULARY))
+    assert "valid_to is before valid_from" in problems[0].message
 
 
 def test_mapping_form_directories_and_references_across_files(tmp_path: Path) -> None:
@@ -279,7 +312,7 @@ def test_mapping_form_directories_and_references_across_files(tmp_path: Path) ->
         FactSource(str(orgs), 1, "acme"),
         FactSource(str(people), 2, "ivanov"),
     ]
-    assert rows(base, "org_head") == {("acme", "ivanov")}
+    assert rows(base, "org_head") == {("acme", "ivanov", *ALWAYS)}
 
 
 def test_version_follows_the_bytes(tmp_path: Path) -> None:
@@ -295,7 +328,7 @@ def test_store_declares_every_base_predicate(tmp_path: Path) -> None:
     store = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY).store()
 
     assert store.schema() == {name: len(args) for name, args in BASE_PREDICATES.items()}
-    assert store.holds("org_head", ("acme", "ivanov"))
+    assert store.holds("org_head", ("acme", "ivanov", dt.date(2026, 1, 1)))
     assert list(store.facts("transfer")) == []
 
 
@@ -464,7 +497,7 @@ def test_what_if_records_may_restate_a_base_record_to_add_rows(tmp_path: Path) -
     base = load_fact_files([write(tmp_path, "acme.yaml", ACME)], VOCABULARY)
     restated = {"kind": "organization", "id": "acme", "name": "Acme LLP", "org_kind": "commercial"}
     facts = load_fact_records([{**restated, "empowered_provider": True}], base=base)
-    assert rows(facts, "empowered_provider") == {("acme",)}
+    assert rows(facts, "empowered_provider") == {("acme", *ALWAYS)}
 
     problems = rejected(lambda: load_fact_records([{**restated, "kind": "secret"}], base=base))
     assert [p.code for p in problems] == ["unknown_field", "duplicate_id"]

@@ -8,11 +8,12 @@ the loader, the JSON Schema and the README tables.
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from policyeval.facts.model import (
+    Dated,
     FactRecord,
     Id,
     Part,
@@ -63,6 +64,16 @@ __all__ = [
     "Transfer",
     "Violation",
 ]
+
+
+def format_percent(percent: Decimal) -> str:
+    """A percentage exactly as entered, without trailing zeros or an exponent.
+
+    >>> [format_percent(Decimal(text)) for text in ("25.50", "1E+2", "0.0001")]
+    ['25.5', '100', '0.0001']
+    """
+    return format(percent.normalize(), "f")
+
 
 DIGITS12_PATTERN = r"^\d{12}$"
 COUNTRY_PATTERN = r"^(?:[a-z]{2}|stateless)$"
@@ -148,7 +159,7 @@ _VIOLATION = Ref(("violation",))
 _CHANGE = Ref(("change",))
 _AGREEMENT_OR_PERMIT = Ref(("agreement", "permit"))
 
-_LOCATED_IN_DOC = "Party actually works (is located) in City, a symbol such as `astana`."
+_LOCATED_IN_DOC = "On Day, Party actually works (is located) in City, a symbol such as `astana`."
 
 
 class Organization(FactRecord):
@@ -159,7 +170,10 @@ class Organization(FactRecord):
     title = "an organization (a state body, an enterprise, a company, an authority, the state)"
 
     name: Annotated[Text, Pred("org_name", "Org Name", "Org's full name is Name.")]
-    org_kind: Annotated[OrgKind, Pred("org_kind", "Org Kind", "Org is of kind Kind.")]
+    org_kind: Annotated[
+        Dated[OrgKind],
+        Pred("org_kind", "Org Kind Day", "Org is of kind Kind on Day.", dated=True),
+    ]
     bin: Annotated[
         Digits12 | None,
         Pred("org_bin", "Org Bin", "Org's business identification number is Bin."),
@@ -167,9 +181,13 @@ class Organization(FactRecord):
     legal_address: Annotated[
         Text | None, Pred("org_address", "Org Address", "Org's legal address is Address.")
     ] = None
-    city: Annotated[Id | None, Pred("located_in", "Party City", _LOCATED_IN_DOC)] = None
+    city: Annotated[
+        Dated[Id] | None, Pred("located_in", "Party City Day", _LOCATED_IN_DOC, dated=True)
+    ] = None
     head: Annotated[
-        Id | None, _PERSON, Pred("org_head", "Org Person", "Person is the head of Org.")
+        Dated[Id] | None,
+        _PERSON,
+        Pred("org_head", "Org Person Day", "Person is the head of Org on Day.", dated=True),
     ] = None
     head_may_classify: Annotated[
         bool,
@@ -180,18 +198,22 @@ class Organization(FactRecord):
         ),
     ] = False
     has_protection_division: Annotated[
-        bool,
+        Dated[bool],
         Pred(
-            "has_protection_division", "Org", "Org has a division for protection of state secrets."
+            "has_protection_division",
+            "Org Day",
+            "Org has a division for protection of state secrets on Day.",
+            dated=True,
         ),
     ] = False
     empowered_provider: Annotated[
-        bool,
+        Dated[bool],
         Pred(
             "empowered_provider",
-            "Org",
-            "The Government empowered Org to provide services in the field of protecting state"
-            " secrets (cl. 8.4).",
+            "Org Day",
+            "On Day, Org is empowered by the Government to provide services in the field of"
+            " protecting state secrets (cl. 8.4).",
+            dated=True,
         ),
     ] = False
 
@@ -215,7 +237,9 @@ class Person(FactRecord):
         Pred("person_iin", "Person Iin", "Person's individual identification number is Iin."),
     ] = None
     works_at: Annotated[
-        Id | None, _ORG, Pred("works_at", "Person Org", "Person works (studies) at Org.")
+        Dated[Id] | None,
+        _ORG,
+        Pred("works_at", "Person Org Day", "Person works (studies) at Org on Day.", dated=True),
     ] = None
     position: Annotated[
         Text | None, Pred("person_position", "Person Position", "Person's position is Position.")
@@ -224,7 +248,9 @@ class Person(FactRecord):
         Text | None,
         Pred("person_residence", "Person Address", "Person's place of residence is Address."),
     ] = None
-    city: Annotated[Id | None, Pred("located_in", "Party City", _LOCATED_IN_DOC)] = None
+    city: Annotated[
+        Dated[Id] | None, Pred("located_in", "Party City Day", _LOCATED_IN_DOC, dated=True)
+    ] = None
     id_issuer: Annotated[
         Text | None,
         Pred(
@@ -253,7 +279,7 @@ class Acting(FactRecord):
 
 
 class Ownership(FactRecord):
-    """A share of an organization's capital held by an organization or a person."""
+    """A share of an organization's capital held by an organization or a person, over a period."""
 
     kind: Literal["ownership"]
     var = "Share"
@@ -262,10 +288,10 @@ class Ownership(FactRecord):
     relations = (
         Relation(
             "owns",
-            ("Owner", "Owned", "Hundredths"),
-            ("owner", "owned", "hundredths"),
-            "Owner holds Hundredths hundredths of a percent of Owned's capital"
-            " (10000 = 100 %, 50 = 0.5 %).",
+            ("Owner", "Owned", "Share", "Day"),
+            ("owner", "owned", "share"),
+            "On Day, Owner holds Share (a percentage such as `25.5 %`) of Owned's capital.",
+            dated=True,
         ),
     )
 
@@ -273,13 +299,30 @@ class Ownership(FactRecord):
     owned: Annotated[Id, _ORG, Field(description="The organization whose capital it is.")]
     percent: Annotated[
         Decimal,
-        Field(gt=0, le=100, decimal_places=2, description="The share in percent, e.g. 100 or 0.5."),
+        Field(
+            gt=0,
+            le=100,
+            allow_inf_nan=False,
+            description="The share in percent, exact: 100, 25.5, 0.0001.",
+        ),
     ]
+    valid_from: dt.date | None = Field(
+        default=None, description="The first day the share is held; open when left out."
+    )
+    valid_to: dt.date | None = Field(
+        default=None, description="The last day the share is held; open when left out."
+    )
 
     @property
-    def hundredths(self) -> int:
-        """The share in hundredths of a percent: exact, as an integer."""
-        return int(self.percent * 100)
+    def share(self) -> str:
+        """The share as people write it: ``25.5 %`` (exact; no trailing zeros)."""
+        return f"{format_percent(self.percent)} %"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
 
 
 class Affiliation(FactRecord):
@@ -292,14 +335,21 @@ class Affiliation(FactRecord):
     relations = (
         Relation(
             "affiliated",
-            ("Party", "Subject"),
+            ("Party", "Subject", "Day"),
             ("affiliate", "subject"),
-            "Party is affiliated with Subject under the legislative acts (cl. 8.3).",
+            "On Day, Party is affiliated with Subject under the legislative acts (cl. 8.3).",
+            dated=True,
         ),
     )
 
     affiliate: Annotated[Id, _PARTY, Field(description="The affiliated organization or person.")]
     subject: Annotated[Id, _ORG, Field(description="The quasi-public sector subject.")]
+    valid_from: dt.date | None = Field(
+        default=None, description="The first day of the affiliation; open when left out."
+    )
+    valid_to: dt.date | None = Field(
+        default=None, description="The last day of the affiliation; open when left out."
+    )
 
 
 class Secret(FactRecord):

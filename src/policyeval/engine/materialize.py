@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from policyeval.engine.builtins import COMPARISONS, Builtin
+from policyeval.engine.epochs import MAX_EPOCHS, date_parametric, epochs, periods_of_rows
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.slicing import Slice, independent_atoms, slice_of
 from policyeval.engine.store import FactStore
@@ -59,29 +60,83 @@ def compute_tables(
     """Compute every candidate worth a table, lowest level first; ``store`` is not changed."""
     analysis = analysis or ProgramAnalysis(rules)
     schema = store.schema()
+    base_inputs = store.inputs()
     tables = store.extended()
     tabled: set[str] = set()
     skipped: dict[str, Estimate] = {}
     # Built-ins and predicates with inputs are called with their inputs bound: they filter
     # (or compute one value per input) rather than add rows of their own.
-    functions = frozenset(builtins) | frozenset(COMPARISONS) | frozenset(rules.input_positions())
-    for level in analysis.levels(candidates):
+    functions = (
+        frozenset(builtins)
+        | frozenset(COMPARISONS)
+        | frozenset(rules.input_positions())
+        | frozenset(base_inputs)
+    )
+    by_day = date_parametric(rules, analysis, store.dated()) - set(schema)
+    for level in analysis.levels(candidates | by_day):
         program = CompiledProgram(
-            rules, schema, builtins, materialized=frozenset(tabled), analysis=analysis
+            rules,
+            schema,
+            builtins,
+            materialized=frozenset(tabled),
+            analysis=analysis,
+            base_inputs=base_inputs,
         )
-        computed: list[str] = []
-        for name in sorted(level):
-            if name not in analysis.recursive:
-                expected = estimate(rules.rules_for(name), Sizes(tables, skipped, functions))
-                if expected.rows > expected.reads:
-                    skipped[name] = expected
-                    continue
-            for row in program.ask(name, (None,) * program.derived[name], tables):
-                tables.add(name, row)
-            computed.append(name)
+        computed = [
+            name
+            for name in sorted(level)
+            if (
+                _table_by_epoch(name, program, store, tables)
+                if name in by_day
+                else _table(name, program, tables, skipped, functions)
+            )
+        ]
         tabled.update(computed)
-    slices = _compute_slices(rules, schema, builtins, tables, frozenset(tabled), skipped, functions)
+    slices = _compute_slices(
+        rules, schema, builtins, tables, frozenset(tabled), skipped, functions, base_inputs
+    )
     return Tables(frozenset(tabled), tables, skipped, slices)
+
+
+def _table(
+    name: str,
+    program: CompiledProgram,
+    tables: FactStore,
+    skipped: dict[str, Estimate],
+    functions: frozenset[str],
+) -> bool:
+    """Compute ``name`` into ``tables`` unless its table would multiply (recorded in
+    ``skipped``); recursive predicates always are."""
+    if name not in program.analysis.recursive:
+        expected = estimate(program.rules.rules_for(name), Sizes(tables, skipped, functions))
+        if expected.rows > expected.reads:
+            skipped[name] = expected
+            return False
+    for row in program.ask(name, (None,) * program.derived[name], tables):
+        tables.add(name, row)
+    return True
+
+
+def _table_by_epoch(
+    name: str, program: CompiledProgram, store: FactStore, tables: FactStore
+) -> bool:
+    """Compute ``name`` (a :func:`date_parametric` predicate) once per epoch of the dated facts
+    it reads into a dated table; ``False`` when there are too many epochs to be worth it."""
+    reads = [p for p in program.analysis.reach.get(name, frozenset()) if p in store.dated()]
+    periods = epochs(store, reads)
+    if len(periods) > MAX_EPOCHS:
+        return False
+    arity = program.derived[name]
+    wildcard = (None,) * (arity - 1)
+    by_epoch = (
+        (period, [row[:-1] for row in program.ask(name, (*wildcard, period[0]), tables)])
+        for period in periods
+    )
+    rows = periods_of_rows(by_epoch)
+    tables.declare(name, arity, dated=True)
+    for row in rows:
+        tables.add(name, row)
+    return True
 
 
 def _compute_slices(
@@ -92,6 +147,7 @@ def _compute_slices(
     tabled: frozenset[str],
     skipped: Mapping[str, Estimate],
     functions: frozenset[str],
+    base_inputs: Mapping[str, tuple[int, ...]],
 ) -> dict[str, Slice]:
     """The slices of the rules that take question inputs, each computed into ``tables`` unless
     it would multiply (as for predicates). Returns rule id → slice for those computed."""
@@ -106,7 +162,9 @@ def _compute_slices(
     if not kept:
         return {}
     with_tables = RuleSet((*rules.rules, *(piece.table_rule() for piece in kept)), rules.clauses)
-    program = CompiledProgram(with_tables, schema, builtins, materialized=tabled)
+    program = CompiledProgram(
+        with_tables, schema, builtins, materialized=tabled, base_inputs=base_inputs
+    )
     kept = [
         piece
         for piece in kept

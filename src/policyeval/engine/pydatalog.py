@@ -59,8 +59,11 @@ class CompiledProgram:
         materialized: frozenset[str] = frozenset(),
         slices: Mapping[str, Slice] | None = None,
         analysis: ProgramAnalysis | None = None,
+        base_inputs: Mapping[str, tuple[int, ...]] | None = None,
     ) -> None:
         self.rules = rules
+        self.base_inputs = dict(base_inputs or {})
+        """Base predicate → the positions a question must bind (a dated predicate's day)."""
         self.analysis = analysis or ProgramAnalysis(rules)
         """The rules' dependency analysis, shared with the checker and the materialization."""
         self.slices = dict(slices or {})
@@ -70,6 +73,7 @@ class CompiledProgram:
         self.builtins = dict(builtins)
         self.derived = self.analysis.derived
         self.inputs: dict[str, tuple[int, ...]] = {
+            **self.base_inputs,
             **{name: b.inputs for name, b in self.builtins.items()},
             **self.analysis.inputs,
         }
@@ -126,6 +130,7 @@ class CompiledProgram:
                     if not piece.reads() & changed
                 },
                 analysis=self.analysis,
+                base_inputs=self.base_inputs,
             )
             if len(self._what_if) < MAX_WHAT_IF_PROGRAMS:
                 self._what_if[touched] = compiled

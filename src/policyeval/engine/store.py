@@ -6,10 +6,17 @@ not on the size of the store: every argument position is indexed by value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import datetime as dt
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from policyeval.language.syntax import Value
+
+ALWAYS = (dt.date.min, dt.date.max)
+"""The period of a fact in force on every day: the first and last day an open period has."""
+
+Period = tuple[dt.date, dt.date]
+"""The first and the last day (both included) a dated fact is in force."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +26,8 @@ class FactSource:
     file: str
     line: int
     record: str | None = None
+    period: Period | None = None
+    """For a dated fact, the days it is in force."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
@@ -35,20 +44,32 @@ class BaseFact:
 
 @dataclass(slots=True)
 class _Table:
-    """Rows of one predicate with one value index per argument position."""
+    """Rows of one predicate with one value index per argument position.
+
+    A dated table stores each row with two more columns, the first and last day of its period;
+    it is asked with the day in the last argument instead (:meth:`FactStore.match`).
+    """
 
     arity: int
+    dated: bool = False
     rows: list[tuple[Value, ...]] = field(default_factory=list)
     sources: list[FactSource | None] = field(default_factory=list)
     positions: list[dict[Value, list[int]]] = field(default_factory=list)
     keys: set[tuple[Value, ...]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.positions = [{} for _ in range(self.arity)]
+        self.positions = [{} for _ in range(self.width)]
+
+    @property
+    def width(self) -> int:
+        """Columns a stored row has: the arity, and for a dated table one more."""
+        return self.arity + 1 if self.dated else self.arity
 
     def add(self, row: tuple[Value, ...], source: FactSource | None) -> None:
         if row in self.keys:
             return
+        if self.dated and source is not None:
+            source = replace(source, period=_period(row))
         self.keys.add(row)
         index = len(self.rows)
         self.rows.append(row)
@@ -61,7 +82,7 @@ class _Table:
         if not bound:
             yield from range(len(self.rows))
             return
-        if len(bound) == self.arity:
+        if len(bound) == self.width:
             row = tuple(v for _, v in bound)
             if row in self.keys:
                 yield from (i for i in self.positions[0].get(row[0], ()) if self.rows[i] == row)
@@ -80,17 +101,24 @@ class FactStore:
     what-if copy that adds facts without touching the original.
     """
 
-    def __init__(self, schema: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, schema: Mapping[str, int] | None = None, dated: Collection[str] = ()
+    ) -> None:
         self._tables: dict[str, _Table] = {}
         self._parent: FactStore | None = None
         self._shared: frozenset[str] = frozenset()
         for predicate, arity in (schema or {}).items():
-            self.declare(predicate, arity)
+            self.declare(predicate, arity, dated=predicate in dated)
 
-    def declare(self, predicate: str, arity: int) -> None:
-        """Make ``predicate`` a known base predicate even when it has no facts."""
+    def declare(self, predicate: str, arity: int, *, dated: bool = False) -> None:
+        """Make ``predicate`` a known base predicate even when it has no facts.
+
+        A ``dated`` predicate's last argument is a day: its facts hold over a period, given
+        as two more values when they are added (the first and last day, :data:`ALWAYS` when
+        open), and a question asks for the rows in force on the day it binds.
+        """
         if predicate not in self._tables:
-            self._tables[predicate] = _Table(arity)
+            self._tables[predicate] = _Table(arity, dated)
 
     def add(
         self, predicate: str, args: tuple[Value, ...], source: FactSource | None = None
@@ -100,8 +128,10 @@ class FactStore:
         table = self._tables.get(predicate)
         if table is None:
             table = self._tables[predicate] = _Table(len(args))
-        if len(args) != table.arity:
-            raise ValueError(f"`{predicate}` takes {table.arity} arguments, got {len(args)}")
+        if len(args) != table.width:
+            raise ValueError(f"`{predicate}` takes {table.width} values, got {len(args)}")
+        if table.dated:
+            _check_period(predicate, args)
         table.add(args, source)
 
     def add_all(self, facts: Iterable[BaseFact]) -> None:
@@ -113,6 +143,16 @@ class FactStore:
         merged = self._parent.schema() if self._parent else {}
         merged.update({name: table.arity for name, table in self._tables.items()})
         return merged
+
+    def dated(self) -> frozenset[str]:
+        """The dated predicates (:meth:`declare`), including the parent's in an overlay."""
+        own = frozenset(name for name, table in self._tables.items() if table.dated)
+        return own | (self._parent.dated() if self._parent else frozenset())
+
+    def inputs(self) -> dict[str, tuple[int, ...]]:
+        """Name → the argument positions a question must bind: each dated predicate's day."""
+        schema = self.schema()
+        return {name: (schema[name] - 1,) for name in self.dated()}
 
     def __len__(self) -> int:
         own = sum(len(t.rows) for t in self._tables.values())
@@ -140,11 +180,18 @@ class FactStore:
     def match(
         self, predicate: str, pattern: Sequence[Value | None]
     ) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
-        """Every row matching ``pattern`` (``None`` = any), with its source."""
+        """Every row matching ``pattern`` (``None`` = any), with its source.
+
+        For a dated predicate the last value is a day: the rows in force that day are given
+        with it; when it is unbound, each row with the first day of its period.
+        """
         if self._parent is not None:
             yield from self._parent.match(predicate, pattern)
         table = self._tables.get(predicate)
         if table is None or not table.rows:
+            return
+        if table.dated:
+            yield from _match_dated(table, pattern)
             return
         for index in table.match(pattern):
             yield table.rows[index], table.sources[index]
@@ -156,8 +203,9 @@ class FactStore:
         """A what-if store: this one plus ``facts``; this one is not changed."""
         child = FactStore()
         child._parent = self
+        dated = self.dated()
         for predicate, arity in self.schema().items():
-            child._tables[predicate] = _Table(arity)
+            child._tables[predicate] = _Table(arity, predicate in dated)
         child.add_all(facts)
         return child
 
@@ -176,3 +224,30 @@ class FactStore:
 
 def _same(left: Value, right: Value) -> bool:
     return type(left) is type(right) and left == right
+
+
+def _period(row: tuple[Value, ...]) -> Period:
+    start, end = row[-2], row[-1]
+    assert isinstance(start, dt.date) and isinstance(end, dt.date)
+    return start, end
+
+
+def _check_period(predicate: str, row: tuple[Value, ...]) -> None:
+    start, end = row[-2], row[-1]
+    if not (isinstance(start, dt.date) and isinstance(end, dt.date) and start <= end):
+        raise ValueError(f"`{predicate}`: a period runs from a day to the same or a later day")
+
+
+def _match_dated(
+    table: _Table, pattern: Sequence[Value | None]
+) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
+    """The rows of a dated table in force on the pattern's day (its last value)."""
+    day = pattern[-1] if pattern else None
+    stored = (*pattern[:-1], None, None) if pattern else ()
+    for index in table.match(stored):
+        row = table.rows[index]
+        start, end = row[-2], row[-1]
+        if day is None:
+            yield (*row[:-2], start), table.sources[index]
+        elif isinstance(day, dt.date) and start <= day <= end:  # type: ignore[operator]
+            yield (*row[:-2], day), table.sources[index]

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import FactError, Problem, counted, sorted_problems
-from policyeval.facts.model import FactRecord, Vocabulary, part_type
+from policyeval.facts.model import DATED_SHAPES, FactRecord, Vocabulary, part_type
 from policyeval.facts.yaml_source import (
     FieldPath,
     dotted,
@@ -57,7 +57,7 @@ class FactBase:
 
     def store(self) -> FactStore:
         """A fact store declaring every base predicate and holding every fact."""
-        store = FactStore(self.vocabulary.arities())
+        store = self.vocabulary.store()
         store.add_all(self.facts)
         return store
 
@@ -225,7 +225,7 @@ def _field_problems(exc: ValidationError, raw: _Raw, model: type[FactRecord]) ->
     """The one place pydantic's errors become problems."""
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
-        path = error["loc"]
+        path = tuple(step for step in error["loc"] if step not in DATED_SHAPES)
         field = dotted(path)
         if error["type"] == "missing":
             code, text = "missing_field", f"missing field `{field}`"

@@ -7,7 +7,13 @@ A record becomes rows of base predicates:
   An absent optional field gives no row, a list gives one row per item, a flag gives a
   one-argument row when true and none when false;
 * a relation (ownership, affiliation) gives one row joining its fields, e.g.
-  ``owns(Owner, Owned, Hundredths)``.
+  ``affiliated(Party, Subject, Day)``.
+
+A *dated* predicate (``Pred(..., dated=True)``, ``Relation(..., dated=True)``) describes a fact
+that can change: its last argument is the day it is asked of, and each row holds over a period.
+A dated field takes either a plain value (in force on every day) or a list of values each with
+its ``valid_from`` and ``valid_to`` days (both included, either open when left out); a dated
+relation takes the period from its record's ``valid_from`` and ``valid_to``.
 
 The mapping is declared on the fields themselves (:class:`Pred`, :class:`Ref`), so the rows,
 the base predicates, the reference checks, the JSON Schema and the README tables all come from
@@ -18,24 +24,37 @@ one place. A :class:`Vocabulary` gathers a policy's record kinds (the decree's a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from policyeval.engine.store import BaseFact, FactSource
+from policyeval.engine.store import ALWAYS, BaseFact, FactSource, FactStore, Period
 from policyeval.language.syntax import Value
 
 __all__ = [
+    "DATED_SHAPES",
     "ID_PATTERN",
+    "Dated",
     "FactRecord",
     "Id",
+    "InForce",
     "Part",
     "Pred",
     "PredicateSpec",
@@ -69,6 +88,8 @@ class Pred:
     name: str
     args: str
     doc: str
+    dated: bool = False
+    """Whether the fact can change over time: the last of ``args`` is then the day."""
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -97,6 +118,9 @@ class Relation:
     args: tuple[str, ...]
     fields: tuple[str, ...]
     doc: str
+    dated: bool = False
+    """Whether the row holds over the record's ``valid_from``–``valid_to`` (the last of
+    ``args`` is then the day)."""
 
 
 class Reference(NamedTuple):
@@ -116,6 +140,7 @@ class PredicateSpec:
     doc: str
     kind: str
     field: str
+    dated: bool = False
 
 
 # ---- records ------------------------------------------------------------------------------
@@ -125,6 +150,47 @@ class Part(BaseModel):
     """Base of records and their parts: unknown fields are errors, numbers may stand for text."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+_T = TypeVar("_T")
+
+
+class InForce(Part, Generic[_T]):
+    """A value of a dated field with the days it is in force (both included)."""
+
+    value: _T
+    valid_from: dt.date | None = Field(
+        default=None, description="The first day in force; open when left out."
+    )
+    valid_to: dt.date | None = Field(
+        default=None, description="The last day in force; open when left out."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InForce[_T]:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    @property
+    def period(self) -> Period:
+        return (self.valid_from or ALWAYS[0], self.valid_to or ALWAYS[1])
+
+
+DATED_SHAPES = ("<one value>", "<periods>")
+"""The two shapes of a dated field, as pydantic names them in an error's path (left out of
+the messages people read)."""
+
+
+def _dated_shape(value: Any) -> str:
+    return DATED_SHAPES[isinstance(value, list)]
+
+
+Dated = Annotated[
+    Annotated[_T, Tag(DATED_SHAPES[0])] | Annotated[list[InForce[_T]], Tag(DATED_SHAPES[1])],
+    Discriminator(_dated_shape),
+]
+"""A dated field's type: one value in force on every day, or values each with its period."""
 
 
 class FactRecord(Part):
@@ -151,8 +217,16 @@ class FactRecord(Part):
         rows: list[tuple[str, tuple[Value, ...]]] = [(self.kind, (self.id,))] if self.entity else []
         rows.extend(_field_rows(self, self.id))
         for relation in self.relations:
-            rows.append((relation.name, tuple(_value(getattr(self, f)) for f in relation.fields)))
+            row = tuple(_value(getattr(self, f)) for f in relation.fields)
+            rows.append((relation.name, (*row, *self.period) if relation.dated else row))
         return rows
+
+    @property
+    def period(self) -> Period:
+        """The days a dated relation of this record holds: its ``valid_from``–``valid_to``."""
+        start = getattr(self, "valid_from", None)
+        end = getattr(self, "valid_to", None)
+        return (start or ALWAYS[0], end or ALWAYS[1])
 
     def facts(self, source: FactSource | None = None) -> list[BaseFact]:
         """Every base fact this record gives, each with ``source``."""
@@ -161,6 +235,15 @@ class FactRecord(Part):
     def references(self) -> Iterator[Reference]:
         """Every id of another record that this record names."""
         return _references(self, ())
+
+    @model_validator(mode="after")
+    def _one_value_a_day(self) -> FactRecord:
+        """A dated field holds one value a day: its periods may not overlap."""
+        for field in _plan(type(self)):
+            value = getattr(self, field.name)
+            if field.pred is not None and field.pred.dated and isinstance(value, list):
+                _check_no_overlap(field.name, value)
+        return self
 
 
 # ---- how records become rows --------------------------------------------------------------
@@ -201,11 +284,33 @@ def _field_rows(model: Part, subject: str) -> Iterator[tuple[str, tuple[Value, .
         if field.part is not None:
             yield from _field_rows(value, subject)
         elif field.pred is not None:
-            for item in value if isinstance(value, list) else [value]:
+            for item, period in _items(value, field.pred.dated):
                 if item is True:
-                    yield field.pred.name, (subject,)
+                    yield field.pred.name, (subject, *period)
                 elif item is not None and item is not False:
-                    yield field.pred.name, (subject, _value(item))
+                    yield field.pred.name, (subject, _value(item), *period)
+
+
+def _check_no_overlap(name: str, entries: list[InForce[Any]]) -> None:
+    ordered = sorted(entries, key=lambda entry: entry.period)
+    for earlier, later in itertools.pairwise(ordered):
+        if later.period[0] <= earlier.period[1]:
+            raise ValueError(
+                f"`{name}` has two values on {later.period[0].isoformat()}"
+                f" ({earlier.value!r} and {later.value!r}): its periods may not overlap"
+            )
+
+
+def _items(value: Any, dated: bool) -> Iterator[tuple[Any, tuple[dt.date, ...]]]:
+    """A field's values, each with the extra period columns a dated predicate stores."""
+    if not dated:
+        for item in value if isinstance(value, list) else [value]:
+            yield item, ()
+    elif isinstance(value, list):
+        for entry in value:
+            yield entry.value, entry.period
+    else:
+        yield value, ALWAYS
 
 
 def _references(model: Part, prefix: tuple[str | int, ...]) -> Iterator[Reference]:
@@ -215,7 +320,11 @@ def _references(model: Part, prefix: tuple[str | int, ...]) -> Iterator[Referenc
         if field.part is not None:
             yield from _references(value, path)
         elif field.ref is not None and isinstance(value, list):
-            yield from (Reference((*path, i), v, field.ref.kinds) for i, v in enumerate(value))
+            for i, item in enumerate(value):
+                if isinstance(item, InForce):
+                    yield Reference((*path, i, "value"), item.value, field.ref.kinds)
+                else:
+                    yield Reference((*path, i), item, field.ref.kinds)
         elif field.ref is not None and value is not None:
             yield Reference(path, value, field.ref.kinds)
 
@@ -235,7 +344,7 @@ def _specs(model: type[FactRecord]) -> Iterator[PredicateSpec]:
         yield PredicateSpec(kind, (model.var,), f"{model.var} is {model.title}.", kind, "")
     yield from _field_specs(model, kind, "")
     for r in model.relations:
-        yield PredicateSpec(r.name, r.args, r.doc, kind, ", ".join(r.fields))
+        yield PredicateSpec(r.name, r.args, r.doc, kind, ", ".join(r.fields), r.dated)
 
 
 def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[PredicateSpec]:
@@ -244,7 +353,7 @@ def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[Predicat
             yield from _field_specs(field.part, kind, f"{prefix}{field.name}.")
         elif field.pred is not None:
             p = field.pred
-            yield PredicateSpec(p.name, p.arguments, p.doc, kind, prefix + field.name)
+            yield PredicateSpec(p.name, p.arguments, p.doc, kind, prefix + field.name, p.dated)
 
 
 def _base_predicates(specs: tuple[PredicateSpec, ...]) -> dict[str, tuple[str, ...]]:
@@ -281,3 +390,12 @@ class Vocabulary:
     def arities(self) -> dict[str, int]:
         """Name → arity of every base predicate, whether or not a fact base has rows for it."""
         return {name: len(arguments) for name, arguments in self.base_predicates.items()}
+
+    def dated(self) -> frozenset[str]:
+        """The base predicates whose facts can change over time (the day is the last
+        argument)."""
+        return frozenset(spec.name for spec in self.predicates if spec.dated)
+
+    def store(self) -> FactStore:
+        """An empty fact store declaring every base predicate of the vocabulary."""
+        return FactStore(self.arities(), self.dated())

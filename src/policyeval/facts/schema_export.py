@@ -78,7 +78,10 @@ def _record_table(kind: str, model: type[FactRecord], words: dict[str, str]) -> 
         pred = metadata(info, Pred)
         given = f"`{pred.name}`" if pred else relations
         required = "yes" if info.is_required() else ""
-        lines.append(f"| `{path}` | {required} | {_value_text(info, words)} | {given} |")
+        value = _value_text(info, words)
+        if pred is not None and pred.dated:
+            value += "; or a list of `{value, valid_from, valid_to}` (changes over time)"
+        lines.append(f"| `{path}` | {required} | {value} | {given} |")
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ A predicate may have both facts and rules: that is not a problem.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,21 +57,27 @@ def check(
     base_predicates: Mapping[str, int],
     builtins: Mapping[str, Signature],
     analysis: ProgramAnalysis | None = None,
+    dated: Collection[str] = (),
 ) -> list[Problem]:
     """Every problem of the rule set, sorted by location.
 
     ``base_predicates`` maps a fact kind to its number of arguments; ``builtins`` give the
     builtins' signatures. ``analysis`` is the rules' dependency analysis, if made already.
+    ``dated`` fact kinds take the day as their last argument, and it must be bound.
     """
     analysis = analysis or ProgramAnalysis(rules)
     all_rules = list(rules.rules)
-    inputs = {**analysis.inputs, **{name: b.inputs for name, b in builtins.items()}}
+    inputs = {
+        **{name: (base_predicates[name] - 1,) for name in dated if name in base_predicates},
+        **analysis.inputs,
+        **{name: b.inputs for name, b in builtins.items()},
+    }
     arities = {name: b.arity for name, b in builtins.items()}
     problems = [
         *_metadata_problems(all_rules),
         *_duplicate_ids(all_rules),
         *_placeholder_problems(all_rules),
-        *_predicate_problems(all_rules, base_predicates, arities),
+        *_predicate_problems(all_rules, base_predicates, arities, frozenset(dated)),
         *_given_problems(all_rules),
         *(problem for rule in all_rules for problem in _unsafe_variables(rule, inputs)),
         *(problem for rule in all_rules for problem in _unbound_inputs(rule, inputs)),
@@ -85,9 +91,10 @@ def check_or_raise(
     base_predicates: Mapping[str, int],
     builtins: Mapping[str, Signature],
     analysis: ProgramAnalysis | None = None,
+    dated: Collection[str] = (),
 ) -> None:
     """Raise `RuleCheckError` carrying every problem `check` finds, if there is any."""
-    problems = check(rules, base_predicates, builtins, analysis)
+    problems = check(rules, base_predicates, builtins, analysis, dated)
     if problems:
         raise _rejected(problems)
 
@@ -188,7 +195,10 @@ def _declarations(
 
 
 def _predicate_problems(
-    rules: list[Rule], base_predicates: Mapping[str, int], builtins: Mapping[str, int]
+    rules: list[Rule],
+    base_predicates: Mapping[str, int],
+    builtins: Mapping[str, int],
+    dated: frozenset[str],
 ) -> Iterator[Problem]:
     declared = _declarations(rules, base_predicates, builtins)
     for rule in rules:
@@ -201,7 +211,17 @@ def _predicate_problems(
                     f"`{atom.predicate}` takes {_arguments(declaration.arity)} "
                     f"{declaration.source}, but is used here with {atom.arity}"
                 )
+                if atom.predicate in dated:
+                    message += (
+                        f"; its facts change over time, so its last argument is the day it is"
+                        f" asked of: `{_dated_example(atom.predicate, declaration.arity)}`"
+                    )
                 yield Problem("arity_mismatch", message, atom.location)
+
+
+def _dated_example(predicate: str, arity: int) -> str:
+    """``org_head(X1, X2, D)``: how a dated predicate is used."""
+    return f"{predicate}({', '.join([*(f'X{i}' for i in range(1, arity)), 'D'])})"
 
 
 def _unknown_predicate(rule: Rule, atom: Atom, declared: Mapping[str, object]) -> Problem:
