@@ -19,5 +19,8 @@ TOY_FACTS = FIXTURES / "toy_facts"
 TOY_SCENARIOS = FIXTURES / "toy_scenarios"
 """A small transfer rule, its world and scenarios passing and failing on it."""
 
+TOY_REDACTIONS = FIXTURES / "toy_redactions"
+"""Two made-up redactions of the toy rules (``first``, ``second``), each declaring its period."""
+
 BENCH = ROOT / "bench"
 """The benchmarks (their world generator is used by property tests)."""

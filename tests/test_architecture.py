@@ -23,11 +23,14 @@ ALLOWED: dict[str, set[str]] = {
     "explain": {"errors", "language", "engine"},
     "facts": {"errors", "language", "engine"},
     "evaluator": GENERIC - {"facts"},
-    "decree743": GENERIC | {"evaluator"},
-    "decision_log": GENERIC | {"evaluator", "decree743"},
-    "loading": GENERIC | {"evaluator", "decree743", "scenarios"},
+    # Which text of the decree a rule set encodes: data about the rules, read by everyone above.
+    "redactions": {"errors", "language"},
+    "decree743": GENERIC | {"evaluator", "redactions"},
+    "decision_log": GENERIC | {"evaluator", "decree743", "redactions"},
+    "loading": GENERIC | {"evaluator", "decree743", "redactions", "scenarios"},
     "scenarios": GENERIC | {"evaluator", "loading"},
-    "__init__": GENERIC | {"evaluator", "decree743", "decision_log", "loading", "scenarios"},
+    "__init__": GENERIC
+    | {"evaluator", "redactions", "decree743", "decision_log", "loading", "scenarios"},
     # The CLI and the service use the public surface only (and the CLI starts the service).
     "cli": {"__init__", "service"},
     "service": {"__init__", "service"},

@@ -34,38 +34,58 @@ from policyeval.language.checker import check
 from policyeval.language.parser import load_rule_set, parse_rules
 from policyeval.language.syntax import Rule, RuleSet, Value, Var, format_value
 from policyeval.loading import (
+    DatedQueryResult,
+    Edition,
+    InForce,
     Snapshot,
     check_sources,
     load,
     load_facts,
     load_knowledge_base,
     load_rules,
+    question_day,
     read_assumed,
+)
+from policyeval.redactions import (
+    AppliedRedaction,
+    EntryIntoForce,
+    KnownRedaction,
+    Redaction,
+    RedactionWarning,
+    read_redaction,
 )
 from policyeval.scenarios.clause_index import (
     ClauseEntry,
     clause_index,
     render_clause_index_markdown,
 )
+from policyeval.scenarios.coverage import DECREE_FILE, coverage_problems
 from policyeval.scenarios.format import load_scenarios
 from policyeval.scenarios.judge import ScenarioResult
 from policyeval.scenarios.runner import run_scenarios
 
 __all__ = [
     "BUILTINS",
+    "DECREE_FILE",
     "VOCABULARY",
+    "AppliedRedaction",
     "Argument",
     "BaseFact",
     "ClauseEntry",
+    "DatedQueryResult",
     "DecisionLog",
     "DecisionRecord",
+    "Edition",
+    "EntryIntoForce",
     "Evaluator",
     "FactBase",
     "FactError",
     "FactSource",
     "FactStore",
     "FailedCondition",
+    "InForce",
     "KnowledgeBase",
+    "KnownRedaction",
     "Outcome",
     "PolicyError",
     "Problem",
@@ -73,6 +93,8 @@ __all__ = [
     "QueryError",
     "QueryResult",
     "Reason",
+    "Redaction",
+    "RedactionWarning",
     "Rule",
     "RuleCheckError",
     "RuleFailure",
@@ -89,6 +111,7 @@ __all__ = [
     "check",
     "check_sources",
     "clause_index",
+    "coverage_problems",
     "decide_transfer",
     "fact_file_json_schema",
     "format_value",
@@ -101,7 +124,9 @@ __all__ = [
     "load_rules",
     "load_scenarios",
     "parse_rules",
+    "question_day",
     "read_assumed",
+    "read_redaction",
     "render_clause_index_markdown",
     "run_scenarios",
 ]

@@ -23,26 +23,31 @@ from rich.table import Table
 from rich.tree import Tree
 
 from policyeval import (
+    DECREE_FILE,
+    AppliedRedaction,
     Argument,
     ClauseEntry,
-    Evaluator,
+    DatedQueryResult,
     FailedCondition,
     PolicyError,
     ProofNode,
-    QueryResult,
     Reason,
+    RedactionWarning,
+    RuleSet,
     ScenarioResult,
     Snapshot,
     TransferDecision,
     Var,
     check_sources,
     clause_index,
+    coverage_problems,
     decide_transfer,
     format_value,
     load,
     load_facts,
     load_rules,
     read_assumed,
+    read_redaction,
     render_clause_index_markdown,
     run_scenarios,
 )
@@ -68,10 +73,28 @@ Policies = Annotated[
     Path,
     typer.Option("--policies", envvar="POLICYEVAL_POLICIES", help="directory of rule files"),
 ]
+PolicyDirs = Annotated[
+    list[Path],
+    typer.Option(
+        "--policies",
+        envvar="POLICYEVAL_POLICIES",
+        help="directory of rule files; repeat it for several redactions of the decree, each "
+        "directory declaring its own (redaction.yaml)",
+    ),
+]
 Facts = Annotated[
     Path, typer.Option("--facts", envvar="POLICYEVAL_FACTS", help="directory of fact files")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a tree")]
+AskedOn = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="the date the question is asked for, which picks the redaction of the decree "
+        "(default: the latest date among the arguments, else today)",
+    ),
+]
+DEFAULT_POLICIES = [Path("policies")]
 QueryArgs = Annotated[
     list[str] | None,
     typer.Argument(
@@ -85,7 +108,7 @@ QueryArgs = Annotated[
 
 
 @app.command()
-def check(policies: Policies = Path("policies"), facts: Facts = Path("facts")) -> None:
+def check(policies: PolicyDirs = DEFAULT_POLICIES, facts: Facts = Path("facts")) -> None:
     """Parse and check the rules, validate the facts; print every problem."""
     with _failing(), err.status("checking…") as status:
         rules, problems = check_sources(policies, facts, progress=status.update)
@@ -118,16 +141,41 @@ def clauses(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="print the Markdown table of policies/INDEX.md")
     ] = False,
+    check_status: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help=f"print every quoted sentence without a valid status and, with {DECREE_FILE} "
+            "among the rule files, every sentence of the decree not quoted; exit 1 if any",
+        ),
+    ] = False,
 ) -> None:
     """The clause index: each clause with the rules implementing it and scenarios exercising it."""
     with _failing():
-        entries = clause_index(load_rules(policies).rules, scenarios, strict=True)
+        rule_set = load_rules(policies).rules
+        entries = clause_index(rule_set, scenarios, strict=True)
+    if check_status:
+        _check_statuses(rule_set, entries, policies / DECREE_FILE)
     if as_json:
         typer.echo(json.dumps([entry.model_dump() for entry in entries], indent=2))
     elif markdown:
         typer.echo(render_clause_index_markdown(entries), nl=False)
     else:
         _show(_clause_table(entries))
+
+
+def _check_statuses(rule_set: RuleSet, entries: list[ClauseEntry], decree: Path) -> NoReturn:
+    """Print the problems of the sentences' statuses (and of the quotes against the decree, if
+    its text is there); exit 1 if there are any."""
+    problems = coverage_problems(rule_set, decree if decree.is_file() else None)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        typer.echo(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}", err=True)
+        raise typer.Exit(EXIT_NEGATIVE)
+    sentences = sum(len(entry.sentences) for entry in entries)
+    typer.echo(f"ok: {sentences} sentences, each with a status")
+    raise typer.Exit(EXIT_OK)
 
 
 # -- questions ------------------------------------------------------------------------------
@@ -143,15 +191,24 @@ def decide(
         Path | None, typer.Option(help="a fact file assumed for this decision only")
     ] = None,
     as_json: AsJson = False,
-    policies: Policies = Path("policies"),
+    policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
 ) -> None:
-    """Decide a transfer: exit 0 when allowed, 1 when refused, 2 on error."""
+    """Decide a transfer by the redaction of the decree in force on its date: exit 0 when
+    allowed, 1 when refused, 2 on error. The decision names the redaction, with its warnings."""
     with _failing():
         snapshot = _load(policies, facts)
         assumed = read_assumed(assume, snapshot.fact_base) if assume else []
+        rules = snapshot.in_force(on.date())
         decision = decide_transfer(
-            snapshot.evaluator(), customer, executor, secret, on.date(), assumed
+            rules.evaluator(),
+            customer,
+            executor,
+            secret,
+            on.date(),
+            assumed,
+            redaction=rules.redaction,
+            warnings=rules.warnings,
         )
     if as_json:
         typer.echo(decision.model_dump_json(indent=2))
@@ -166,13 +223,15 @@ def query(
     args: QueryArgs = None,
     as_json: AsJson = False,
     proofs: Annotated[bool, typer.Option("--proofs/--no-proofs", help="prove answers")] = True,
-    policies: Policies = Path("policies"),
+    on: AskedOn = None,
+    policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
 ) -> None:
-    """Every answer to a question; exit 1 when there is none."""
+    """Every answer to a question, by the redaction in force on its date; exit 1 when there
+    is none."""
     with _failing():
-        result = _evaluator(policies, facts).query(
-            predicate, parse_arguments(args or []), proofs=proofs
+        result = _load(policies, facts).query(
+            predicate, parse_arguments(args or []), on=on.date() if on else None, proofs=proofs
         )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -185,22 +244,27 @@ def query(
 def explain(
     predicate: Annotated[str, typer.Argument(help="predicate name")],
     args: QueryArgs = None,
-    policies: Policies = Path("policies"),
+    on: AskedOn = None,
+    policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
 ) -> None:
-    """Why (proof trees) or why not (every failed condition) for a question."""
+    """Why (proof trees) or why not (every failed condition) for a question, by the redaction
+    in force on its date."""
     with _failing():
-        result = _evaluator(policies, facts).query(predicate, parse_arguments(args or []))
+        result = _load(policies, facts).query(
+            predicate, parse_arguments(args or []), on=on.date() if on else None
+        )
     for answer in result.answers:
         if answer.proof is not None:
             _show(proof_tree(answer.proof))
     if result.why_not is not None:
         _show(why_not_tree(result.why_not))
+    _show(_redaction_note(result.redaction, result.warnings))
 
 
 @app.command()
 def serve(
-    policies: Policies = Path("policies"),
+    policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8743,
@@ -214,12 +278,15 @@ def serve(
 
     from policyeval.service import Settings, create_app
 
-    overrides: dict[str, Any] = {"policies": policies, "facts": facts}
+    first, *others = policies or DEFAULT_POLICIES
+    overrides: dict[str, Any] = {"policies": first, "redactions": others, "facts": facts}
     if decision_log is not None:
         overrides["decision_log"] = decision_log
     settings = Settings(**overrides)
     with _failing(), err.status("loading rules and facts…") as status:
-        snapshot = load(policies, facts, settings.scenarios, progress=status.update)
+        snapshot = load(
+            settings.rule_directories, facts, settings.scenarios, progress=status.update
+        )
     uvicorn.run(create_app(settings, snapshot), host=host, port=port)
 
 
@@ -235,9 +302,12 @@ def run_tests(
     """Run the scenario tests: exit 0 when all pass, 1 when one fails, 2 when one is invalid."""
     with _failing():
         results = run_scenarios(paths or [Path("tests/scenarios")], policies, root)
+        redaction = read_redaction(policies)
     failed = sum(not result.passed for result in results)
+    applied = redaction.redaction if redaction else "undeclared"
     if as_json:
         report = {
+            "redaction": applied,
             "passed": len(results) - failed,
             "failed": failed,
             "results": [result.model_dump(mode="json") for result in results],
@@ -245,7 +315,7 @@ def run_tests(
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         _print_scenarios(results)
-        typer.echo(f"{len(results) - failed} passed, {failed} failed")
+        typer.echo(f"{len(results) - failed} passed, {failed} failed (the {applied} redaction)")
     raise typer.Exit(EXIT_NEGATIVE if failed else EXIT_OK)
 
 
@@ -282,13 +352,9 @@ def parse_arguments(texts: list[str]) -> list[Argument]:
 # -- loading and errors ---------------------------------------------------------------------
 
 
-def _load(policies: Path, facts: Path) -> Snapshot:
+def _load(policies: list[Path], facts: Path) -> Snapshot:
     with err.status("loading rules and facts…") as status:
-        return load(policies, facts, progress=status.update)
-
-
-def _evaluator(policies: Path, facts: Path) -> Evaluator:
-    return _load(policies, facts).evaluator()
+        return load(policies or DEFAULT_POLICIES, facts, progress=status.update)
 
 
 @contextmanager
@@ -360,6 +426,8 @@ def reasons_tree(reasons: list[Reason], tree: Tree) -> None:
 def _decision_tree(decision: TransferDecision) -> Tree:
     colour = "green" if decision.decision == "allowed" else "red"
     tree = Tree(f"[bold {colour}]{decision.decision.upper()}[/]  {escape(decision.question)}")
+    for warning in decision.warnings:
+        tree.add(_warning(warning))
     for item in decision.per_secret:
         branch = tree.add(f"secret [bold]{escape(item.secret)}[/]: {item.decision}")
         if item.proof is not None:
@@ -369,10 +437,31 @@ def _decision_tree(decision: TransferDecision) -> Tree:
             reasons_tree(item.reasons, branch)
         elif item.why_not is not None:
             why_not_tree(item.why_not, branch)
+    tree.add(_redaction_line(decision.redaction))
     tree.add(
         f"[dim]policy {decision.policy_version}, facts {decision.facts_version}, "
         f"decision {decision.decision_id}[/]"
     )
+    return tree
+
+
+def _redaction_line(redaction: AppliedRedaction) -> str:
+    """Which redaction of the decree answered, and the period it governs."""
+    return (
+        f"[dim]rules of the {escape(redaction.redaction)} redaction "
+        f"({escape(redaction.enacted_by)}): {escape(redaction.period)}[/]"
+    )
+
+
+def _warning(warning: RedactionWarning) -> str:
+    return f"[bold yellow]warning[/] ({warning.code}): {escape(warning.message)}"
+
+
+def _redaction_note(redaction: AppliedRedaction, warnings: list[RedactionWarning]) -> Tree:
+    """The redaction that answered a question, with its warnings under it."""
+    tree = Tree(_redaction_line(redaction))
+    for warning in warnings:
+        tree.add(_warning(warning))
     return tree
 
 
@@ -382,13 +471,14 @@ def _show(renderable: RenderableType) -> None:
     console.print(renderable)
 
 
-def _print_query(result: QueryResult) -> None:
+def _print_query(result: DatedQueryResult) -> None:
     if not result.answers:
         _show(f"no answers to {escape(result.question)}")
         if result.reasons:
             tree = Tree("why not:")
             reasons_tree(result.reasons, tree)
             _show(tree)
+        _show(_redaction_note(result.redaction, result.warnings))
         return
     table = Table(title=escape(result.question), title_justify="left")
     width = len(result.answers[0].values)
@@ -400,6 +490,7 @@ def _print_query(result: QueryResult) -> None:
     for answer in result.answers:
         if answer.proof is not None:
             _show(proof_tree(answer.proof))
+    _show(_redaction_note(result.redaction, result.warnings))
 
 
 def _print_scenarios(results: list[ScenarioResult]) -> None:

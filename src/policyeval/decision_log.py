@@ -3,6 +3,10 @@
 Each thread keeps one connection of its own (sqlite3 connections must not cross threads; opening
 one per decision cost more than the decision), and the database runs in WAL mode so that
 readers do not wait for the writer. Every write is committed before ``record`` returns.
+
+Each row names the redaction of the decree that decided it. A log written before that column
+existed is migrated when opened (the column is added, its old rows left empty and read back as
+``None``: "not recorded"); the schema's version is SQLite's ``user_version``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from policyeval.decree743.decisions import TransferDecision
 from policyeval.evaluator import Outcome
@@ -37,8 +41,17 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_recorded_at ON decisions (recorded_at);
 """
 
+_MIGRATIONS = (
+    # 1 → 2: the redaction of the decree applied (empty in rows logged before).
+    "ALTER TABLE decisions ADD COLUMN redaction TEXT NOT NULL DEFAULT ''",
+)
+"""Statement N upgrades schema version N + 1 to N + 2 (version 1: the table of ``_SCHEMA``)."""
+
+SCHEMA_VERSION = 1 + len(_MIGRATIONS)
+
 _COLUMNS = (
-    "decision_id, asked_by, question, decision, detail, policy_version, facts_version, recorded_at"
+    "decision_id, asked_by, question, decision, detail, policy_version, facts_version, "
+    "recorded_at, redaction"
 )
 
 
@@ -53,6 +66,9 @@ class DecisionRecord(BaseModel):
     policy_version: str
     facts_version: str
     recorded_at: dt.datetime
+    redaction: str | None = Field(
+        default=None, description="the redaction applied; null in rows logged before it was"
+    )
 
 
 class DecisionLog:
@@ -65,6 +81,7 @@ class DecisionLog:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            _migrate(db)
 
     def record(
         self,
@@ -79,7 +96,7 @@ class DecisionLog:
         recorded_at = at or dt.datetime.now(dt.UTC)
         with self._connect() as db:
             db.execute(
-                f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     decision.decision_id,
                     asked_by,
@@ -89,6 +106,7 @@ class DecisionLog:
                     decision.policy_version,
                     decision.facts_version,
                     recorded_at.isoformat(),
+                    decision.redaction.redaction,
                 ),
             )
         return decision.decision_id
@@ -120,8 +138,25 @@ class DecisionLog:
             yield db
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring the log's schema to `SCHEMA_VERSION`; rows already logged stay readable. One
+    writer at a time (service workers may open an old log together)."""
+    db.execute("BEGIN IMMEDIATE")
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    version = max(version, 1)
+    if version == 1 and _has_column(db, "redaction"):
+        version = 2  # created with the column by a version that did not set user_version
+    for statement in _MIGRATIONS[version - 1 :]:
+        db.execute(statement)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _has_column(db: sqlite3.Connection, column: str) -> bool:
+    return any(row[1] == column for row in db.execute("PRAGMA table_info(decisions)"))
+
+
 def _record(row: tuple[Any, ...]) -> DecisionRecord:
-    decision_id, asked_by, question, decision, detail, policy, facts, recorded_at = row
+    decision_id, asked_by, question, decision, detail, policy, facts, recorded_at, redaction = row
     return DecisionRecord(
         decision_id=decision_id,
         asked_by=asked_by,
@@ -131,4 +166,5 @@ def _record(row: tuple[Any, ...]) -> DecisionRecord:
         policy_version=policy,
         facts_version=facts,
         recorded_at=dt.datetime.fromisoformat(recorded_at),
+        redaction=redaction or None,
     )

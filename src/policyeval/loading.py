@@ -4,13 +4,20 @@ This is where the generic pipeline meets the decree: its vocabulary reads the fa
 built-ins compile the rules. The CLI, the service and the scenario runner all load and compile
 through here, so what a lawyer's scenario tests is what is served. ``progress`` receives one
 short message per step.
+
+A rule directory may declare the redaction of the decree it encodes (``redaction.yaml``, see
+:mod:`policyeval.redactions`); :func:`load` takes one directory or several, one per redaction, and
+the `Snapshot` holds one knowledge base per redaction and answers a dated question from the one
+in force on its date, with the warnings that choice carries.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +33,54 @@ from policyeval.errors import (
     counted,
     sorted_problems,
 )
-from policyeval.evaluator import Evaluator, KnowledgeBase, build_knowledge_base
+from policyeval.evaluator import (
+    Argument,
+    Evaluator,
+    KnowledgeBase,
+    QueryResult,
+    build_knowledge_base,
+)
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
 from policyeval.language.checker import check
 from policyeval.language.parser import load_rule_set, rule_files
 from policyeval.language.syntax import Location, RuleSet
+from policyeval.redactions import (
+    DECLARATION,
+    UNDECLARED,
+    AppliedRedaction,
+    Redaction,
+    RedactionChoice,
+    RedactionWarning,
+    Timeline,
+    read_redaction,
+)
 from policyeval.scenarios.clause_index import ClauseEntry, clause_index
 
 __all__ = [
+    "DatedQueryResult",
+    "Edition",
+    "InForce",
     "LoadedFacts",
     "LoadedRules",
+    "PolicyDirs",
     "Progress",
     "Snapshot",
     "check_sources",
     "compile_knowledge_base",
     "load",
+    "load_all_sources",
     "load_facts",
     "load_knowledge_base",
+    "load_redactions",
     "load_rules",
     "load_sources",
     "policy_version",
+    "question_day",
     "read_assumed",
 ]
+
+PolicyDirs = Path | Sequence[Path]
+"""One rule directory, or several: one per redaction of the decree."""
 
 Progress = Callable[[str], None]
 """Receives a short message such as ``"read 4 rule files"`` after each loading step."""
@@ -58,11 +91,13 @@ VERSION_LENGTH = 12
 
 @dataclass(frozen=True, slots=True)
 class LoadedRules:
-    """A parsed rule set and the version of the files it came from."""
+    """A parsed rule set, the version of the files it came from and the redaction they
+    declare (`UNDECLARED` when the directory has no ``redaction.yaml``)."""
 
     rules: RuleSet
     version: str
     files: int
+    redaction: Redaction = UNDECLARED
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,28 +112,118 @@ class LoadedFacts:
         return self.fact_base.version
 
 
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One redaction's rules compiled over the snapshot's facts, and their clause index."""
+
+    redaction: Redaction
+    knowledge_base: KnowledgeBase
+    clauses: tuple[ClauseEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """The rules a question dated ``day`` is answered by: the knowledge base of the redaction
+    in force then, how the answer states that redaction, and the warnings it must carry."""
+
+    knowledge_base: KnowledgeBase
+    choice: RedactionChoice
+
+    @property
+    def redaction(self) -> AppliedRedaction:
+        return self.choice.applied
+
+    @property
+    def warnings(self) -> list[RedactionWarning]:
+        return list(self.choice.warnings)
+
+    def evaluator(self) -> Evaluator:
+        return Evaluator(self.knowledge_base)
+
+
+class DatedQueryResult(QueryResult):
+    """A question's answers, with the day it was asked for, the redaction that answered it and
+    the warnings about that redaction."""
+
+    on: dt.date
+    redaction: AppliedRedaction
+    warnings: list[RedactionWarning]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything a question needs, as one immutable version: the compiled rules and the
     indexed facts (``knowledge_base``), the fact base its what-if records are checked against,
     the clause index, and their versions. A service takes one per request and swaps a new one
-    in with one assignment, so no request sees parts of two versions."""
+    in with one assignment, so no request sees parts of two versions.
+
+    ``editions`` holds one compiled knowledge base per redaction, in order of entry into force
+    (``knowledge_base`` and ``clauses`` are the latest's); left empty, the snapshot is one
+    undeclared redaction. :meth:`in_force` picks the one a dated question is answered by."""
 
     knowledge_base: KnowledgeBase
     fact_base: FactBase
     clauses: tuple[ClauseEntry, ...] = ()
+    editions: tuple[Edition, ...] = ()
+
+    @cached_property
+    def _editions(self) -> tuple[Edition, ...]:
+        return self.editions or (Edition(UNDECLARED, self.knowledge_base, self.clauses),)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """The redactions whose rules this snapshot holds."""
+        return Timeline.of(edition.redaction for edition in self._editions)
+
+    @property
+    def redactions(self) -> list[AppliedRedaction]:
+        """Each redaction held, as an answer states it, in order of entry into force."""
+        return [self.timeline.applied(i) for i in range(len(self._editions))]
 
     @property
     def policy_version(self) -> str:
-        return self.knowledge_base.policy_version
+        """The rules' version; with several redactions, a digest of each one's version."""
+        if len(self._editions) == 1:
+            return self._editions[0].knowledge_base.policy_version
+        joined = "+".join(edition.knowledge_base.policy_version for edition in self._editions)
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:VERSION_LENGTH]
 
     @property
     def facts_version(self) -> str:
         return self.knowledge_base.facts_version
 
-    def evaluator(self) -> Evaluator:
-        """An evaluator answering from this snapshot only."""
-        return Evaluator(self.knowledge_base)
+    def in_force(self, day: dt.date) -> InForce:
+        """The rules of the redaction in force on ``day``, with the warnings of that choice."""
+        choice = self.timeline.choose(day)
+        return InForce(self._editions[choice.index].knowledge_base, choice)
+
+    def evaluator(self, day: dt.date | None = None) -> Evaluator:
+        """An evaluator answering from this snapshot only: from the rules in force on ``day``,
+        or the latest redaction's when no day is given."""
+        if day is None:
+            return Evaluator(self.knowledge_base)
+        return self.in_force(day).evaluator()
+
+    def query(
+        self,
+        predicate: str,
+        args: Sequence[Argument],
+        *,
+        on: dt.date | None = None,
+        assume: Sequence[BaseFact] = (),
+        proofs: bool = True,
+    ) -> DatedQueryResult:
+        """`Evaluator.query` on the rules in force on ``on`` (by default the question's own
+        date, see :func:`question_day`), stating the redaction and its warnings."""
+        day = on or question_day(args)
+        rules = self.in_force(day)
+        result = rules.evaluator().query(predicate, args, assume=assume, proofs=proofs)
+        return DatedQueryResult(
+            **dict(result),
+            on=day,
+            redaction=rules.redaction,
+            warnings=rules.warnings,
+        )
 
     def assumed(self, records: list[dict[str, Any]], file: str = "<assume>") -> list[BaseFact]:
         """What-if records as facts over this snapshot's fact base; raises `FactError` naming
@@ -108,6 +233,18 @@ class Snapshot:
     def clause(self, number: str) -> ClauseEntry | None:
         """The clause index entry of clause ``number``, if the rules quote or cite it."""
         return next((entry for entry in self.clauses if entry.clause == number), None)
+
+
+def question_day(args: Sequence[Argument], today: dt.date | None = None) -> dt.date:
+    """The date a question is asked for: the latest date among its arguments, else today.
+
+    >>> question_day(["acme", dt.date(2026, 3, 2), dt.date(2025, 1, 1)])
+    datetime.date(2026, 3, 2)
+    >>> question_day(["acme"], today=dt.date(2026, 1, 1))
+    datetime.date(2026, 1, 1)
+    """
+    dates = [arg for arg in args if isinstance(arg, dt.date)]
+    return max(dates) if dates else (today or dt.date.today())
 
 
 def policy_version(files: list[Path], root: Path) -> str:
@@ -127,14 +264,40 @@ def policy_version(files: list[Path], root: Path) -> str:
 
 
 def load_rules(policies: Path, progress: Progress | None = None) -> LoadedRules:
-    """Parse every rule file under ``policies``; raises `RuleSyntaxError` with every problem."""
+    """Parse every rule file under ``policies`` and read its redaction declaration, if any;
+    raises `RuleSyntaxError` with every problem."""
     files = rule_files([policies])
     if not files:
         problem = Problem("parse_error", "no `*.md` rule files here", Location(str(policies), 1))
         raise RuleSyntaxError(f"no rule files under `{policies}`", [problem])
     rules = load_rule_set(files)
+    redaction = read_redaction(policies) or UNDECLARED
     _say(progress, f"read {counted(len(files), 'rule file')}: {counted(len(rules.rules), 'rule')}")
-    return LoadedRules(rules, policy_version(files, policies), len(files))
+    declaration = policies / DECLARATION
+    versioned = [*files, declaration] if redaction.declared else files
+    return LoadedRules(rules, policy_version(versioned, policies), len(files), redaction)
+
+
+def load_redactions(policies: PolicyDirs, progress: Progress | None = None) -> list[LoadedRules]:
+    """The rules of each directory (one per redaction), in order of entry into force; raises
+    `RuleSyntaxError` with the problems of all, and when they do not form one timeline."""
+    directories = _directories(policies)
+    if not directories:
+        raise RuleSyntaxError("no rule directory given", [Problem("parse_error", "no rules")])
+    loaded: list[LoadedRules] = []
+    errors: list[RuleSyntaxError] = []
+    for directory in directories:
+        try:
+            loaded.append(load_rules(directory, progress))
+        except RuleSyntaxError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        problems = sorted_problems(p for error in errors for p in _problems_of(error))
+        raise RuleSyntaxError("; ".join(error.message for error in errors), problems)
+    Timeline.of(rules.redaction for rules in loaded)  # raises unless they form one
+    return sorted(loaded, key=lambda rules: rules.redaction.in_force.earliest)
 
 
 def load_facts(facts: Path, progress: Progress | None = None) -> LoadedFacts:
@@ -145,14 +308,23 @@ def load_facts(facts: Path, progress: Progress | None = None) -> LoadedFacts:
 
 
 def load_sources(
-    policies: Path, facts: Path, progress: Progress | None = None
+    policies: PolicyDirs, facts: Path, progress: Progress | None = None
 ) -> tuple[LoadedRules, LoadedFacts]:
-    """Parse the rules and load the facts; one error lists the problems of both."""
-    rules: LoadedRules | None = None
+    """Parse the rules and load the facts; one error lists the problems of both. With several
+    rule directories, the rules are the latest redaction's (see :func:`load_all_sources`)."""
+    rules, loaded = load_all_sources(policies, facts, progress)
+    return rules[-1], loaded
+
+
+def load_all_sources(
+    policies: PolicyDirs, facts: Path, progress: Progress | None = None
+) -> tuple[list[LoadedRules], LoadedFacts]:
+    """Parse each redaction's rules and load the facts; one error lists the problems of all."""
+    rules: list[LoadedRules] | None = None
     loaded: LoadedFacts | None = None
     errors: list[PolicyError] = []
     try:
-        rules = load_rules(policies, progress)
+        rules = load_redactions(policies, progress)
     except RuleSyntaxError as exc:
         errors.append(exc)
     try:
@@ -184,41 +356,55 @@ def compile_knowledge_base(
 
 
 def load_knowledge_base(
-    policies: Path, facts: Path, progress: Progress | None = None
+    policies: PolicyDirs, facts: Path, progress: Progress | None = None
 ) -> KnowledgeBase:
-    """Parse, load, check and compile; raises a `PolicyError` subclass listing every problem."""
+    """Parse, load, check and compile; raises a `PolicyError` subclass listing every problem.
+    With several rule directories, the latest redaction's knowledge base."""
     return load(policies, facts, progress=progress).knowledge_base
 
 
 def load(
-    policies: Path,
+    policies: PolicyDirs,
     facts: Path,
     scenarios: Path | None = None,
     progress: Progress | None = None,
 ) -> Snapshot:
     """Parse, load, check and compile into one snapshot; its clause index cites the scenario
-    files under ``scenarios`` (if given). Raises a `PolicyError` subclass listing every problem.
+    files under ``scenarios`` (if given). ``policies`` is one rule directory or several, each
+    declaring its redaction: each is compiled over the same facts. Raises a `PolicyError`
+    subclass listing every problem.
     """
-    rules, loaded = load_sources(policies, facts, progress)
+    redactions, loaded = load_all_sources(policies, facts, progress)
+    editions = tuple(_edition(rules, loaded, scenarios, progress) for rules in redactions)
+    latest = editions[-1]
+    return Snapshot(latest.knowledge_base, loaded.fact_base, latest.clauses, editions)
+
+
+def _edition(
+    rules: LoadedRules, loaded: LoadedFacts, scenarios: Path | None, progress: Progress | None
+) -> Edition:
     knowledge_base = compile_knowledge_base(rules, loaded.store, loaded.version)
-    _say(progress, f"compiled {counted(len(rules.rules.rules), 'rule')}")
-    clauses = tuple(clause_index(rules.rules, scenarios))
-    return Snapshot(knowledge_base, loaded.fact_base, clauses)
+    what = counted(len(rules.rules.rules), "rule")
+    _say(progress, f"compiled {what} of the {rules.redaction.redaction} redaction")
+    return Edition(rules.redaction, knowledge_base, tuple(clause_index(rules.rules, scenarios)))
 
 
 def check_sources(
-    policies: Path, facts: Path, progress: Progress | None = None
+    policies: PolicyDirs, facts: Path, progress: Progress | None = None
 ) -> tuple[RuleSet | None, list[Problem]]:
-    """Every problem of the rule files and fact files, sorted; the rule set when it parses."""
+    """Every problem of the rule files (of each redaction, and of their declarations and
+    timeline) and of the fact files, sorted; the (latest) rule set when it parses."""
     problems: list[Problem] = []
     rules: RuleSet | None = None
     try:
-        rules = load_rules(policies, progress).rules
+        redactions = load_redactions(policies, progress)
     except RuleSyntaxError as exc:
         problems += _problems_of(exc)
-    if rules is not None:
-        problems += check(rules, VOCABULARY.arities(), BUILTINS)
-        _say(progress, f"checked {len(rules.rules)} rules")
+        redactions = []
+    for loaded in redactions:
+        problems += check(loaded.rules, VOCABULARY.arities(), BUILTINS)
+        _say(progress, f"checked {len(loaded.rules.rules)} rules")
+        rules = loaded.rules
     try:
         load_facts(facts, progress)
     except FactError as exc:
@@ -241,6 +427,10 @@ def read_assumed(path: Path, base: FactBase) -> list[BaseFact]:
     if isinstance(document, dict) and set(document) == {"records"}:
         document = document["records"]
     return load_fact_records(document, str(path), base=base)
+
+
+def _directories(policies: PolicyDirs) -> list[Path]:
+    return [policies] if isinstance(policies, Path) else list(policies)
 
 
 def _problems_of(error: PolicyError) -> list[Problem]:

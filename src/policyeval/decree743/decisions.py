@@ -2,7 +2,9 @@
 
 This is the one place that decides; the CLI and the service both call :func:`decide_transfer`.
 All secrets are judged against one knowledge base (a snapshot taken at the start), so a reload
-in between cannot mix versions within a decision.
+in between cannot mix versions within a decision. A decision states the redaction of the decree
+whose rules decided it, and carries every warning that this redaction may not be the law on the
+transfer's date (:mod:`policyeval.redactions`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import Problem, QueryError, UnknownEntityError
 from policyeval.evaluator import Evaluator, Outcome
 from policyeval.explain.model import FailedCondition, ProofNode, Reason
+from policyeval.redactions import UNDECLARED, AppliedRedaction, RedactionWarning, Timeline
 
 __all__ = [
     "TRANSFER_PREDICATE",
@@ -65,6 +68,11 @@ class TransferDecision(BaseModel):
         default_factory=list, description="every refusal reason, merged across secrets"
     )
     assumed: int = Field(default=0, description="number of what-if facts the decision assumed")
+    redaction: AppliedRedaction = Field(description="the redaction of the decree applied")
+    warnings: list[RedactionWarning] = Field(
+        default_factory=list,
+        description="why the redaction applied may not be the law on the transfer's date",
+    )
     policy_version: str
     facts_version: str
 
@@ -76,8 +84,15 @@ def decide_transfer(
     secrets: Sequence[str],
     on: dt.date,
     assume: Iterable[BaseFact] = (),
+    *,
+    redaction: AppliedRedaction | None = None,
+    warnings: Iterable[RedactionWarning] = (),
 ) -> TransferDecision:
-    """Decide one transfer request; raises `UnknownEntityError` naming every unknown id."""
+    """Decide one transfer request; raises `UnknownEntityError` naming every unknown id.
+
+    ``redaction`` is the redaction whose rules ``evaluator`` holds and ``warnings`` the doubts
+    about it on ``on`` (``Snapshot.in_force(on)`` gives both); without them, the decision says
+    the rules declare no redaction."""
     wanted = list(dict.fromkeys(secrets))
     if not wanted:
         raise QueryError("a transfer request names at least one secret")
@@ -96,6 +111,9 @@ def decide_transfer(
         _decide_one(snapshot, customer, executor, secret, on, assumed) for secret in wanted
     ]
     allowed = all(item.decision == "allowed" for item in per_secret)
+    if redaction is None:
+        undeclared = Timeline.of([UNDECLARED]).choose(on)
+        redaction, warnings = undeclared.applied, undeclared.warnings
     return TransferDecision(
         decision_id=uuid.uuid4().hex,
         decision="allowed" if allowed else "refused",
@@ -108,6 +126,8 @@ def decide_transfer(
         proof=[item.proof for item in per_secret if item.proof is not None],
         reasons=_merge(reason for item in per_secret for reason in item.reasons),
         assumed=len(assumed),
+        redaction=redaction,
+        warnings=list(warnings),
         policy_version=kb.policy_version,
         facts_version=kb.facts_version,
     )

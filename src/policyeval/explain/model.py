@@ -10,17 +10,48 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from policyeval.engine.store import ALWAYS, FactSource
 from policyeval.language.syntax import Value, format_value
 
 JsonValue = str | int | dt.date
 
 
 class FactRef(BaseModel):
-    """Where a base fact was loaded from."""
+    """Where a base fact was loaded from, and for a fact that changes over time the days it is
+    in force (``None`` when a bound is open)."""
 
     file: str
     line: int
     record: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    dated: bool = False
+
+    def in_force(self) -> str:
+        """``in force 2026-02-01 to 2026-05-31`` (or ``from …``, ``until …``, ``on every day``)
+        for a dated fact; empty for one that does not change."""
+        if not self.dated:
+            return ""
+        if self.valid_from and self.valid_to:
+            return f"in force {self.valid_from.isoformat()} to {self.valid_to.isoformat()}"
+        if self.valid_from:
+            return f"in force from {self.valid_from.isoformat()}"
+        if self.valid_to:
+            return f"in force until {self.valid_to.isoformat()}"
+        return "in force on every day"
+
+
+def fact_ref(source: FactSource | None) -> FactRef | None:
+    """How an answer names where a stored fact came from, with its period if it has one."""
+    if source is None:
+        return None
+    ref = FactRef(file=source.file, line=source.line, record=source.record)
+    if source.period is not None:
+        start, end = source.period
+        ref.dated = True
+        ref.valid_from = None if start == ALWAYS[0] else start
+        ref.valid_to = None if end == ALWAYS[1] else end
+    return ref
 
 
 class ProofNode(BaseModel):
@@ -56,7 +87,8 @@ class ProofNode(BaseModel):
             return f"{self.atom}  [{self.rule}, clause {self.clause}] {self.reading or ''}".rstrip()
         if self.kind == "fact":
             where = f"  @ {self.source.file}:{self.source.line}" if self.source else ""
-            return f"{self.atom}  (fact){where}"
+            period = f", {self.source.in_force()}" if self.source and self.source.dated else ""
+            return f"{self.atom}  (fact{period}){where}"
         if self.kind == "absent":
             return f"no {self.atom} holds ({self.note})"
         return f"{self.atom}  ({self.kind})"
@@ -98,6 +130,9 @@ class FailedCondition(BaseModel):
     alternatives: list[RuleFailure] = Field(default_factory=list)
     holds_because: ProofNode | None = None
     see_above: bool = False
+    in_force: list[FactRef] = Field(default_factory=list)
+    """For a missing fact that changes over time: the matching facts on record on other days
+    (the fact is not yet, or no longer, in force on the day asked)."""
 
     def render(self, indent: str = "") -> str:
         head = {
@@ -109,6 +144,8 @@ class FailedCondition(BaseModel):
         }[self.kind]
         if self.see_above:
             head += "  (explained above)"
+        if self.in_force:
+            head += f" ({_periods_text(self.in_force)})"
         lines = [indent + head]
         for alternative in self.alternatives:
             lines.append(alternative.render(indent + "  "))
@@ -186,7 +223,15 @@ def reasons(failure: FailedCondition) -> list[Reason]:
     return found
 
 
+def _periods_text(periods: list[FactRef]) -> str:
+    """``on record, in force until 2026-02-28 (facts/x.yaml:3), but not on the day asked``."""
+    shown = ", ".join(f"{ref.in_force()} ({ref.file}:{ref.line})" for ref in periods)
+    return f"on record {shown}, but not on the day asked"
+
+
 def _leaf_text(failed: FailedCondition) -> str:
+    if failed.kind == "missing_fact" and failed.in_force:
+        return f"no fact {failed.condition} ({_periods_text(failed.in_force)})"
     if failed.kind == "missing_fact":
         return f"no fact {failed.condition}"
     if failed.kind == "not_derivable":

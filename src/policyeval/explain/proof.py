@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
-from policyeval.explain.model import FactRef, ProofNode, render_value
+from policyeval.explain.model import ProofNode, fact_ref, render_value
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
 from policyeval.language.syntax import (
     Atom,
@@ -123,8 +123,7 @@ class Prover:
         match = next(self.store.match(predicate, args), None)
         if match is None:
             return None
-        source = match[1]
-        ref = FactRef(file=source.file, line=source.line, record=source.record) if source else None
+        ref = fact_ref(match[1])
         return ProofNode(
             kind="fact",
             atom=_text(predicate, args),

@@ -16,7 +16,14 @@ from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_
 from policyeval.engine.builtins import Pattern
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
-from policyeval.explain.model import FailedCondition, FailureKind, RuleFailure, render_value
+from policyeval.explain.model import (
+    FactRef,
+    FailedCondition,
+    FailureKind,
+    RuleFailure,
+    fact_ref,
+    render_value,
+)
 from policyeval.explain.proof import Prover
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
 from policyeval.language.syntax import (
@@ -60,7 +67,11 @@ class Explainer:
             if predicate in program.base_predicates:
                 kind = "missing_fact"
             return FailedCondition(
-                kind=kind, condition=text, predicate=predicate, args=list(pattern)
+                kind=kind,
+                condition=text,
+                predicate=predicate,
+                args=list(pattern),
+                in_force=self._other_periods(predicate, pattern),
             )
         node = FailedCondition(
             kind="not_derivable", condition=text, predicate=predicate, args=list(pattern)
@@ -79,6 +90,15 @@ class Explainer:
             self._stack.discard(key)
         self._explained.add(key)
         return node
+
+    def _other_periods(self, predicate: str, pattern: Pattern) -> list[FactRef]:
+        """For a dated fact missing on the day asked: the periods of the matching facts on
+        record on other days (the first few)."""
+        if predicate not in self.program.base_inputs or not pattern or pattern[-1] is None:
+            return []
+        others = self.store.match(predicate, (*pattern[:-1], None))
+        refs = (fact_ref(source) for _, source in others)
+        return [ref for ref in refs if ref is not None][:MAX_INSTANCES]
 
     def _rule_failure(self, rule: Rule, head_env: Env, depth: int) -> RuleFailure:
         """Why ``rule`` derives nothing under ``head_env``: its body walked in evaluation order,

@@ -4,6 +4,9 @@ A rule file is Markdown: prose and the quoted decree (``> …``) under clause he
 ``### 3.1)``, ``## Clause 8``), with the rules in fenced ``datalog`` blocks. This module finds the
 blocks (each with the clause its rules cite by default) and the quoted clause texts; it knows
 nothing of Datalog's syntax (:mod:`policyeval.language.parser` parses the blocks).
+
+It also finds each block of quoted text with the ``Status …:`` lines written beneath it (what the
+rules encode of each sentence); :mod:`policyeval.scenarios.coverage` reads what they say.
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from dataclasses import dataclass, field
 
 from policyeval.language.syntax import ClauseText, Location
 
-__all__ = ["DatalogBlock", "clause_heading", "scan_markdown"]
+__all__ = [
+    "DatalogBlock",
+    "QuoteBlock",
+    "StatusLine",
+    "clause_heading",
+    "scan_markdown",
+    "scan_quote_blocks",
+]
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*?)\s*$")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -22,6 +32,7 @@ _CLAUSE_HEADING = re.compile(
 )
 _QUOTE = re.compile(r"^ {0,3}> ?(.*)$")
 _INFO_CLAUSE = re.compile(r'(?:^|\s)clause=(?:"([^"]*)"|(\S+))')
+_STATUS = re.compile(r'^ {0,3}(?:[-*+][ \t]+)?Status(?:[ \t]+[“"][^”"]*[”"])?[ \t]*:')
 
 
 @dataclass(frozen=True)
@@ -149,3 +160,112 @@ def _fence_end(lines: list[str], start: int, fence: str) -> int:
         if closing.match(lines[index]):
             return index
     return len(lines)
+
+
+# -- quote blocks and their status lines -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """A ``Status …:`` line (with its indented continuation lines joined) and where it starts."""
+
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class QuoteBlock:
+    """One block of consecutive quoted lines under a clause heading, and the status lines
+    beneath it (after the quote, blank lines between them allowed)."""
+
+    clause: str
+    text: str
+    location: Location
+    statuses: tuple[StatusLine, ...] = ()
+
+
+def scan_quote_blocks(text: str, file: str) -> tuple[list[QuoteBlock], list[StatusLine]]:
+    """The quote blocks of a rule file with their status lines; and the status lines that are
+    beneath no quote block.
+
+    >>> text = "## 1. A\\n> It is.\\n\\n- Status: encoded\\n  by `r`"
+    >>> blocks, stray = scan_quote_blocks(text, "f")
+    >>> [(b.clause, b.text, [s.text for s in b.statuses]) for b in blocks], stray
+    ([('1', 'It is.', ['- Status: encoded by `r`'])], [])
+    """
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    scan = _QuoteScan(file)
+    index = 0
+    while index < len(lines):
+        if fence := _FENCE.match(lines[index]):
+            scan.close()
+            index = _fence_end(lines, index, fence.group(1)) + 1
+            continue
+        if heading := _HEADING.match(lines[index]):
+            scan.heading(heading.group(1) or "")
+        else:
+            scan.line(lines[index], index + 1)
+        index += 1
+    scan.close()
+    return scan.blocks, scan.stray
+
+
+@dataclass
+class _QuoteScan:
+    """What :func:`scan_quote_blocks` has found so far: the open block (quoted lines, then the
+    status lines beneath it) under the open clause heading."""
+
+    file: str
+    blocks: list[QuoteBlock] = field(default_factory=list)
+    stray: list[StatusLine] = field(default_factory=list)
+    clause: str | None = None
+    quoted: list[str] = field(default_factory=list)
+    start: int = 0
+    statuses: list[StatusLine] = field(default_factory=list)
+    quoting: bool = False
+    continuing: bool = False
+
+    def heading(self, text: str) -> None:
+        """Close the open block; a clause heading opens the clause of the next blocks."""
+        self.close()
+        numbered = clause_heading(text)
+        self.clause = numbered[0] if numbered else None
+
+    def line(self, line: str, number: int) -> None:
+        """A quoted line, a status line, a continuation of one, a blank line, or other text."""
+        quoted = _QUOTE.match(line)
+        if quoted and self.clause is not None:
+            self.quote(quoted.group(1), number)
+        elif _STATUS.match(line):
+            self.status(StatusLine(line.strip(), Location(self.file, number)))
+        elif self.continuing and line[:1].isspace() and line.strip():
+            last = self.statuses[-1]
+            self.statuses[-1] = StatusLine(f"{last.text} {line.strip()}", last.location)
+        elif line.strip():
+            self.close()
+        else:
+            self.quoting = self.continuing = False
+
+    def quote(self, text: str, number: int) -> None:
+        """A quoted line: the next line of the open block, or the first of a new one."""
+        if not self.quoting:
+            self.close()
+            self.start, self.quoting = number, True
+        self.quoted.append(text.rstrip())
+
+    def status(self, status: StatusLine) -> None:
+        """A status line: beneath the open block, or stray."""
+        if self.quoted:
+            self.statuses.append(status)
+            self.quoting, self.continuing = False, True
+        else:
+            self.stray.append(status)
+
+    def close(self) -> None:
+        """Keep the open block, if any, with its status lines."""
+        if self.quoted and self.clause is not None:
+            text = "\n".join(self.quoted).strip("\n")
+            where = Location(self.file, self.start)
+            self.blocks.append(QuoteBlock(self.clause, text, where, tuple(self.statuses)))
+        self.quoted, self.statuses = [], []
+        self.quoting = self.continuing = False

@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, snapshot: Snapshot | None = Non
         current = (
             preloaded.pop()
             if preloaded
-            else load(settings.policies, settings.facts, settings.scenarios)
+            else load(settings.rule_directories, settings.facts, settings.scenarios)
         )
         app.state.service = ServiceState(
             settings=settings,

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
-from policyeval import ClauseEntry, Rule, Value
+from policyeval import AppliedRedaction, ClauseEntry, Rule, Value
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -68,6 +68,11 @@ class QueryRequest(WhatIf):
         description="constants; strings of the form YYYY-MM-DD are dates; null matches any"
     )
     proofs: bool = True
+    on: IsoDate | None = Field(
+        default=None,
+        description="the date the question is asked for, which picks the redaction of the "
+        "decree; by default the latest date among `args`, else today",
+    )
 
     def arguments(self) -> list[Value | None]:
         """The arguments as the engine's constants."""
@@ -129,6 +134,9 @@ class Versions(BaseModel):
     rules: int
     clauses: int
     facts: int
+    redactions: list[AppliedRedaction] = Field(
+        default_factory=list, description="the redactions of the decree served, oldest first"
+    )
 
 
 class Health(Versions):

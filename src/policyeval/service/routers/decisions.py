@@ -24,15 +24,19 @@ def decide(
     """Decide whether the customer may transfer the secrets; the decision is logged.
 
     The decision (with its proof trees) is serialized once, for the log and the response:
-    it was built from checked values, so it is not validated again on the way out.
+    it was built from checked values, so it is not validated again on the way out. The rules
+    are those of the redaction in force on ``on``; the decision names it, with its warnings.
     """
+    rules = snapshot.in_force(body.on)
     decision = decide_transfer(
-        snapshot.evaluator(),
+        rules.evaluator(),
         body.customer,
         body.executor,
         body.secrets,
         body.on,
         snapshot.assumed(body.assume),
+        redaction=rules.redaction,
+        warnings=rules.warnings,
     )
     payload = decision.model_dump_json()
     decision_log.record(decision, asked_by, serialized=payload)

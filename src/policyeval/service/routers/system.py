@@ -27,7 +27,7 @@ def reload(state: StateDep) -> ReloadResult:
     with state.reloading:
         old = state.snapshot
         settings = state.settings
-        new = load(settings.policies, settings.facts, settings.scenarios)
+        new = load(settings.rule_directories, settings.facts, settings.scenarios)
         state.snapshot = new
     return ReloadResult(
         **_versions(new).model_dump(),
@@ -43,4 +43,5 @@ def _versions(snapshot: Snapshot) -> Versions:
         rules=len(snapshot.knowledge_base.rules.rules),
         clauses=len(snapshot.clauses),
         facts=len(snapshot.knowledge_base.facts),
+        redactions=snapshot.redactions,
     )
