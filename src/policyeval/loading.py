@@ -402,7 +402,7 @@ def check_sources(
         problems += _problems_of(exc)
         redactions = []
     for loaded in redactions:
-        problems += check(loaded.rules, VOCABULARY.arities(), BUILTINS)
+        problems += check(loaded.rules, VOCABULARY.arities(), BUILTINS, dated=VOCABULARY.dated())
         _say(progress, f"checked {len(loaded.rules.rules)} rules")
         rules = loaded.rules
     try:

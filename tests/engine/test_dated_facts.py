@@ -1,0 +1,140 @@
+"""Dated facts: the store answers them by day, the checker wants the day bound, and predicates
+that depend on the question only through its day are tabled per epoch without changing an
+answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from policyeval.engine.builtins import BUILTINS
+from policyeval.engine.epochs import date_parametric, epochs, periods_of_rows
+from policyeval.engine.store import ALWAYS, FactSource, FactStore, Period
+from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
+from policyeval.language.analysis import ProgramAnalysis
+from policyeval.language.checker import check
+from policyeval.language.parser import parse_rules
+from policyeval.language.syntax import RuleSet, Value
+
+JAN, FEB, MAR, APR = (dt.date(2026, month, 1) for month in (1, 2, 3, 4))
+END_FEB = dt.date(2026, 2, 28)
+
+RULES = """
+@id("r.foreign") @given("D") @reading("on {D}, {O} has a foreign owner")
+foreign(O, D) :- owns(X, O, D), foreign_kind(X).
+
+@id("r.foreign_up") @given("D") @reading("on {D}, {O} has foreign participation through {X}")
+foreign(O, D) :- owns(X, O, D), foreign(X, D).
+
+@id("r.head_signed") @reading("{A} was signed by the head in office on its day")
+signed(A) :- signer(A, P), body(A, B), day(A, Day), head(B, P, Day).
+
+@id("r.late") @given("D") @reading("on {D}, {O} changed owners after the first of March")
+late(O, D) :- owns(X, O, D), D > 2026-03-01.
+"""
+
+
+def _rules() -> RuleSet:
+    return RuleSet(tuple(parse_rules(RULES, "toy.md", clause="8")))
+
+
+def _store() -> FactStore:
+    store = FactStore(
+        {"owns": 3, "foreign_kind": 1, "head": 3, "signer": 2, "body": 2, "day": 2},
+        dated={"owns", "head"},
+    )
+    where = FactSource("toy.yaml", 1)
+    store.add("foreign_kind", ("cyprus_co",))
+    store.add("owns", ("cyprus_co", "holding", MAR, ALWAYS[1]), where)
+    store.add("owns", ("holding", "acme", *ALWAYS), where)
+    store.add("head", ("ministry", "old", ALWAYS[0], END_FEB), where)
+    store.add("head", ("ministry", "new", MAR, ALWAYS[1]), where)
+    for answer, signer, day in (("a1", "old", FEB), ("a2", "old", APR), ("a3", "new", APR)):
+        store.add("signer", (answer, signer))
+        store.add("body", (answer, "ministry"))
+        store.add("day", (answer, day))
+    return store
+
+
+def test_the_store_answers_a_dated_fact_on_the_days_it_is_in_force() -> None:
+    store = _store()
+    assert store.holds("head", ("ministry", "old", END_FEB))
+    assert not store.holds("head", ("ministry", "old", MAR))
+    assert [row for row, _ in store.match("head", ("ministry", None, MAR))] == [
+        ("ministry", "new", MAR)
+    ]
+    sources = [source for _, source in store.match("head", ("ministry", "old", JAN))]
+    assert sources == [FactSource("toy.yaml", 1, None, (ALWAYS[0], END_FEB))]
+    assert store.inputs()["head"] == (2,)
+
+
+def test_a_period_must_run_forward() -> None:
+    with pytest.raises(ValueError, match="period"):
+        _store().add("head", ("ministry", "x", MAR, FEB))
+
+
+def test_the_checker_wants_the_day_of_a_dated_fact() -> None:
+    text = '@id("r.x") @reading("{B}") x(B) :- head(B, P).'
+    problems = check(
+        RuleSet(tuple(parse_rules(text, "r.md", clause="5"))), {"head": 3}, {}, dated={"head"}
+    )
+    assert [p.code for p in problems] == ["arity_mismatch"]
+    assert "its last argument is the day" in problems[0].message
+    unbound = '@id("r.y") @reading("{B}") y(B) :- head(B, P, D).'
+    problems = check(
+        RuleSet(tuple(parse_rules(unbound, "r.md", clause="5"))), {"head": 3}, {}, dated={"head"}
+    )
+    assert "unbound_input" in {p.code for p in problems}
+
+
+def test_only_predicates_whose_day_reaches_dated_facts_alone_are_tabled_by_epoch() -> None:
+    rules = _rules()
+    assert date_parametric(rules, ProgramAnalysis(rules), {"owns", "head"}) == {"foreign"}
+
+
+def test_epochs_split_time_where_a_dated_fact_begins_or_ends() -> None:
+    periods = epochs(_store(), ["head"])
+    assert periods == [(ALWAYS[0], END_FEB), (MAR, ALWAYS[1])]
+
+
+def test_rows_found_per_epoch_merge_into_periods() -> None:
+    found: Iterator[tuple[Period, list[tuple[Value, ...]]]] = iter(
+        [
+            ((JAN, dt.date(2026, 1, 31)), [("a",), ("b",)]),
+            ((FEB, END_FEB), [("a",)]),
+            ((MAR, ALWAYS[1]), [("a",), ("b",)]),
+        ]
+    )
+    assert sorted(periods_of_rows(found)) == [
+        ("a", JAN, ALWAYS[1]),
+        ("b", JAN, dt.date(2026, 1, 31)),
+        ("b", MAR, ALWAYS[1]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("predicate", "args"),
+    [
+        ("foreign", ["acme", END_FEB]),
+        ("foreign", ["acme", MAR]),
+        ("foreign", [None, APR]),
+        ("signed", [None]),
+        ("late", ["acme", APR]),
+        ("late", ["acme", FEB]),
+    ],
+)
+def test_epoch_tables_give_the_answers_of_the_rules(predicate: str, args: list[Argument]) -> None:
+    store = _store()
+    plain = Evaluator(build_knowledge_base(_rules(), store, builtins=BUILTINS, materialize=False))
+    tabled_kb = build_knowledge_base(_rules(), store, builtins=BUILTINS)
+    assert "foreign" in tabled_kb.program.materialized
+    tabled = Evaluator(tabled_kb)
+    assert tabled.query(predicate, args).model_dump() == plain.query(predicate, args).model_dump()
+
+
+def test_the_head_in_office_on_the_day_signs() -> None:
+    kb = build_knowledge_base(_rules(), _store(), builtins=BUILTINS)
+    answers = Evaluator(kb).query("signed", [None]).answers
+    assert sorted(answer.values[0] for answer in answers) == ["a1", "a3"]
