@@ -348,26 +348,29 @@ def _decree_problems(
     quoted: Iterable[QuotedSentence], decree: list[QuotedSentence]
 ) -> list[Problem]:
     quoted = list(quoted)
-    wanted = {(s.clause, s.text) for s in decree}
-    have = {(s.clause, s.text) for s in quoted}
-    problems = [
-        Problem(
+    return [
+        *_unmatched(
+            quoted,
+            decree,
             QUOTE_NOT_IN_DECREE,
-            f"clause {s.clause}: the quoted sentence “{abbreviate(s.text, 80)}” is not a sentence "
-            "of this clause in the decree's text",
-            s.location,
-        )
-        for s in quoted
-        if (s.clause, s.text) not in wanted
-    ]
-    problems += [
-        Problem(
+            "the quoted sentence “{}” is not a sentence of this clause in the decree's text",
+        ),
+        *_unmatched(
+            decree,
+            quoted,
             DECREE_NOT_QUOTED,
-            f"clause {s.clause}: the decree's sentence “{abbreviate(s.text, 80)}” is quoted in no "
-            "rule file",
-            s.location,
-        )
-        for s in decree
-        if (s.clause, s.text) not in have
+            "the decree's sentence “{}” is quoted in no rule file",
+        ),
     ]
-    return problems
+
+
+def _unmatched(
+    sentences: list[QuotedSentence], others: list[QuotedSentence], code: str, template: str
+) -> list[Problem]:
+    """A problem ``code`` for each of ``sentences`` that is not among ``others``, in its clause."""
+    known = {(s.clause, s.text) for s in others}
+    return [
+        Problem(code, f"clause {s.clause}: " + template.format(abbreviate(s.text, 80)), s.location)
+        for s in sentences
+        if (s.clause, s.text) not in known
+    ]
