@@ -8,12 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from policyeval.decree743.builtins import BUILTINS
 from policyeval.decree743.calendar import (
+    SkippedDay,
     add_working_days,
+    describe_period,
     holiday_name,
+    is_estimated,
     is_working_day,
+    skipped_days,
     working_days_between,
 )
+from policyeval.engine.store import FactStore
+from policyeval.evaluator import Evaluator, build_knowledge_base
+from policyeval.language.parser import parse_rules
+from policyeval.language.syntax import RuleSet
 
 
 def test_plain_fortnight() -> None:
@@ -123,3 +132,67 @@ def test_add_and_between_are_inverse(start: date, count: int) -> None:
         assert is_working_day(end)
         # No earlier day completes the period.
         assert working_days_between(start, end - timedelta(days=1)) == count - 1
+
+
+# -- what a deadline skipped (issue 10, item 17) ------------------------------------------------
+
+
+def test_kurban_ait_2026_is_an_estimate_and_2025_is_not() -> None:
+    assert is_estimated(date(2026, 5, 27))
+    assert not is_estimated(date(2025, 6, 6))
+    assert not is_estimated(date(2026, 3, 23))  # Nauryz: a fixed date
+    assert not is_estimated(date(2026, 5, 26))  # not a holiday at all
+
+
+def test_skipped_days_name_holidays_transfers_and_working_weekends() -> None:
+    # 2025-01-03 was a day off transferred from Sunday 5 January, which was worked.
+    assert skipped_days(date(2024, 12, 31), date(2025, 1, 10)) == [
+        SkippedDay(date(2025, 1, 1), "New Year's Day", False, False),
+        SkippedDay(date(2025, 1, 2), "New Year's Day", False, False),
+        SkippedDay(date(2025, 1, 3), "Day off (substituted from 01/05/2025)", False, False),
+        SkippedDay(date(2025, 1, 5), "working Sunday", True, False),
+        SkippedDay(date(2025, 1, 7), "Orthodox Christmas", False, False),
+    ]
+
+
+def test_a_period_over_an_estimated_holiday_is_flagged() -> None:
+    text = describe_period(date(2026, 5, 20), date(2026, 6, 5))
+    assert text.startswith("skipped 2026-05-27 Eid al-Adha (estimated); ESTIMATED: ")
+
+
+def test_an_estimated_holiday_on_a_weekend_is_flagged_though_nothing_was_skipped() -> None:
+    # Kurban Ait 2027 is estimated for Sunday 16 May: a decreed date one day off would be a Monday.
+    assert is_estimated(date(2027, 5, 16))
+    text = describe_period(date(2027, 5, 12), date(2027, 5, 19))
+    assert text.startswith("ESTIMATED: the date of 2027-05-16")
+
+
+DEADLINE_RULES = (
+    '@id("due") @clause("5") @reading("the answer to {R} is due by {Due}")\n'
+    "due(R, Due) :- received(R, Day), add_working_days(Day, 10, Due).\n"
+)
+
+
+def _deadline_evaluator(received: date) -> Evaluator:
+    store = FactStore({"received": 2})
+    store.add("received", ("r", received))
+    rules = RuleSet(tuple(parse_rules(DEADLINE_RULES, "due.md")))
+    return Evaluator(build_knowledge_base(rules, store, builtins=BUILTINS))
+
+
+def test_a_deadline_proof_names_what_it_skipped() -> None:
+    proof = _deadline_evaluator(date(2025, 12, 15)).prove("due", ["r", date(2025, 12, 30)])
+    assert proof is not None
+    (step,) = [child for child in proof.children if child.kind == "builtin"]
+    assert step.detail == "skipped 2025-12-16 Independence Day"
+    assert "(builtin: skipped 2025-12-16 Independence Day)" in proof.render()
+
+
+def test_a_deadline_proof_flags_an_estimated_holiday() -> None:
+    evaluator = _deadline_evaluator(date(2026, 5, 20))
+    (due,) = evaluator.ask("due", ["r", None])
+    proof = evaluator.prove("due", list(due))
+    assert proof is not None
+    (step,) = [child for child in proof.children if child.kind == "builtin"]
+    assert step.detail is not None and "ESTIMATED" in step.detail
+    assert "Eid al-Adha (estimated)" in step.detail

@@ -49,7 +49,11 @@ EVERY_FIELD = """\
   has_protection_division: true
   empowered_provider: true
 - {kind: organization, id: kns, name: KNB Astana, org_kind: national_security, city: astana}
-- {kind: organization, id: acme, name: Acme LLP, org_kind: commercial, city: astana}
+- {kind: organization, id: acme, name: Acme LLP, org_kind: commercial, city: astana,
+   quasi_public: true}
+- {kind: territory, id: astana, name: Astana, territory_kind: city, region: akmola}
+- {kind: territory, id: akmola, name: Akmola region, territory_kind: region}
+- {kind: competence, id: kns_astana, authority: kns, territory: astana}
 - kind: person
   id: minister
   name: Minister M.
@@ -91,6 +95,7 @@ EVERY_FIELD = """\
     position: engineer
     residence: Astana
     id_issuer: MIA
+    no_workplace: true
   secrets: [plan]
   substantiation: needed for the work
   planned_start: 2026-03-01
@@ -108,6 +113,8 @@ EVERY_FIELD = """\
   executor: acme
   secrets: [plan]
   reasons: [no permit]
+  received: 2026-02-11
+  withdrawn: 2026-03-01
 - kind: agreement
   id: agr
   customer: ministry
@@ -125,7 +132,8 @@ EVERY_FIELD = """\
   at_customer_premises: true
   responsible_division: security department
   protection_by: ministry
-- {kind: addendum, id: add1, agreement: agr, date: 2026-05-01, assignee: ministry, change: chg}
+- {kind: addendum, id: add1, agreement: agr, date: 2026-05-01, assignee: ministry, change: chg,
+   secrets: [plan]}
 - kind: notice
   id: ntc
   customer: ministry
@@ -224,7 +232,7 @@ def test_flags_give_a_row_only_when_true_and_absent_fields_none(tmp_path: Path) 
 def test_every_record_kind_and_every_base_predicate(tmp_path: Path) -> None:
     base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)], VOCABULARY)
 
-    given = {f.predicate: len(f.args) for f in base.facts}
+    given = {f.predicate: len(f.args) for f in base.facts + base.computed_facts()}
     dated = VOCABULARY.dated()
     stored = {name: len(args) + (name in dated) for name, args in BASE_PREDICATES.items()}
     assert given == stored
@@ -517,3 +525,58 @@ def test_what_if_records_are_checked_like_files() -> None:
         ("unknown_reference", Location("w.json", 2)),
     ]
     assert problems[0].message == "notice `n1`: missing field `date`"
+
+
+# ---- computed facts -----------------------------------------------------------------------
+
+SHARES = """\
+- {kind: organization, id: state, name: Republic, org_kind: state}
+- {kind: organization, id: prov, name: Provider JSC, org_kind: commercial}
+- {kind: organization, id: part, name: Partly JSC, org_kind: commercial}
+- {kind: ownership, id: own_prov_a, owner: state, owned: prov, percent: 60}
+- {kind: ownership, id: own_prov_b, owner: state, owned: prov, percent: 40, valid_to: 2026-03-31}
+- {kind: ownership, id: own_prov_c, owner: state, owned: prov, percent: 39.9999,
+   valid_from: 2026-04-01}
+- {kind: ownership, id: own_part, owner: state, owned: part, percent: 60}
+"""
+
+
+def test_shares_that_sum_to_the_whole_capital_give_a_dated_computed_fact(tmp_path: Path) -> None:
+    path = write(tmp_path, "shares.yaml", SHARES)
+    base = load_fact_files([path], VOCABULARY)
+    store = base.store()
+
+    # 60 + 40 until 31 March; 60 + 39.9999 after: the register no longer accounts for it all.
+    assert rows(base.computed_facts(), "capital_accounted") == {
+        ("prov", dt.date.min, dt.date(2026, 3, 31))
+    }
+    assert not any(f.predicate == "capital_accounted" for f in base.facts)
+    assert store.holds("capital_accounted", ("prov", dt.date(2026, 3, 31)))
+    assert not store.holds("capital_accounted", ("prov", dt.date(2026, 4, 1)))
+    assert not store.holds("capital_accounted", ("part", dt.date(2026, 1, 1)))
+    [(_, source)] = store.match("capital_accounted", ("prov", dt.date(2026, 1, 1)))
+    assert source == FactSource(str(path), 4, "own_prov_a", (dt.date.min, dt.date(2026, 3, 31)))
+
+
+def test_a_fact_base_without_a_share_computes_the_sum_without_it(tmp_path: Path) -> None:
+    base = load_fact_files([write(tmp_path, "shares.yaml", SHARES)], VOCABULARY)
+    records = {
+        kind: {rid: r for rid, r in by_id.items() if rid != "own_prov_b"}
+        for kind, by_id in base.records.items()
+    }
+    without = FactBase(records, base.facts, base.version, VOCABULARY)
+    assert rows(without.computed_facts(), "capital_accounted") == set()
+
+
+def test_what_if_shares_are_summed_with_the_base_shares(tmp_path: Path) -> None:
+    base = load_fact_files([write(tmp_path, "shares.yaml", SHARES)], VOCABULARY)
+    share = {"kind": "ownership", "id": "own_part_b", "owner": "state", "owned": "part"}
+    facts = load_fact_records([{**share, "percent": 40, "valid_from": "2026-02-01"}], base=base)
+
+    assert rows(facts, "capital_accounted") == {("part", dt.date(2026, 2, 1), dt.date.max)}
+    assert [f.source for f in facts if f.predicate == "capital_accounted"] == [
+        FactSource("<assume>", 1, "own_part_b")
+    ]
+    overlay = base.store().overlay(facts)
+    assert overlay.holds("capital_accounted", ("part", dt.date(2026, 2, 1)))
+    assert not overlay.holds("capital_accounted", ("part", dt.date(2026, 1, 31)))

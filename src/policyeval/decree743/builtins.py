@@ -24,6 +24,15 @@ def _add_working_days(pattern: Pattern) -> Iterator[Row]:
             yield (start, days, end)
 
 
+def _describe_period(row: Row) -> str | None:
+    """The holidays, days off and working weekends a period skipped or counted, with a flag on
+    a holiday whose date is only estimated (:func:`calendar.describe_period`)."""
+    start, _, end = row
+    if isinstance(start, dt.date) and isinstance(end, dt.date):
+        return calendar.describe_period(start, end)
+    return None
+
+
 def _working_day(pattern: Pattern) -> Iterator[Row]:
     (day,) = pattern
     if isinstance(day, dt.date) and calendar.is_working_day(day):
@@ -41,8 +50,10 @@ BUILTINS: dict[str, Builtin] = {
                 (0, 1),
                 "`End` is the last day of a period of `Days` working days of Kazakhstan that "
                 "begins the day after `Start` (weekends, public holidays and the Government's "
-                "transferred days off are skipped).",
+                "transferred days off are skipped). Its proof names the days skipped and the "
+                "working weekends counted, and flags a holiday whose date is only estimated.",
                 _add_working_days,
+                _describe_period,
             ),
             Builtin(
                 "working_day",

@@ -15,18 +15,30 @@ come from the ``holidays`` library (``holidays.KZ``), which covers:
 
 Transfers the Government decrees for later years appear only with a newer ``holidays``
 release; Kurban Ait dates after 2025 are the library's estimates. Dates before 1991
-(the library's first year) are rejected.
+(the library's first year) are rejected. So that a deadline can be checked by hand,
+:func:`describe_period` names the holidays and transferred days a period skipped, the
+working weekends it counted, and flags a holiday whose date is only estimated
+(:func:`is_estimated`); proofs of ``add_working_days`` show it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import holidays
 
-__all__ = ["add_working_days", "holiday_name", "is_working_day", "working_days_between"]
+__all__ = [
+    "SkippedDay",
+    "add_working_days",
+    "describe_period",
+    "holiday_name",
+    "is_estimated",
+    "is_working_day",
+    "skipped_days",
+    "working_days_between",
+]
 
 _FIRST_YEAR = 1991
 _ONE_DAY = dt.timedelta(days=1)
@@ -43,6 +55,14 @@ def _calendar(year: int, language: str = "en_US") -> Any:
     """
     years = range(year, min(year + 1, dt.MAXYEAR) + 1)
     return holidays.country_holidays("KZ", years=years, language=language, expand=False)
+
+
+@lru_cache(maxsize=64)
+def _plain_calendar(year: int) -> Any:
+    """The calendar of ``year`` with no "(estimated)" mark on Islamic holidays' names."""
+    return holidays.country_holidays(
+        "KZ", years=[year], language="en_US", expand=False, islamic_show_estimated=False
+    )
 
 
 def _check(day: dt.date) -> None:
@@ -119,3 +139,94 @@ def holiday_name(day: dt.date, language: str = "en_US") -> str | None:
     _check(day)
     name = _calendar(day.year, language).get(day)
     return None if name is None else str(name)
+
+
+def is_estimated(day: dt.date) -> bool:
+    """Whether ``day`` is a holiday whose date the ``holidays`` library only estimates.
+
+    The library computes Kurban Ait (Eid al-Adha) from the lunar calendar beyond the years
+    whose dates it has been given; such a date may move by a day or two once decreed. It marks
+    the name "(estimated)"; the same calendar built without the mark tells the two apart, in
+    any language.
+
+    >>> is_estimated(dt.date(2026, 5, 27)), is_estimated(dt.date(2025, 6, 6))
+    (True, False)
+    """
+    _check(day)
+    marked = _calendar(day.year).get(day)
+    return marked is not None and str(marked) != str(_plain_calendar(day.year).get(day))
+
+
+class SkippedDay(NamedTuple):
+    """A day that made a working-day period differ from a plain Monday-to-Friday count."""
+
+    day: dt.date
+    name: str
+    """The holiday or day-off name, or "working Saturday" / "working Sunday"."""
+    worked: bool
+    """True for a weekend day the Government made a working day (it was counted)."""
+    estimated: bool
+    """True for a holiday whose date the library only estimates."""
+
+
+def skipped_days(start: dt.date, end: dt.date) -> list[SkippedDay]:
+    """The days ``d`` with ``start < d <= end`` that a weekday count would get wrong.
+
+    Weekdays that are not working days (public holidays, their observed days, the
+    Government's transferred days off) were skipped; weekend days made working days were
+    counted. Holidays falling on a weekend change nothing and are left out.
+
+    >>> days = skipped_days(dt.date(2025, 12, 15), dt.date(2025, 12, 30))
+    >>> [(d.day.isoformat(), d.name) for d in days]
+    [('2025-12-16', 'Independence Day')]
+    >>> [(d.name, d.estimated) for d in skipped_days(dt.date(2026, 5, 20), dt.date(2026, 6, 5))]
+    [('Eid al-Adha (estimated)', True)]
+    """
+    _check(start)
+    _check(end)
+    found: list[SkippedDay] = []
+    for offset in range(1, (end - start).days + 1):
+        day = start + dt.timedelta(days=offset)
+        weekend = day.weekday() >= 5
+        working = is_working_day(day)
+        if weekend and working:
+            label = "working Saturday" if day.weekday() == 5 else "working Sunday"
+            found.append(SkippedDay(day, label, True, False))
+        elif not weekend and not working:
+            name = holiday_name(day) or "day off"
+            found.append(SkippedDay(day, name, False, is_estimated(day)))
+    return found
+
+
+def describe_period(start: dt.date, end: dt.date) -> str:
+    """What a working-day period from ``start`` to ``end`` skipped, for a proof.
+
+    >>> describe_period(dt.date(2025, 12, 15), dt.date(2025, 12, 30))
+    'skipped 2025-12-16 Independence Day'
+    >>> describe_period(dt.date(2026, 4, 6), dt.date(2026, 4, 20))
+    'no holiday, day off or working weekend in the period'
+    >>> describe_period(dt.date(2026, 5, 20), dt.date(2026, 6, 5)).split("; ")[0]
+    'skipped 2026-05-27 Eid al-Adha (estimated)'
+    >>> describe_period(dt.date(2026, 5, 20), dt.date(2026, 6, 5)).split("; ")[1][:50]
+    'ESTIMATED: the date of 2026-05-27 is the holidays '
+    """
+    days = skipped_days(start, end)
+    skipped = [f"{d.day.isoformat()} {d.name}" for d in days if not d.worked]
+    worked = [f"{d.day.isoformat()} {d.name}" for d in days if d.worked]
+    parts = []
+    if skipped:
+        parts.append("skipped " + ", ".join(skipped))
+    if worked:
+        parts.append("counted " + ", ".join(worked))
+    span = range(1, (end - start).days + 1)
+    estimated = [
+        day.isoformat()
+        for day in (start + dt.timedelta(days=offset) for offset in span)
+        if is_estimated(day)
+    ]
+    if estimated:  # also one on a weekend: if the decreed date differs, it may fall on a weekday
+        parts.append(
+            f"ESTIMATED: the date of {', '.join(estimated)} is the holidays library's"
+            " estimate, not a decreed date: the deadline may differ by the days it moves"
+        )
+    return "; ".join(parts) or "no holiday, day off or working weekend in the period"

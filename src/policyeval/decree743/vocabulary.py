@@ -1,4 +1,4 @@
-"""The fact vocabulary of Decree 743: the 22 record kinds fact files hold.
+"""The fact vocabulary of Decree 743: the record kinds fact files hold.
 
 Each record kind is a pydantic model below; its fields declare the base predicates they give
 (:mod:`policyeval.facts.model` says how records become rows). :data:`VOCABULARY` gathers them for
@@ -6,13 +6,16 @@ the loader, the JSON Schema and the README tables.
 """
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from policyeval.engine.store import ALWAYS, Period
 from policyeval.facts.model import (
+    Computed,
     Dated,
     FactRecord,
     Id,
@@ -24,6 +27,7 @@ from policyeval.facts.model import (
     Text,
     Vocabulary,
 )
+from policyeval.language.syntax import Value
 
 __all__ = [
     "BASE_PREDICATES",
@@ -44,6 +48,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "ChangeNotice",
+    "Competence",
     "ExecutorDetails",
     "Notice",
     "OrgKind",
@@ -61,8 +66,11 @@ __all__ = [
     "Stamp",
     "Subject",
     "Suspension",
+    "Territory",
+    "TerritoryKind",
     "Transfer",
     "Violation",
+    "whole_capital_periods",
 ]
 
 
@@ -73,6 +81,31 @@ def format_percent(percent: Decimal) -> str:
     ['25.5', '100', '0.0001']
     """
     return format(percent.normalize(), "f")
+
+
+def whole_capital_periods(shares: Sequence[tuple[Decimal, Period]]) -> list[Period]:
+    """The days on which ``shares`` (percentages, each held over a period) sum to 100 % or
+    more, as maximal periods.
+
+    >>> day = dt.date
+    >>> whole_capital_periods([(Decimal(60), ALWAYS), (Decimal(40), (day(2026, 1, 1), day.max))])
+    [(datetime.date(2026, 1, 1), datetime.date(9999, 12, 31))]
+    >>> whole_capital_periods([(Decimal(60), ALWAYS)])
+    []
+    """
+    starts = {ALWAYS[0]} | {first for _, (first, _) in shares}
+    starts |= {last + dt.timedelta(days=1) for _, (_, last) in shares if last < ALWAYS[1]}
+    ordered = sorted(starts)
+    ends = [start - dt.timedelta(days=1) for start in ordered[1:]] + [ALWAYS[1]]
+    periods: list[Period] = []
+    for start, end in zip(ordered, ends, strict=True):
+        if sum(share for share, (first, last) in shares if first <= start <= last) < 100:
+            continue
+        if periods and periods[-1][1] + dt.timedelta(days=1) == start:
+            periods[-1] = (periods[-1][0], end)
+        else:
+            periods.append((start, end))
+    return periods
 
 
 DIGITS12_PATTERN = r"^\d{12}$"
@@ -98,6 +131,15 @@ class OrgKind(StrEnum):
     COMMERCIAL = "commercial"
     FOREIGN = "foreign"
     NATIONAL_SECURITY = "national_security"
+
+
+class TerritoryKind(StrEnum):
+    """Territorial units: the competence of national security departments (cl. 3.3, 10)."""
+
+    REPUBLICAN_CITY = "republican_city"
+    REGION = "region"
+    CITY = "city"
+    SETTLEMENT = "settlement"
 
 
 class Stamp(StrEnum):
@@ -158,6 +200,7 @@ _PROTECTION = Ref(("protection_agreement",))
 _VIOLATION = Ref(("violation",))
 _CHANGE = Ref(("change",))
 _AGREEMENT_OR_PERMIT = Ref(("agreement", "permit"))
+_TERRITORY = Ref(("territory",))
 
 _LOCATED_IN_DOC = "On Day, Party actually works (is located) in City, a symbol such as `astana`."
 
@@ -213,6 +256,16 @@ class Organization(FactRecord):
             "Org Day",
             "On Day, Org is empowered by the Government to provide services in the field of"
             " protecting state secrets (cl. 8.4).",
+            dated=True,
+        ),
+    ] = False
+    quasi_public: Annotated[
+        Dated[bool],
+        Pred(
+            "quasi_public_status",
+            "Org Day",
+            "On Day, Org is a subject of the quasi-public sector, whatever its kind (a"
+            " commercial company may be one, cl. 2.3, 8.3).",
             dated=True,
         ),
     ] = False
@@ -278,6 +331,13 @@ class Acting(FactRecord):
     ] = None
 
 
+def _whole_capital_rows(owned: Value, shares: Sequence[FactRecord]) -> Iterator[tuple[Value, ...]]:
+    """``capital_accounted`` rows of ``owned``: its shares on record reach 100 %."""
+    held = [(share.percent, share.period) for share in shares if isinstance(share, Ownership)]
+    for first, last in whole_capital_periods(held):
+        yield owned, first, last
+
+
 class Ownership(FactRecord):
     """A share of an organization's capital held by an organization or a person, over a period."""
 
@@ -291,6 +351,18 @@ class Ownership(FactRecord):
             ("Owner", "Owned", "Share", "Day"),
             ("owner", "owned", "share"),
             "On Day, Owner holds Share (a percentage such as `25.5 %`) of Owned's capital.",
+            dated=True,
+        ),
+    )
+    computed = (
+        Computed(
+            "capital_accounted",
+            ("Owned", "Day"),
+            "On Day, the shares of Owned's capital on record sum to 100 % (or more): the whole"
+            " capital is accounted for (cl. 8.4).",
+            group="owned",
+            how="the sum of `percent` on the day",
+            rows=_whole_capital_rows,
             dated=True,
         ),
     )
@@ -349,6 +421,63 @@ class Affiliation(FactRecord):
     )
     valid_to: dt.date | None = Field(
         default=None, description="The last day of the affiliation; open when left out."
+    )
+
+
+class Territory(FactRecord):
+    """A territorial unit: a city of republican significance, a region, a city or a settlement.
+
+    Its id is the symbol `city` fields use (`astana`); a city or settlement names the region it
+    lies in (cl. 3.3: the competent national security department)."""
+
+    kind: Literal["territory"]
+    var = "Territory"
+    title = "a territorial unit (a city of republican significance, a region, a city, a settlement)"
+
+    name: Annotated[Text, Pred("territory_name", "Territory Name", "Territory's name is Name.")]
+    territory_kind: Annotated[
+        TerritoryKind,
+        Pred("territory_kind", "Territory Kind", "Territory is a Kind."),
+    ]
+    region: Annotated[
+        Dated[Id] | None,
+        _TERRITORY,
+        Pred(
+            "territory_region",
+            "Territory Region Day",
+            "On Day, Territory lies in the region Region.",
+            dated=True,
+        ),
+    ] = None
+
+
+class Competence(FactRecord):
+    """The territory a national security department is competent for, over a period (cl. 3.3)."""
+
+    kind: Literal["competence"]
+    var = "Competence"
+    title = "the territorial competence of a national security department (cl. 3.3, 10)"
+    entity = False
+    relations = (
+        Relation(
+            "competent_for",
+            ("Authority", "Territory", "Day"),
+            ("authority", "territory"),
+            "On Day, Authority (a national security department) is competent for Territory"
+            " (cl. 3.3, 10).",
+            dated=True,
+        ),
+    )
+
+    authority: Annotated[Id, _ORG, Field(description="The national security department.")]
+    territory: Annotated[
+        Id, _TERRITORY, Field(description="The city of republican significance or the region.")
+    ]
+    valid_from: dt.date | None = Field(
+        default=None, description="The first day of the competence; open when left out."
+    )
+    valid_to: dt.date | None = Field(
+        default=None, description="The last day of the competence; open when left out."
     )
 
 
@@ -451,6 +580,14 @@ class ExecutorDetails(Part):
             "Request gives the citizen's place of residence Address.",
         ),
     ] = None
+    no_workplace: Annotated[
+        bool,
+        Pred(
+            "request_executor_no_workplace",
+            "Request",
+            "Request states that the citizen has no place of work (study) nor position.",
+        ),
+    ] = False
     id_issuer: Annotated[
         Text | None,
         Pred(
@@ -582,6 +719,30 @@ class Answer(FactRecord):
         list[Text],
         Pred("answer_reason", "Answer Reason", "Answer gives Reason for refusing the transfer."),
     ] = []
+    received: Annotated[
+        dt.date | None,
+        Pred(
+            "answer_received",
+            "Answer Date",
+            "The customer received Answer on Date (cl. 3.1, 7; when not given, its date counts).",
+        ),
+    ] = None
+    withdrawn: Annotated[
+        dt.date | None,
+        Pred(
+            "answer_withdrawn",
+            "Answer Date",
+            "The state body withdrew Answer (a permission) with effect from Date (cl. 3.1).",
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _after_its_date(self) -> Self:
+        for name in ("received", "withdrawn"):
+            day = getattr(self, name)
+            if day is not None and day < self.date:
+                raise ValueError(f"{name} is before the answer's date")
+        return self
 
 
 class Agreement(FactRecord):
@@ -697,11 +858,11 @@ class Agreement(FactRecord):
 
 
 class Addendum(FactRecord):
-    """An addendum to an agreement, naming the customer's assignee (cl. 10)."""
+    """An addendum to an agreement: the customer's assignee (cl. 10), secrets added (cl. 6.4, 7)."""
 
     kind: Literal["addendum"]
     var = "Addendum"
-    title = "an addendum to an agreement (cl. 10)"
+    title = "an addendum to an agreement (cl. 6.4, 7, 10)"
 
     agreement: Annotated[
         Id,
@@ -721,8 +882,21 @@ class Addendum(FactRecord):
     change: Annotated[
         Id | None,
         _CHANGE,
-        Pred("addendum_change", "Addendum Change", "Addendum was drawn up because of Change."),
+        Pred(
+            "addendum_change",
+            "Addendum Change",
+            "Addendum was drawn up because of Change (it answers only that change, cl. 10).",
+        ),
     ] = None
+    secrets: Annotated[
+        list[Id],
+        _SECRET,
+        Pred(
+            "addendum_secret",
+            "Addendum Secret",
+            "Addendum adds Secret to the agreement's annex from its date (cl. 6.4, 7).",
+        ),
+    ] = []
 
 
 class Notice(FactRecord):
@@ -803,7 +977,12 @@ class Admission(FactRecord):
     form: Annotated[
         int | None,
         Field(ge=1, le=3),
-        Pred("admission_form", "Admission Form", "Admission is of form Form (1, 2 or 3)."),
+        Pred(
+            "admission_form",
+            "Admission Form",
+            "Admission is of form Form: 1 admits to information of special importance, 2 to"
+            " top secret, 3 to secret, each also to the lower degrees (cl. 11).",
+        ),
     ] = None
     level: Annotated[
         Stamp | None,
@@ -947,7 +1126,14 @@ class Cancellation(FactRecord):
         Pred("cancellation_date", "Cancellation Date", "Cancellation takes effect on Date."),
     ]
     by: Annotated[
-        Id | None, _ORG, Pred("cancellation_by", "Cancellation Org", "Org made Cancellation.")
+        Id | None,
+        _ORG,
+        Pred(
+            "cancellation_by",
+            "Cancellation Org",
+            "Org made Cancellation (a permit counts as cancelled only when Org is a national"
+            " security authority, cl. 9).",
+        ),
     ] = None
 
 
@@ -1020,7 +1206,11 @@ class SecretReturn(FactRecord):
     agreement: Annotated[
         Id | None,
         _AGREEMENT,
-        Pred("return_agreement", "Return Agreement", "Return is under Agreement."),
+        Pred(
+            "return_agreement",
+            "Return Agreement",
+            "Return is under Agreement (without it, under every agreement of the two parties).",
+        ),
     ] = None
 
 
@@ -1064,6 +1254,8 @@ Record = Annotated[
     | Acting
     | Ownership
     | Affiliation
+    | Territory
+    | Competence
     | Secret
     | Request
     | Answer

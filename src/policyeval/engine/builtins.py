@@ -24,7 +24,8 @@ class Builtin:
     """A predicate answered by Python.
 
     ``inputs`` are the argument positions that must be bound when it is called; the checker and
-    the compiler order conditions so that they are.
+    the compiler order conditions so that they are. ``describe``, when given, says what the
+    built-in did for one row that holds (a period's skipped holidays); proofs show it.
     """
 
     name: str
@@ -32,6 +33,7 @@ class Builtin:
     inputs: tuple[int, ...]
     doc: str
     solve: Callable[[Pattern], Iterable[Row]]
+    describe: Callable[[Row], str | None] | None = None
 
     @property
     def arity(self) -> int:

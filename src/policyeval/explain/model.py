@@ -73,6 +73,8 @@ class ProofNode(BaseModel):
     interpretation: str | None = None
     source: FactRef | None = None
     note: str | None = None
+    detail: str | None = None
+    """For a built-in: what it did for these arguments (the holidays a period skipped)."""
     children: list[ProofNode] = Field(default_factory=list)
 
     def render(self, indent: str = "") -> str:
@@ -91,6 +93,8 @@ class ProofNode(BaseModel):
             return f"{self.atom}  (fact{period}){where}"
         if self.kind == "absent":
             return f"no {self.atom} holds ({self.note})"
+        if self.detail:
+            return f"{self.atom}  ({self.kind}: {self.detail})"
         return f"{self.atom}  ({self.kind})"
 
     def rule_ids(self) -> set[str]:

@@ -137,12 +137,14 @@ class Prover:
         program = self.program
         if not program.ask(predicate, args, self.store):
             return None
+        builtin = program.builtins[predicate]
         return ProofNode(
             kind="builtin",
             atom=_text(predicate, args),
             predicate=predicate,
             args=list(args),
-            note=program.builtins[predicate].doc,
+            note=builtin.doc,
+            detail=builtin.describe(args) if builtin.describe else None,
         )
 
     def _by_rule(self, rule: Rule, args: tuple[Value, ...]) -> ProofNode | None:

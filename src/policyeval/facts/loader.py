@@ -23,7 +23,13 @@ from pydantic import ValidationError
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import FactError, Problem, counted, sorted_problems
-from policyeval.facts.model import DATED_SHAPES, FactRecord, Vocabulary, part_type
+from policyeval.facts.model import (
+    DATED_SHAPES,
+    FactRecord,
+    Vocabulary,
+    computed_facts,
+    part_type,
+)
 from policyeval.facts.yaml_source import (
     FieldPath,
     dotted,
@@ -44,7 +50,12 @@ FACT_FILE_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class FactBase:
-    """A checked fact base: records by kind and id, their base facts, and a content version."""
+    """A checked fact base: records by kind and id, their base facts, and a content version.
+
+    ``facts`` are the rows each record gives; the rows of computed predicates (worked out
+    from several records together, :class:`~policyeval.facts.model.Computed`) are added by
+    :meth:`store`, from the records this fact base holds.
+    """
 
     records: Mapping[str, Mapping[str, FactRecord]]
     facts: list[BaseFact]
@@ -56,10 +67,26 @@ class FactBase:
         return next((kind for kind, by_id in self.records.items() if record_id in by_id), None)
 
     def store(self) -> FactStore:
-        """A fact store declaring every base predicate and holding every fact."""
+        """A fact store declaring every base predicate and holding every fact, the computed
+        ones included."""
         store = self.vocabulary.store()
         store.add_all(self.facts)
+        store.add_all(self.computed_facts())
         return store
+
+    def computed_facts(self) -> list[BaseFact]:
+        """The rows of the computed predicates over this fact base's records, each sourced
+        from the first record of its group."""
+        members = [r for by_id in self.records.values() for r in by_id.values() if r.computed]
+        if not members:
+            return []
+        wanted = {r.id for r in members}
+        sources = {
+            f.source.record: f.source
+            for f in self.facts
+            if f.source is not None and f.source.record in wanted
+        }
+        return computed_facts(members, lambda r: sources.get(r.id, FactSource("", 0, r.id)))
 
 
 def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
@@ -113,7 +140,29 @@ def load_fact_records(
     known = {rid: kind for kind, by_id in base.records.items() for rid in by_id} if base else {}
     valid, problems = _check(raws, known, kinds)
     _raise_if_any(problems)
-    return _facts(valid)
+    return _facts(valid) + _computed_with(valid, base)
+
+
+def _computed_with(valid: list[tuple[FactRecord, _Raw]], base: FactBase | None) -> list[BaseFact]:
+    """The computed rows of the groups the records ``valid`` add to, worked out together with
+    the base's records of those groups; each sourced from the group's first added record."""
+    added = {id(record): (record, raw) for record, raw in valid if record.computed}
+    if not added:
+        return []
+    groups = {(c, getattr(r, c.group)) for r, _ in added.values() for c in r.computed}
+    kept = [
+        r
+        for by_id in (base.records.values() if base else ())
+        for r in by_id.values()
+        if any((c, getattr(r, c.group)) in groups for c in r.computed)
+    ]
+    records = [record for record, _ in added.values()] + kept  # added first: they give sources
+
+    def source(record: FactRecord) -> FactSource:
+        raw = added[id(record)][1]
+        return FactSource(raw.file, raw.line, record.id)
+
+    return computed_facts(records, source)
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ A record becomes rows of base predicates:
   An absent optional field gives no row, a list gives one row per item, a flag gives a
   one-argument row when true and none when false;
 * a relation (ownership, affiliation) gives one row joining its fields, e.g.
-  ``affiliated(Party, Subject, Day)``.
+  ``affiliated(Party, Subject, Day)``;
+* a computed predicate (:class:`Computed`) gives rows worked out from all the records of one
+  kind that share a field's value, e.g. the days on which the recorded shares of an
+  organization's capital sum to 100 % (:func:`computed_facts`).
 
 A *dated* predicate (``Pred(..., dated=True)``, ``Relation(..., dated=True)``) describes a fact
 that can change: its last argument is the day it is asked of, and each row holds over a period.
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -51,6 +54,7 @@ from policyeval.language.syntax import Value
 __all__ = [
     "DATED_SHAPES",
     "ID_PATTERN",
+    "Computed",
     "Dated",
     "FactRecord",
     "Id",
@@ -63,6 +67,7 @@ __all__ = [
     "Relation",
     "Text",
     "Vocabulary",
+    "computed_facts",
     "metadata",
     "part_type",
 ]
@@ -121,6 +126,26 @@ class Relation:
     dated: bool = False
     """Whether the row holds over the record's ``valid_from``–``valid_to`` (the last of
     ``args`` is then the day)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A base predicate whose rows are worked out from several records of one kind at once.
+
+    The records of the kind are grouped by the value of their field ``group``; ``rows`` gets
+    that value and the group's records and gives the rows (a dated predicate's each ending
+    with its first and last day). Adding a record to a group may only add rows: a what-if
+    overlay adds the rows of its groups, worked out with the base's records, to the base's.
+    ``how`` says in the README what the rows are computed from.
+    """
+
+    name: str
+    args: tuple[str, ...]
+    doc: str
+    group: str
+    how: str
+    rows: Callable[[Value, Sequence[FactRecord]], Iterable[tuple[Value, ...]]]
+    dated: bool = False
 
 
 class Reference(NamedTuple):
@@ -206,6 +231,8 @@ class FactRecord(Part):
     entity: ClassVar[bool] = True
     """Whether the kind has its own predicate ``<kind>(Id)``."""
     relations: ClassVar[tuple[Relation, ...]] = ()
+    computed: ClassVar[tuple[Computed, ...]] = ()
+    """Predicates computed from the records of this kind together (:func:`computed_facts`)."""
 
     @classmethod
     def kind_name(cls) -> str:
@@ -338,6 +365,23 @@ def _value(item: Any) -> Value:
     raise TypeError(f"not a fact value: {item!r}")
 
 
+def computed_facts(
+    records: Iterable[FactRecord], source: Callable[[FactRecord], FactSource]
+) -> list[BaseFact]:
+    """The rows of every computed predicate over ``records``, group by group; each row has the
+    source of its group's first record (``source``)."""
+    groups: dict[tuple[Computed, Value], list[FactRecord]] = {}
+    for record in records:
+        for computed in record.computed:
+            key = _value(getattr(record, computed.group))
+            groups.setdefault((computed, key), []).append(record)
+    return [
+        BaseFact(computed.name, row, source(members[0]))
+        for (computed, key), members in groups.items()
+        for row in computed.rows(key, members)
+    ]
+
+
 def _specs(model: type[FactRecord]) -> Iterator[PredicateSpec]:
     kind = model.kind_name()
     if model.entity:
@@ -345,6 +389,8 @@ def _specs(model: type[FactRecord]) -> Iterator[PredicateSpec]:
     yield from _field_specs(model, kind, "")
     for r in model.relations:
         yield PredicateSpec(r.name, r.args, r.doc, kind, ", ".join(r.fields), r.dated)
+    for c in model.computed:
+        yield PredicateSpec(c.name, c.args, c.doc, kind, c.how, c.dated)
 
 
 def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[PredicateSpec]:

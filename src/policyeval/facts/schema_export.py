@@ -73,7 +73,8 @@ def _record_table(kind: str, model: type[FactRecord], words: dict[str, str]) -> 
         "|---|---|---|---|",
         f"| `id` | yes | symbol, unique across all files | {own} |",
     ]
-    relations = ", ".join(f"`{r.name}`" for r in model.relations) or "—"
+    names = [r.name for r in model.relations] + [c.name for c in model.computed]
+    relations = ", ".join(f"`{name}`" for name in names) or "—"
     for path, info in _fields(model):
         pred = metadata(info, Pred)
         given = f"`{pred.name}`" if pred else relations
