@@ -1,22 +1,21 @@
 """Dated facts: the store answers them by day, the checker wants the day bound, and predicates
-that depend on the question only through its day are tabled per epoch without changing an
-answer."""
+that depend on the question only through its day are tabled with their periods without
+changing an answer."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
 from policyeval.engine.builtins import BUILTINS
-from policyeval.engine.epochs import date_parametric, epochs, periods_of_rows
-from policyeval.engine.store import ALWAYS, FactSource, FactStore, Period
+from policyeval.engine.dated_tables import complement, date_parametric, intersect, union
+from policyeval.engine.store import ALWAYS, FactSource, FactStore
 from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.checker import check
 from policyeval.language.parser import parse_rules
-from policyeval.language.syntax import RuleSet, Value
+from policyeval.language.syntax import RuleSet
 
 JAN, FEB, MAR, APR = (dt.date(2026, month, 1) for month in (1, 2, 3, 4))
 END_FEB = dt.date(2026, 2, 28)
@@ -89,29 +88,25 @@ def test_the_checker_wants_the_day_of_a_dated_fact() -> None:
     assert "unbound_input" in {p.code for p in problems}
 
 
-def test_only_predicates_whose_day_reaches_dated_facts_alone_are_tabled_by_epoch() -> None:
+def test_only_predicates_whose_day_reaches_dated_facts_alone_are_tabled_with_periods() -> None:
     rules = _rules()
     assert date_parametric(rules, ProgramAnalysis(rules), {"owns", "head"}) == {"foreign"}
 
 
-def test_epochs_split_time_where_a_dated_fact_begins_or_ends() -> None:
-    periods = epochs(_store(), ["head"])
-    assert periods == [(ALWAYS[0], END_FEB), (MAR, ALWAYS[1])]
+def test_sets_of_days_unite_intersect_and_complement() -> None:
+    january = ((JAN, dt.date(2026, 1, 31)),)
+    from_february = ((FEB, ALWAYS[1]),)
+    assert union(january, from_february) == ((JAN, ALWAYS[1]),)
+    assert intersect(january, from_february) == ()
+    assert complement(from_february) == ((ALWAYS[0], dt.date(2026, 1, 31)),)
+    assert complement(complement(january)) == january
+    assert complement(((ALWAYS[0], ALWAYS[1]),)) == ()
 
 
-def test_rows_found_per_epoch_merge_into_periods() -> None:
-    found: Iterator[tuple[Period, list[tuple[Value, ...]]]] = iter(
-        [
-            ((JAN, dt.date(2026, 1, 31)), [("a",), ("b",)]),
-            ((FEB, END_FEB), [("a",)]),
-            ((MAR, ALWAYS[1]), [("a",), ("b",)]),
-        ]
-    )
-    assert sorted(periods_of_rows(found)) == [
-        ("a", JAN, ALWAYS[1]),
-        ("b", JAN, dt.date(2026, 1, 31)),
-        ("b", MAR, ALWAYS[1]),
-    ]
+def test_a_recursive_predicate_gets_the_days_of_its_chain() -> None:
+    kb = build_knowledge_base(_rules(), _store(), builtins=BUILTINS)
+    periods = [source for _, source in kb.store.periods("foreign", ("acme",))]
+    assert periods == [(MAR, ALWAYS[1])]
 
 
 @pytest.mark.parametrize(
@@ -125,7 +120,7 @@ def test_rows_found_per_epoch_merge_into_periods() -> None:
         ("late", ["acme", FEB]),
     ],
 )
-def test_epoch_tables_give_the_answers_of_the_rules(predicate: str, args: list[Argument]) -> None:
+def test_dated_tables_give_the_answers_of_the_rules(predicate: str, args: list[Argument]) -> None:
     store = _store()
     plain = Evaluator(build_knowledge_base(_rules(), store, builtins=BUILTINS, materialize=False))
     tabled_kb = build_knowledge_base(_rules(), store, builtins=BUILTINS)

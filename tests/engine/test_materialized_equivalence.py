@@ -66,7 +66,7 @@ def test_other_questions_agree(data: st.DataObject, on: dt.date) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(data=st.data(), on=DATES)
-def test_questions_tabled_by_epoch_agree(data: st.DataObject, on: dt.date) -> None:
+def test_questions_tabled_with_periods_agree(data: st.DataObject, on: dt.date) -> None:
     organization = data.draw(st.sampled_from(_ids("organization")))
     _same("foreign_participation", [organization, on])
     _same("wholly_state_owned", [organization, on])

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from policyeval.engine.builtins import COMPARISONS, Builtin
-from policyeval.engine.epochs import MAX_EPOCHS, date_parametric, epochs, periods_of_rows
+from policyeval.engine.dated_tables import date_parametric, dated_tables, store_dated
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.slicing import Slice, independent_atoms, slice_of
 from policyeval.engine.store import FactStore
@@ -82,20 +82,42 @@ def compute_tables(
             analysis=analysis,
             base_inputs=base_inputs,
         )
+        dated = {
+            name
+            for name in level & by_day
+            if _worth_a_table(
+                name, program, tables, skipped, functions - by_day - base_inputs.keys()
+            )
+        }
+        store_dated(tables, program.derived, dated_tables(dated, program, tables))
         computed = [
             name
-            for name in sorted(level)
-            if (
-                _table_by_epoch(name, program, store, tables)
-                if name in by_day
-                else _table(name, program, tables, skipped, functions)
-            )
+            for name in sorted(level - dated)
+            if _table(name, program, tables, skipped, functions)
         ]
-        tabled.update(computed)
+        tabled.update(computed, dated)
     slices = _compute_slices(
         rules, schema, builtins, tables, frozenset(tabled), skipped, functions, base_inputs
     )
     return Tables(frozenset(tabled), tables, skipped, slices)
+
+
+def _worth_a_table(
+    name: str,
+    program: CompiledProgram,
+    tables: FactStore,
+    skipped: dict[str, Estimate],
+    functions: frozenset[str],
+) -> bool:
+    """Whether ``name``'s table would not multiply the rows it is computed from (recursive
+    predicates always are worth one); when not, the estimate goes to ``skipped``."""
+    if name in program.analysis.recursive:
+        return True
+    expected = estimate(program.rules.rules_for(name), Sizes(tables, skipped, functions))
+    if expected.rows > expected.reads:
+        skipped[name] = expected
+        return False
+    return True
 
 
 def _table(
@@ -105,36 +127,10 @@ def _table(
     skipped: dict[str, Estimate],
     functions: frozenset[str],
 ) -> bool:
-    """Compute ``name`` into ``tables`` unless its table would multiply (recorded in
-    ``skipped``); recursive predicates always are."""
-    if name not in program.analysis.recursive:
-        expected = estimate(program.rules.rules_for(name), Sizes(tables, skipped, functions))
-        if expected.rows > expected.reads:
-            skipped[name] = expected
-            return False
-    for row in program.ask(name, (None,) * program.derived[name], tables):
-        tables.add(name, row)
-    return True
-
-
-def _table_by_epoch(
-    name: str, program: CompiledProgram, store: FactStore, tables: FactStore
-) -> bool:
-    """Compute ``name`` (a :func:`date_parametric` predicate) once per epoch of the dated facts
-    it reads into a dated table; ``False`` when there are too many epochs to be worth it."""
-    reads = [p for p in program.analysis.reach.get(name, frozenset()) if p in store.dated()]
-    periods = epochs(store, reads)
-    if len(periods) > MAX_EPOCHS:
+    """Compute ``name`` into ``tables`` unless its table would multiply (:func:`_worth_a_table`)."""
+    if not _worth_a_table(name, program, tables, skipped, functions):
         return False
-    arity = program.derived[name]
-    wildcard = (None,) * (arity - 1)
-    by_epoch = (
-        (period, [row[:-1] for row in program.ask(name, (*wildcard, period[0]), tables)])
-        for period in periods
-    )
-    rows = periods_of_rows(by_epoch)
-    tables.declare(name, arity, dated=True)
-    for row in rows:
+    for row in program.ask(name, (None,) * program.derived[name], tables):
         tables.add(name, row)
     return True
 

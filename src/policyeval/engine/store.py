@@ -149,6 +149,26 @@ class FactStore:
         own = frozenset(name for name, table in self._tables.items() if table.dated)
         return own | (self._parent.dated() if self._parent else frozenset())
 
+    def is_dated(self, predicate: str) -> bool:
+        table = self._tables.get(predicate)
+        if table is not None:
+            return table.dated
+        return self._parent.is_dated(predicate) if self._parent else False
+
+    def periods(
+        self, predicate: str, pattern: Sequence[Value | None]
+    ) -> Iterator[tuple[tuple[Value, ...], Period]]:
+        """The rows of a dated predicate matching ``pattern`` (every argument but the day),
+        each with the period it holds over."""
+        if self._parent is not None:
+            yield from self._parent.periods(predicate, pattern)
+        table = self._tables.get(predicate)
+        if table is None or not table.rows:
+            return
+        for index in table.match((*pattern, None, None)):
+            row = table.rows[index]
+            yield row[:-2], _period(row)
+
     def inputs(self) -> dict[str, tuple[int, ...]]:
         """Name → the argument positions a question must bind: each dated predicate's day."""
         schema = self.schema()
