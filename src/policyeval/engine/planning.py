@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from policyeval.language.syntax import Atom, Comparison, Literal, Negation, Rule, Var, is_anonymous
+from policyeval.language.syntax import (
+    Atom,
+    Comparison,
+    Const,
+    Literal,
+    Negation,
+    Rule,
+    Term,
+    Var,
+    is_anonymous,
+)
 
-__all__ = ["LOOKUP_PREFIX", "Lookup", "evaluation_order", "fuse_lookups"]
+__all__ = ["LOOKUP_PREFIX", "Lookup", "evaluation_order", "fuse_lookups", "renamed_body"]
 
 LOOKUP_PREFIX = "j:"
 """The engine-internal name prefix of a fused lookup."""
@@ -104,3 +114,49 @@ def evaluation_order(
         waiting.remove(chosen)
         bound.update(v.name for v in chosen.variables())
     return tuple(ordered)
+
+
+def renamed_body(
+    rule: Rule, body: Sequence[Literal], call: Atom, fresh: Iterator[int]
+) -> tuple[Literal, ...] | None:
+    """``body`` (of ``rule``) as it reads where ``call`` asks the rule's head: head variables
+    replaced by the call's terms, every other variable renamed apart (``fresh`` numbers them).
+    ``None`` when the head is not distinct variables, the one shape unfolded."""
+    head = rule.head.terms
+    if not all(isinstance(t, Var) for t in head) or len(set(head)) != len(head):
+        return None
+    renaming = _Renaming({}, fresh)
+    for variable, argument in zip(head, call.terms, strict=True):
+        # An anonymous argument ("any value") must stay one value inside the body: in a
+        # negated condition there an anonymous variable would mean any value again.
+        named = isinstance(argument, Var) and is_anonymous(argument)
+        value = Var(f"Any'{next(fresh)}") if named else argument
+        renaming.mapping[variable.name] = value  # type: ignore[union-attr]
+    return tuple(renaming.literal(lit) for lit in body)
+
+
+@dataclass
+class _Renaming:
+    """Variable name → the term it becomes; unseen variables get fresh names."""
+
+    mapping: dict[str, Term]
+    fresh: Iterator[int]
+
+    def term(self, term: Term) -> Term:
+        if isinstance(term, Const):
+            return term
+        if term.name not in self.mapping:
+            number = next(self.fresh)
+            name = f"_{number}" if is_anonymous(term) else f"{term.name}'{number}"
+            self.mapping[term.name] = Var(name)
+        return self.mapping[term.name]
+
+    def atom(self, atom: Atom) -> Atom:
+        return Atom(atom.predicate, tuple(self.term(t) for t in atom.terms), atom.location)
+
+    def literal(self, literal: Literal) -> Literal:
+        if isinstance(literal, Negation):
+            return Negation(self.atom(literal.atom))
+        if isinstance(literal, Comparison):
+            return Comparison(literal.operator, self.term(literal.left), self.term(literal.right))
+        return self.atom(literal)

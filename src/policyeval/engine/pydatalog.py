@@ -11,6 +11,7 @@ shared and never written after compilation).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -19,7 +20,7 @@ from pyDatalog.Logic import Logic
 
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
 from policyeval.engine.builtins import COMPARISONS, Builtin, Pattern, Row
-from policyeval.engine.planning import Lookup, evaluation_order, fuse_lookups
+from policyeval.engine.planning import Lookup, evaluation_order, fuse_lookups, renamed_body
 from policyeval.engine.slicing import Slice
 from policyeval.engine.store import FactStore
 from policyeval.language.analysis import ProgramAnalysis
@@ -37,6 +38,15 @@ from policyeval.language.syntax import (
 
 _DERIVED, _BASE, _BUILTIN, _COMPARE, _HIDDEN = "i:", "e:", "b:", "c:", "n:"
 _COMPARE_NAMES = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+
+MAX_UNFOLD_DEPTH = 3
+"""Levels of calls unfolded into a rule body."""
+MAX_UNFOLDED = 48
+"""Conditions an unfolded body may grow to (beyond, the calls stay subgoals)."""
+
+FIRST_FRESH = 1_000_000
+"""Variables an unfolded body brings in are numbered from here: above the parser's numbering of
+a rule's own anonymous variables (``_1``, ``_2``, …), so the two never meet."""
 
 MAX_WHAT_IF_PROGRAMS = 64
 """What-if programs kept per program (one per set of assumed predicates)."""
@@ -60,6 +70,7 @@ class CompiledProgram:
         slices: Mapping[str, Slice] | None = None,
         analysis: ProgramAnalysis | None = None,
         base_inputs: Mapping[str, tuple[int, ...]] | None = None,
+        unfold: bool = True,
     ) -> None:
         self.rules = rules
         self.base_inputs = dict(base_inputs or {})
@@ -103,6 +114,11 @@ class CompiledProgram:
         self.never_holds = self.analysis.never_derivable(
             set(self.base_predicates) | set(self.builtins)
         )
+        self.unfold = unfold
+        self.unfoldable = self._unfoldable() if unfold else frozenset()
+        """Derived predicates whose one rule's body is compiled in place of each positive call
+        (pyDatalog pays a subgoal per call; the body's store lookups then fuse with the
+        caller's). Proofs and why-not still walk the rules as written."""
         self._what_if: dict[frozenset[str], CompiledProgram] = {}
         self._logic = self._compile()
 
@@ -131,6 +147,7 @@ class CompiledProgram:
                 },
                 analysis=self.analysis,
                 base_inputs=self.base_inputs,
+                unfold=self.unfold,
             )
             if len(self._what_if) < MAX_WHAT_IF_PROGRAMS:
                 self._what_if[touched] = compiled
@@ -208,12 +225,60 @@ class CompiledProgram:
             return None
         kept = [
             lit
-            for lit in order
+            for lit in self._unfolded(rule, order)
             if not (isinstance(lit, Negation) and lit.atom.predicate in self.never_holds)
         ]
         return [
             self._body_part(part, rule.id, i) for i, part in enumerate(fuse_lookups(kept, stored))
         ]
+
+    def _unfoldable(self) -> frozenset[str]:
+        """Derived predicates asked through the engine that have one rule, recursive with
+        nothing, and that can hold: what :meth:`_unfolded` replaces by its body."""
+        return frozenset(
+            name
+            for name in self.derived
+            if name not in self.materialized
+            and name not in self.base_predicates
+            and name not in self.recursive
+            and name not in self.never_holds
+            and len(self.rules.rules_for(name)) == 1
+        )
+
+    def _unfolded(self, rule: Rule, order: tuple[Literal, ...]) -> tuple[Literal, ...]:
+        """``order`` with each positive call of an unfoldable predicate replaced by its rule's
+        body (renamed apart, calls in it unfolded too, up to :data:`MAX_UNFOLDED` conditions),
+        put back in evaluation order."""
+        if not self.unfoldable:
+            return order
+        fresh = itertools.count(FIRST_FRESH)
+        body = list(order)
+        for _ in range(MAX_UNFOLD_DEPTH):
+            spliced = list(self._splice(body, fresh))
+            if spliced == body or len(spliced) > MAX_UNFOLDED:
+                break
+            body = spliced
+        if body == list(order):
+            return order
+        flat = Rule(
+            id=rule.id,
+            clause=rule.clause,
+            reading=rule.reading,
+            head=rule.head,
+            body=tuple(body),
+            given=rule.given,
+        )
+        return evaluation_order(flat, self.inputs, self.recursive_group(rule.head.predicate))
+
+    def _splice(self, body: list[Literal], fresh: Iterator[int]) -> Iterator[Literal]:
+        for literal in body:
+            if isinstance(literal, Atom) and literal.predicate in self.unfoldable:
+                callee = self.rules.rules_for(literal.predicate)[0]
+                inner = renamed_body(callee, self.body_order[callee.id], literal, fresh)
+                if inner is not None:
+                    yield from inner
+                    continue
+            yield literal
 
     def _body_part(self, part: Literal | Lookup, rule_id: str, position: int) -> object:
         """The engine literal of one part of a body; a fused lookup's resolver is registered."""
