@@ -133,3 +133,13 @@ def test_the_head_in_office_on_the_day_signs() -> None:
     kb = build_knowledge_base(_rules(), _store(), builtins=BUILTINS)
     answers = Evaluator(kb).query("signed", [None]).answers
     assert sorted(answer.values[0] for answer in answers) == ["a1", "a3"]
+
+
+def test_a_why_not_names_the_days_a_missing_fact_is_in_force() -> None:
+    kb = build_knowledge_base(_rules(), _store(), builtins=BUILTINS)
+    failure = Evaluator(kb).why_not("signed", ["a2"])
+    assert failure is not None
+    leaves = [leaf for leaf in failure.leaves() if leaf.kind == "missing_fact"]
+    assert [leaf.condition for leaf in leaves] == ["head(ministry, old, 2026-04-01)"]
+    assert [(ref.valid_from, ref.valid_to) for ref in leaves[0].in_force] == [(None, END_FEB)]
+    assert "in force until 2026-02-28" in failure.render()
