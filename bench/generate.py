@@ -19,7 +19,10 @@ signers who are neither head nor acting, agreements before the permission, expir
 and admissions, notices to the wrong city or before the agreement, suspensions with and
 without an end, cancellations of agreements and permits, liquidations and terminations,
 providers that are not empowered, not wholly the state's, in another city or that informed
-only one postal service.
+only one postal service. A small share of the facts change on a day inside the questions'
+range (dated fields and ownership or affiliation periods): replaced heads, officials who
+leave, divisions set up or closed, moves, owners who bought in or sold, providers empowered
+later, a holding that became quasi-public.
 
 The questions are labelled with the hand-written check of ``bench/floor.py`` to balance them,
 then (unless ``--no-verify``) every one is asked of policyeval itself; its answer is the label
@@ -36,8 +39,12 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from policyeval.engine.store import BaseFact
 
 CITIES = (
     "astana",
@@ -60,13 +67,50 @@ CONTROL = (
 )
 FINANCING = "Section 9: protection measures are financed within the contract price."
 CERTIFICATE = "Certificate: the system processes planning data classified up to secret."
+GENERATOR = 3
+"""The version of the worlds written: 2 dates the facts that change (heads, ownership, ...);
+3 adds territories and competence, planned periods, withdrawn and later refused permissions,
+addenda listing secrets, admission forms, summed shares, quasi-public status and assignees."""
+TOWN = "temirtau"
+"""A town without a department of its own, in the region of Karaganda (cl. 3.3)."""
+REGION = "karaganda_region"
+DAY = dt.timedelta(days=1)
 
 
 class Text(str):
     """A value written as quoted text (names, numbers, terms), not as a bare symbol."""
 
 
-Value = str | int | float | bool | dt.date | list[str]
+@dataclass(frozen=True)
+class Period:
+    """A value of a dated field from ``start`` to ``end`` (both included; None = open)."""
+
+    value: str | bool
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def render(self) -> str:
+        parts = [f"value: {_render(self.value)}"]
+        if self.start is not None:
+            parts.append(f"valid_from: {self.start.isoformat()}")
+        if self.end is not None:
+            parts.append(f"valid_to: {self.end.isoformat()}")
+        return "{" + ", ".join(parts) + "}"
+
+
+@dataclass(frozen=True)
+class Periods:
+    """A dated field written as its values with their periods."""
+
+    items: tuple[Period, ...]
+
+
+def changed(old: str | bool, new: str | bool, on: dt.date) -> Periods:
+    """``old`` up to the day before ``on``, ``new`` from ``on``."""
+    return Periods((Period(old, end=on - DAY), Period(new, start=on)))
+
+
+Value = str | int | Decimal | bool | dt.date | list[str] | Periods
 
 
 def _render(value: Value) -> str:
@@ -78,6 +122,8 @@ def _render(value: Value) -> str:
         return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
+    if isinstance(value, Periods):
+        return "[" + ", ".join(item.render() for item in value.items) + "]"
     return str(value)
 
 
@@ -89,6 +135,7 @@ class ExecutorInfo:
     customer: str
     secrets: list[str]
     start: dt.date  # the day the agreement was (or would be) concluded
+    assignee: str | None = None  # acts for the customer after a change (cl. 10)
 
 
 @dataclass
@@ -133,9 +180,23 @@ class Ministry:
     deputy: str
     director: str
     windows: list[tuple[dt.date, dt.date | None]]  # the deputy acts for the head
+    former: str | None = None  # the head before ``replaced``, if the head was replaced
+    replaced: dt.date | None = None
 
     def deputy_acts(self, day: dt.date) -> bool:
         return any(start <= day and (end is None or day <= end) for start, end in self.windows)
+
+    def head_on(self, day: dt.date) -> str:
+        """The head on ``day``."""
+        if self.former is not None and self.replaced is not None and day < self.replaced:
+            return self.former
+        return self.head
+
+    def other_head(self, day: dt.date) -> str | None:
+        """A head of another time than ``day`` (former or successor), if the head changed."""
+        if self.former is None:
+            return None
+        return self.head if self.head_on(day) == self.former else self.former
 
 
 @dataclass
@@ -211,29 +272,83 @@ def _state_and_security(w: World) -> None:
             bin=_digits(w.rng),
             city=city,
         )
+        kind = "republican_city" if city in CITIES[:3] else "city"
+        region = REGION if city == "karaganda" else None
+        w.emit(
+            "organizations",
+            "territory",
+            city,
+            name=Text(city.title()),
+            territory_kind=kind,
+            region=region,
+        )
+        w.emit(
+            "organizations",
+            "competence",
+            f"comp_knb_{city}",
+            authority=f"knb_{city}",
+            territory=city,
+        )
+    w.emit(
+        "organizations", "territory", REGION, name=Text("Karaganda Region"), territory_kind="region"
+    )
+    w.emit(
+        "organizations",
+        "territory",
+        TOWN,
+        name=Text(TOWN.title()),
+        territory_kind="city",
+        region=REGION,
+    )
+    w.emit(
+        "organizations",
+        "competence",
+        "comp_knb_karaganda_region",
+        authority="knb_karaganda",
+        territory=REGION,
+    )
 
 
 def _ministry(w: World, m: int) -> Ministry:
-    """Ministry ``m``: its head, deputy and director, the deputy's acting windows, itself."""
+    """Ministry ``m``: its head (the first ministry's, and three in ten others', replaced on a
+    day: the list of heads is dated), deputy and director, the deputy's acting windows, itself."""
     rng = w.rng
     mid = f"min_{m}"
-    head, deputy, director = f"p_{mid}_head", f"p_{mid}_dep", f"p_{mid}_dir"
-    for pid, role in (
-        (head, "Minister"),
-        (deputy, "Vice Minister"),
-        (director, "Director of Department"),
-    ):
+    ministry = Ministry(mid, f"p_{mid}_head", f"p_{mid}_dep", f"p_{mid}_dir", [])
+    if m == 0 or rng.random() < 0.3:
+        ministry.former = f"p_{mid}_head0"
+        ministry.replaced = dt.date(2024, 3, 1) + _days(rng, 0, 900)
+    staff: list[tuple[str, str, Value]] = [
+        (ministry.head, "Minister", mid),
+        (ministry.deputy, "Vice Minister", mid),
+        (ministry.director, "Director of Department", mid),
+    ]
+    head: Value = ministry.head
+    if ministry.former is not None and ministry.replaced is not None:
+        head = changed(ministry.former, ministry.head, ministry.replaced)
+        staff[0] = (ministry.head, "Minister", Periods((Period(mid, start=ministry.replaced),)))
+        left = Periods((Period(mid, end=ministry.replaced - DAY),))
+        staff.append((ministry.former, "Former Minister", left))
+    for pid, role, works_at in staff:
         w.emit(
             "people",
             "person",
             pid,
             name=Text(f"{role} of Ministry {m}"),
             citizenship="kz",
-            works_at=mid,
+            works_at=works_at,
         )
-    windows = _acting_windows(rng)
-    for k, (start, end) in enumerate(windows):
-        w.emit("people", "acting", f"act_{mid}_{k}", org=mid, person=deputy, start=start, end=end)
+    ministry.windows = _acting_windows(rng)
+    for k, (start, end) in enumerate(ministry.windows):
+        w.emit(
+            "people",
+            "acting",
+            f"act_{mid}_{k}",
+            org=mid,
+            person=ministry.deputy,
+            start=start,
+            end=end,
+        )
     w.emit(
         "organizations",
         "organization",
@@ -247,7 +362,7 @@ def _ministry(w: World, m: int) -> Ministry:
         head_may_classify=(m % 20 != 19),
         has_protection_division=True,
     )
-    return Ministry(mid, head, deputy, director, windows)
+    return ministry
 
 
 def _acting_windows(rng: random.Random) -> list[tuple[dt.date, dt.date | None]]:
@@ -376,8 +491,10 @@ def _chain_founders(w: World, c: int, hid: str) -> None:
 
 
 def _foreign_shareholder(w: World, c: int, hid: str, foreign_orgs: list[str]) -> None:
-    """A foreign organization (numbered in ``foreign_orgs``) or person with a share in ``hid``."""
+    """A foreign organization (numbered in ``foreign_orgs``) or person with a share in ``hid``;
+    three in ten bought in only on a day of the benchmark's years."""
     rng = w.rng
+    since = EPOCH + _days(rng, 200, 900) if rng.random() < 0.3 else None
     if rng.random() < 0.5:
         fid = f"fo_{len(foreign_orgs)}"
         foreign_orgs.append(fid)
@@ -394,7 +511,8 @@ def _foreign_shareholder(w: World, c: int, hid: str, foreign_orgs: list[str]) ->
             f"own_{hid}_f",
             owner=fid,
             owned=hid,
-            percent=rng.choice((0.5, 10, 49)),
+            percent=Decimal(rng.choice(("0.5", "10", "49", "12.75"))),
+            valid_from=since,
         )
     else:
         pid = f"pf_{hid}"
@@ -411,7 +529,8 @@ def _foreign_shareholder(w: World, c: int, hid: str, foreign_orgs: list[str]) ->
             f"own_{hid}_f",
             owner=pid,
             owned=hid,
-            percent=rng.choice((1, 20)),
+            percent=Decimal(rng.choice(("1", "20", "0.0001"))),
+            valid_from=since,
         )
 
 
@@ -419,7 +538,8 @@ def _foreign_shareholder(w: World, c: int, hid: str, foreign_orgs: list[str]) ->
 
 
 def _state_holding(w: World) -> None:
-    """The national holding, wholly the state's."""
+    """The national holding, wholly the state's; a state company whose register shows only
+    70 % of its capital; two state organizations holding each other (a ring, no state above)."""
     w.emit(
         "organizations",
         "organization",
@@ -438,6 +558,29 @@ def _state_holding(w: World) -> None:
         owned="state_holding",
         percent=100,
     )
+    for oid, name in (
+        ("state_sub", "Partly Registered"),
+        ("ring_a", "Ring A"),
+        ("ring_b", "Ring B"),
+    ):
+        w.emit(
+            "organizations",
+            "organization",
+            oid,
+            name=Text(f"{name} JSC"),
+            org_kind="state_organization" if oid != "state_sub" else "commercial",
+            city="astana",
+        )
+    w.emit(
+        "organizations",
+        "ownership",
+        "own_state_sub",
+        owner="republic_kz",
+        owned="state_sub",
+        percent=70,
+    )
+    w.emit("organizations", "ownership", "own_ring_a", owner="ring_b", owned="ring_a", percent=100)
+    w.emit("organizations", "ownership", "own_ring_b", owner="ring_a", owned="ring_b", percent=100)
 
 
 def _providers(w: World) -> dict[str, list[Provider]]:
@@ -450,9 +593,14 @@ def _providers(w: World) -> dict[str, list[Provider]]:
 
 
 def _provider(w: World, city: str, k: int) -> Provider:
-    """Provider ``k`` of ``city``: 0 and 1 qualify under 8.4; 2 is empowered but 49 % private;
-    3 is wholly the state's but was never empowered by the Government."""
+    """Provider ``k`` of ``city``: 0 and 1 qualify under 8.4 (1 in some cities only from the
+    day the Government empowered it); 2 is empowered but 49 % private (in some cities only from
+    the day the investor bought in); 3 is wholly the state's but was never empowered."""
     pid = f"pr_{city}_{k}"
+    late = CITIES.index(city) % 3 == 0
+    empowered: Value = k != 3
+    if k == 1 and late:
+        empowered = Periods((Period(True, start=dt.date(2025, 1, 1)),))
     w.emit(
         "organizations",
         "organization",
@@ -462,7 +610,7 @@ def _provider(w: World, city: str, k: int) -> Provider:
         bin=_digits(w.rng),
         city=city,
         has_protection_division=True,
-        empowered_provider=k != 3,
+        empowered_provider=empowered,
     )
     if k == 2:
         w.emit(
@@ -482,26 +630,52 @@ def _provider(w: World, city: str, k: int) -> Provider:
             owner=f"p_{pid}_inv",
             owned=pid,
             percent=49,
+            valid_from=dt.date(2025, 3, 1) if late else None,
         )
     else:
-        owner = "state_holding" if k == 1 else "republic_kz"
-        w.emit("organizations", "ownership", f"own_{pid}", owner=owner, owned=pid, percent=100)
+        owner, percent = _provider_owner(city, k)
+        w.emit("organizations", "ownership", f"own_{pid}", owner=owner, owned=pid, percent=percent)
     return Provider(pid, city, k < 2, f"pm_{pid}_a", f"pm_{pid}_b")
 
 
+def _provider_owner(city: str, k: int) -> tuple[str, int]:
+    """Who holds provider ``k`` (0, 1 or 3) of ``city``, and what share: the Republic, the
+    national holding, a ministry on the state's behalf; in three cities a holder that makes the
+    provider not wholly the state's (60 % on record, a holder with 70 % on record, a ring)."""
+    special = {
+        ("aktobe", 0): ("min_0", 100),
+        ("taraz", 0): ("republic_kz", 60),
+        ("oskemen", 1): ("state_sub", 100),
+        ("semey", 0): ("ring_a", 100),
+    }
+    default = ("state_holding", 100) if k == 1 else ("republic_kz", 100)
+    return special.get((city, k), default)
+
+
 def _quasi_public(w: World, count: int) -> list[str]:
-    """``count`` quasi-public holdings, wholly the state's."""
+    """``count`` quasi-public holdings, wholly the state's; the first was a state enterprise
+    until it was made a subject of the quasi-public sector on 1 July 2025. Every other one is a
+    commercial company with quasi-public status (the second only from 1 April 2025)."""
     quasi = [f"qp_{k}" for k in range(count)]
     for k, qid in enumerate(quasi):
+        kind: Value = "quasi_public"
+        status: Value | None = None
+        if k == 0:
+            kind = changed("state_organization", "quasi_public", dt.date(2025, 7, 1))
+        elif k % 2 == 1:
+            kind, status = "commercial", True
+            if k == 1:
+                status = Periods((Period(True, start=dt.date(2025, 4, 1)),))
         w.emit(
             "organizations",
             "organization",
             qid,
             name=Text(f"Quasi-public Holding {k} JSC"),
-            org_kind="quasi_public",
+            org_kind=kind,
             bin=_digits(w.rng),
             city=w.rng.choice(CITIES),
             has_protection_division=True,
+            quasi_public=status,
         )
         w.emit(
             "organizations", "ownership", f"own_{qid}", owner="republic_kz", owned=qid, percent=100
@@ -556,6 +730,12 @@ class Draft:
     admissions: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     system: str | None = None  # the information system serviced, for maintenance work
+    assignee: str | None = None  # the customer's assignee after a change (cl. 10)
+
+    @property
+    def knb(self) -> str:
+        """The national security department competent for the executor's city (cl. 3.3)."""
+        return "knb_karaganda" if self.city == TOWN else f"knb_{self.city}"
 
 
 @dataclass
@@ -572,7 +752,7 @@ def _executor(w: World, i: int, setting: Setting) -> None:
     rng = w.rng
     citizen = rng.random() < 0.08
     eid = f"cz_{i}" if citizen else f"ex_{i}"
-    city = rng.choice(CITIES)
+    city = TOWN if rng.random() < 0.03 else rng.choice(CITIES)
     customer = rng.choice(w.customers)
     t0 = EPOCH + _days(rng, 0, 900)
     x = Draft(i, eid, citizen, city, customer, setting.parent_ministry[customer], t0)
@@ -586,9 +766,11 @@ def _executor(w: World, i: int, setting: Setting) -> None:
     answer_day = _request_and_answer(w, x, setting.ministries)
     contract = _agreement(w, x, answer_day, setting)
     _notice(w, x, contract)
+    if not citizen and x.system is None and rng.random() < 0.05:
+        _added_secret(w, x, contract)
     _control_and_changes(w, x, contract)
     _audited_transfer(w, x, contract)
-    w.executors.append(ExecutorInfo(eid, customer, x.secrets, contract.concluded))
+    w.executors.append(ExecutorInfo(eid, customer, x.secrets, contract.concluded, x.assignee))
 
 
 def _citizen(w: World, x: Draft) -> None:
@@ -607,11 +789,12 @@ def _citizen(w: World, x: Draft) -> None:
 
 
 def _organization(w: World, x: Draft, clean: list[str], tainted: list[str]) -> None:
-    """The executor as an organization: itself, who owns it, its officials."""
+    """The executor as an organization: itself, who owns it, its officials. A few change over
+    the years: a division set up or closed on a day, a move to another city, a head who leaves."""
     rng = w.rng
     i, eid = x.i, x.eid
-    roll = rng.random()
-    division = roll < 0.80
+    head = f"p_{eid}_0"
+    left = x.t0 + _days(rng, 60, 500) if rng.random() < 0.04 else None  # the head leaves
     w.emit(
         "organizations",
         "organization",
@@ -620,9 +803,9 @@ def _organization(w: World, x: Draft, clean: list[str], tainted: list[str]) -> N
         org_kind="commercial",
         bin=_digits(rng),
         legal_address=Text(f"{x.city.title()}, Street {i % 97}, office {i % 13}"),
-        city=x.city,
-        head=f"p_{eid}_0",
-        has_protection_division=division,
+        city=_executor_city(rng, x),
+        head=head if left is None else changed(head, f"p_{eid}_new", left + DAY),
+        has_protection_division=_division(rng, x),
     )
     foreign = rng.random() < 0.05
     _outside_owner(w, x, foreign, clean, tainted)
@@ -634,10 +817,20 @@ def _organization(w: World, x: Draft, clean: list[str], tainted: list[str]) -> N
             pid,
             name=Text(f"Official {k} of Executor {i}"),
             citizenship="kz",
-            works_at=eid,
+            works_at=eid if k or left is None else Periods((Period(eid, end=left),)),
             position=Text("Head" if k == 0 else "Engineer"),
         )
         x.officials.append(pid)
+    if left is not None:  # his successor, not yet admitted to state secrets
+        w.emit(
+            "people",
+            "person",
+            f"p_{eid}_new",
+            name=Text(f"New Head of Executor {i}"),
+            citizenship="kz",
+            works_at=Periods((Period(eid, start=left + DAY),)),
+            position=Text("Head"),
+        )
     if not foreign or rng.random() < 0.5:
         w.emit(
             "organizations",
@@ -645,12 +838,32 @@ def _organization(w: World, x: Draft, clean: list[str], tainted: list[str]) -> N
             f"own_{eid}_p",
             owner=x.officials[0],
             owned=eid,
-            percent=rng.choice((49, 100)),
+            percent=Decimal(rng.choice(("49", "100", "33.3333"))),
         )
 
 
+def _division(rng: random.Random, x: Draft) -> Value:
+    """Whether the executor has a protection division: most do; a few set one up only after the
+    work began, or closed theirs."""
+    roll = rng.random()
+    if roll < 0.04:
+        return Periods((Period(True, start=x.t0 + _days(rng, 30, 200)),))
+    if roll < 0.06:
+        return Periods((Period(True, end=x.t0 + _days(rng, 200, 500)),))
+    return roll < 0.80
+
+
+def _executor_city(rng: random.Random, x: Draft) -> Value:
+    """The executor's city; three in a hundred move to another city after the work began."""
+    if rng.random() >= 0.03:
+        return x.city
+    elsewhere = rng.choice([c for c in CITIES if c != x.city])
+    return changed(x.city, elsewhere, x.t0 + _days(rng, 100, 500))
+
+
 def _outside_owner(w: World, x: Draft, foreign: bool, clean: list[str], tainted: list[str]) -> None:
-    """A holding or a foreign partner owning the executor: foreign ones if ``foreign``."""
+    """A holding or a foreign partner owning the executor: foreign ones if ``foreign``. Half the
+    foreign partners bought in only after the work began; a quarter of the holdings sold."""
     rng = w.rng
     eid = x.eid
     if foreign and rng.random() < 0.8 and tainted:
@@ -676,7 +889,8 @@ def _outside_owner(w: World, x: Draft, foreign: bool, clean: list[str], tainted:
             f"own_{eid}_f",
             owner=f"pf_{eid}",
             owned=eid,
-            percent=rng.choice((5, 30)),
+            percent=Decimal(rng.choice(("5", "30", "25.5"))),
+            valid_from=x.t0 + _days(rng, 150, 450) if rng.random() < 0.5 else None,
         )
     elif clean and rng.random() < 0.4:  # a small world may have no clean holding
         w.emit(
@@ -686,6 +900,7 @@ def _outside_owner(w: World, x: Draft, foreign: bool, clean: list[str], tainted:
             owner=rng.choice(clean),
             owned=eid,
             percent=rng.choice((51, 100)),
+            valid_to=x.t0 + _days(rng, 100, 500) if rng.random() < 0.25 else None,
         )
 
 
@@ -699,7 +914,7 @@ def _executor_permit(w: World, x: Draft) -> str:
         until = x.t0 + _days(rng, 60, 400)
     if rng.random() < 0.02:
         issued = x.t0 + _days(rng, 30, 200)  # issued only after the work began
-    issuer = f"knb_{x.city}" if rng.random() < 0.98 else x.ministry.id  # not a security authority
+    issuer = x.knb if rng.random() < 0.98 else x.ministry.id  # not a security authority
     w.emit(
         "permits",
         "permit",
@@ -710,14 +925,14 @@ def _executor_permit(w: World, x: Draft) -> str:
         valid_until=until,
         issuer=issuer,
     )
-    if rng.random() < 0.01:
+    if rng.random() < 0.02:  # by the department, or by the customer (which cannot, cl. 9)
         w.emit(
             "history",
             "cancellation",
             f"ca_{permit}",
             target=permit,
             date=x.t0 + _days(rng, 60, 500),
-            by=f"knb_{x.city}",
+            by=x.knb if rng.random() < 0.5 else x.customer,
         )
     return permit
 
@@ -740,19 +955,34 @@ def _admission(w: World, x: Draft, k: int, pid: str) -> str:
     elif roll < 0.08:
         issued = x.t0 + _days(rng, 200, 400)  # not yet registered when the work begins
         until = issued + dt.timedelta(days=1826)
+    form, level = _admission_form(rng)
     w.emit(
         "permits",
         "admission",
         adm,
         person=pid,
-        number=Text(f"F3-{x.i}/{k}"),
+        number=Text(f"F{form or 0}-{x.i}/{k}"),
         issued=issued,
         valid_until=until,
-        issuer=f"knb_{x.city}",
-        form=3,
-        level="secret",
+        issuer=x.knb,
+        form=form,
+        level=level,
     )
     return adm
+
+
+def _admission_form(rng: random.Random) -> tuple[int | None, str]:
+    """The form of an admission (1 special importance, 2 top secret, 3 secret) and the level
+    recorded with it; one in twenty gives the level alone, and one in fifty a level that
+    differs from its form (the form counts, cl. 11)."""
+    form = rng.choice((1, 1, 2, 2, 2, 3))
+    levels = ("special_importance", "top_secret", "secret")
+    roll = rng.random()
+    if roll < 0.05:
+        return None, rng.choice(levels)
+    if roll < 0.07:
+        return form, levels[(form + 1) % 3]
+    return form, levels[form - 1]
 
 
 def _secrets(w: World, x: Draft) -> None:
@@ -824,8 +1054,7 @@ def _request_and_answer(w: World, x: Draft, ministries: list[Ministry]) -> dt.da
         received=received,
         secrets=requested,
         substantiation=Text(f"Work {x.i} under the state order"),
-        planned_start=answer_day,
-        planned_end=answer_day + dt.timedelta(days=720),
+        **_planned(rng, answer_day),
         permits=[x.permit] if x.permit else None,
         admissions=x.admissions[:1] or None,
     )
@@ -849,25 +1078,61 @@ def _request_and_answer(w: World, x: Draft, ministries: list[Ministry]) -> dt.da
         decision=decision,
         date=answer_day,
         signed_by=signer,
-        executor=eid,
+        executor=_answer_executor(w, x),
+        received=answer_day + _days(rng, 1, 6) if rng.random() < 0.25 else None,
+        withdrawn=answer_day + _days(rng, 60, 400) if rng.random() < 0.02 else None,
         **outcome,
     )
+    if rng.random() < 0.02:  # the body refuses later on the same request (cl. 3.1)
+        refused = answer_day + _days(rng, 30, 300)
+        w.emit(
+            "requests",
+            "answer",
+            f"anr_{eid}",
+            request=f"rq_{eid}",
+            by=ministry.id,
+            decision="refused",
+            date=refused,
+            signed_by=ministry.head_on(refused),
+            received=refused + _days(rng, 0, 5),
+            reasons=[Text("The need for the transfer has lapsed.")],
+        )
     if rng.random() < 0.05:
         _refused_request(w, x)
     return answer_day
 
 
+def _planned(rng: random.Random, answer_day: dt.date) -> dict[str, Value | None]:
+    """The planned period of a request (item 4): mostly from the answer for two years; one in
+    ten starts a few weeks later, one in ten ends within the year."""
+    start = answer_day + (_days(rng, 20, 80) if rng.random() < 0.1 else dt.timedelta(0))
+    end = answer_day + (_days(rng, 120, 400) if rng.random() < 0.1 else dt.timedelta(days=720))
+    return {"planned_start": start, "planned_end": end}
+
+
+def _answer_executor(w: World, x: Draft) -> str | None:
+    """The executor the answer names: mostly this one; three in ten name none (the request's
+    counts); one in a hundred names another executor."""
+    roll = w.rng.random()
+    if roll < 0.01 and w.executors:
+        return w.executors[-1].id
+    return None if roll < 0.3 else x.eid
+
+
 def _signer(rng: random.Random, ministry: Ministry, answer_day: dt.date) -> str:
-    """Who signs the answer: mostly the head or the deputy acting for him."""
+    """Who signs the answer: mostly the head that day or the deputy acting for him."""
     if ministry.deputy_acts(answer_day) and rng.random() < 0.9:
         signer = ministry.deputy
     else:
-        signer = ministry.head
+        signer = ministry.head_on(answer_day)
     roll = rng.random()
+    other = ministry.other_head(answer_day)
     if roll < 0.03:
         signer = ministry.director  # neither the head nor acting for him
     elif roll < 0.05:
         signer = ministry.deputy  # acting for the head only if a window covers the day
+    elif roll < 0.08 and other is not None:
+        signer = other  # the former head after he left, or his successor before he came
     return signer
 
 
@@ -893,7 +1158,7 @@ def _refused_request(w: World, x: Draft) -> None:
         by=ministry.id,
         decision="refused",
         date=x.t0 + dt.timedelta(days=50),
-        signed_by=ministry.head,
+        signed_by=ministry.head_on(x.t0 + dt.timedelta(days=50)),
         reasons=[Text("No need to transfer these carriers.")],
     )
 
@@ -921,7 +1186,7 @@ def _agreement(w: World, x: Draft, answer_day: dt.date, setting: Setting) -> Con
         "annex": None if maintenance else annex,
         "systems": [x.system] if x.system else None,
         "certificate": Text(CERTIFICATE) if maintenance and rng.random() < 0.9 else None,
-        "work_city": x.city,
+        "work_city": x.city if rng.random() < 0.7 else None,
         "responsible_division": Text("Department of Special Projects"),
     }
     roll = rng.random()
@@ -951,8 +1216,16 @@ def _protection(
     elif roll < 0.10:
         qp = rng.choice(setting.quasi)  # 8.3
         agreement["protection_by"] = qp
-        if rng.random() < 0.9:
-            w.emit("organizations", "affiliation", f"aff_{x.eid}", affiliate=x.eid, subject=qp)
+        if rng.random() < 0.9:  # three in ten affiliated only from a day after the agreement
+            since = concluded + _days(rng, 0, 200) if rng.random() < 0.3 else None
+            w.emit(
+                "organizations",
+                "affiliation",
+                f"aff_{x.eid}",
+                affiliate=x.eid,
+                subject=qp,
+                valid_from=since,
+            )
     elif roll < 0.25:
         agreement["protection_by"] = _provider_protects(w, x, concluded, setting.providers)
     else:
@@ -967,7 +1240,8 @@ def _provider_protects(
     rng = w.rng
     pa = f"pa_{x.eid}"
     bad = rng.random() < 0.12
-    pool = providers[x.city] if not bad or rng.random() < 0.6 else providers[rng.choice(CITIES)]
+    home = providers.get(x.city, providers["karaganda"])  # the town has no provider of its own
+    pool = home if not bad or rng.random() < 0.6 else providers[rng.choice(CITIES)]
     provider = rng.choice(pool if bad else pool[:2])
     pa_day = concluded - _days(rng, 0, 30)
     w.emit(
@@ -1009,7 +1283,7 @@ def _notice(w: World, x: Draft, contract: Contract) -> None:
     listed = list(contract.annex) if x.system is None else [x.system]  # a system for maintenance
     if rng.random() < 0.1 and len(listed) > 1:
         listed.pop(rng.randrange(len(listed)))
-    authority = f"knb_{x.city}" if rng.random() < 0.95 else f"knb_{rng.choice(CITIES)}"
+    authority = x.knb if rng.random() < 0.95 else f"knb_{rng.choice(CITIES)}"
     day = contract.concluded + _days(rng, 0, 15)
     if rng.random() < 0.03:
         day = contract.concluded - _days(rng, 1, 5)
@@ -1041,7 +1315,7 @@ def _control_and_changes(w: World, x: Draft, contract: Contract) -> None:
         )
     elif roll < 0.10:
         _executor_change(w, x, contract)
-    elif roll < 0.105:
+    elif roll < 0.13:
         _customer_termination(w, x, contract)
 
 
@@ -1122,19 +1396,80 @@ def _customer_termination(w: World, x: Draft, contract: Contract) -> None:
         f"cn_{eid}",
         change=f"ch_{eid}",
         sender=customer,
-        recipient=f"knb_{x.city}",
+        recipient=x.knb,
         date=day + _days(rng, 1, 20),
     )
-    if not customer.startswith("min_"):
+    if customer.startswith("min_"):
+        return
+    if rng.random() < 0.85:  # the disposing ministry told too (cl. 10)
         w.emit(
             "history",
-            "addendum",
-            f"add_{eid}",
-            agreement=contract.id,
-            date=day + _days(rng, 1, 20),
-            assignee=x.ministry.id,
+            "change_notice",
+            f"cnb_{eid}",
             change=f"ch_{eid}",
+            sender=customer,
+            recipient=x.ministry.id,
+            date=day + _days(rng, 1, 20),
         )
+    w.emit(
+        "history",
+        "addendum",
+        f"add_{eid}",
+        agreement=contract.id,
+        date=day + _days(rng, 1, 20),
+        assignee=x.ministry.id,
+        change=f"ch_{eid}",
+    )
+    x.assignee = x.ministry.id
+
+
+def _added_secret(w: World, x: Draft, contract: Contract) -> None:
+    """A secret added to the annex later: a second request granted, an addendum listing it
+    (one in five before the permission was received) and a notice of it."""
+    rng = w.rng
+    eid, ministry = x.eid, x.ministry
+    sid = f"s_{x.i}_add"
+    w.emit("secrets", "secret", sid, **_secret_fields(rng, x, 99))
+    sent = contract.concluded + _days(rng, 20, 100)
+    granted = sent + _days(rng, 3, 10)
+    w.emit(
+        "requests",
+        "request",
+        f"rq2_{eid}",
+        customer=x.customer,
+        addressee=ministry.id,
+        executor=eid,
+        sent=sent,
+        secrets=[sid],
+        planned_start=granted,
+        planned_end=granted + dt.timedelta(days=720),
+    )
+    w.emit(
+        "requests",
+        "answer",
+        f"an2_{eid}",
+        request=f"rq2_{eid}",
+        by=ministry.id,
+        decision="granted",
+        date=granted,
+        signed_by=ministry.head_on(granted),
+        executor=eid,
+        secrets=[sid],
+    )
+    added = granted + (_days(rng, 1, 30) if rng.random() < 0.8 else -_days(rng, 1, 10))
+    w.emit("agreements", "addendum", f"adx_{eid}", agreement=contract.id, date=added, secrets=[sid])
+    w.emit(
+        "agreements",
+        "notice",
+        f"nt2_{eid}",
+        customer=x.customer,
+        authority=x.knb,
+        date=max(added, granted) + _days(rng, 0, 10),
+        agreement=contract.id,
+        secrets=[sid],
+    )
+    x.secrets.append(sid)
+    w.all_secrets.append(sid)
 
 
 def _audited_transfer(w: World, x: Draft, contract: Contract) -> None:
@@ -1171,6 +1506,8 @@ def candidate_questions(w: World, rng: random.Random) -> Iterable[tuple[str, str
     while True:
         info = rng.choice(w.executors)
         customer = info.customer if rng.random() < 0.95 else rng.choice(w.customers)
+        if info.assignee is not None and rng.random() < 0.5:
+            customer = info.assignee
         secret = rng.choice(info.secrets) if rng.random() < 0.95 else rng.choice(w.all_secrets)
         day = info.start + _days(rng, -60, 540)
         yield customer, info.id, secret, day
@@ -1253,7 +1590,7 @@ def build_world(
 ) -> dict[str, object]:
     """Generate, write, load back, choose balanced questions; returns a summary."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from floor import Floor
+    from floor import Floor, fact_rows
 
     from policyeval.decree743 import BUILTINS, VOCABULARY
     from policyeval.facts.loader import load_fact_files
@@ -1272,13 +1609,15 @@ def build_world(
         f"loaded back with load_fact_files: {len(fact_base.facts)} facts"
         f" in {time.perf_counter() - start:.1f} s"
     )
-    floor = Floor((f.predicate, f.args) for f in fact_base.facts)
+    floor = Floor(fact_rows(fact_base))
     chosen = choose_questions(world, floor.allowed, questions, random.Random(seed + 1))
     summary: dict[str, object] = {
+        "generator": GENERATOR,
         "executors": executors,
         "seed": seed,
         "records": world.records,
         "facts": len(fact_base.facts),
+        "dated_facts": dated_facts([*fact_base.facts, *fact_base.computed_facts()]),
         "questions": len(chosen),
         "disagreements": [],
     }
@@ -1322,6 +1661,19 @@ def build_world(
         f" -> {out / 'questions.json'}"
     )
     return summary
+
+
+def dated_facts(facts: Iterable[BaseFact]) -> dict[str, int]:
+    """Per dated predicate, how many facts hold over a bounded period (not every day)."""
+    from floor import DATED
+
+    from policyeval.engine.store import ALWAYS
+
+    counts: dict[str, int] = {}
+    for fact in facts:
+        if fact.predicate in DATED and tuple(fact.args[-2:]) != ALWAYS:
+            counts[fact.predicate] = counts.get(fact.predicate, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _has_materialize(function: Callable[..., object]) -> bool:

@@ -163,7 +163,7 @@ def _profile(ask: Callable[..., Any], questions: list[Question]) -> str:
 def child_others(world: Path) -> dict[str, Any]:
     """Parse once; then the floor, clingo and Cedar, each timed and measured on its own."""
     sys.path.insert(0, str(HERE))
-    from floor import Floor
+    from floor import Floor, fact_rows
 
     from policyeval.decree743 import VOCABULARY
     from policyeval.facts.loader import load_fact_files
@@ -172,7 +172,7 @@ def child_others(world: Path) -> dict[str, Any]:
     before = rss_mib()
     start = time.perf_counter()
     fact_base = load_fact_files([world / "facts"], VOCABULARY)
-    facts = [(f.predicate, f.args) for f in fact_base.facts]
+    facts = fact_rows(fact_base)  # the computed capital_accounted included
     records = sum(len(by_id) for by_id in fact_base.records.values())
     out: dict[str, Any] = {
         "parse": {"load_s": time.perf_counter() - start, "rss_mib": rss_mib() - before},
@@ -240,9 +240,12 @@ def _run_clingo(
 def _run_cedar(out: dict[str, Any], questions: list[Question], floor: Floor) -> None:
     """cedarpy: the entities built from the floor's indexes, and one policy."""
     try:
-        from cedar import CAVEAT, CedarChecker
+        from cedar import CAVEAT, MISSING, CedarChecker
     except ImportError as exc:
         out["cedar"] = {"error": f"{exc} (pip install -r bench/requirements.txt)"}
+        return
+    if MISSING:
+        out["cedar"] = {"error": f"not run: {MISSING}"}
         return
     _run_system(
         out,
@@ -257,14 +260,28 @@ def _run_cedar(out: dict[str, Any], questions: list[Question], floor: Floor) -> 
 
 
 def ensure_world(worlds: Path, size: int, seed: int, questions: int) -> Path:
+    """The world of ``size`` executors, generated unless one of this generator is there."""
     world = worlds / f"world{size}"
-    if (world / "questions.json").exists() and (world / "facts").is_dir():
+    if (world / "questions.json").exists() and (world / "facts").is_dir() and _current(world):
         return world
     print(f"# generating the world of {size} executors in {world}", flush=True)
     command = [sys.executable, str(HERE / "generate.py"), "--executors", str(size)]
     command += ["--out", str(world), "--seed", str(seed), "--questions", str(questions)]
     subprocess.run(command, check=True)
     return world
+
+
+def _current(world: Path) -> bool:
+    """Whether ``world`` was written by this version of ``generate.py`` (older worlds have
+    undated facts)."""
+    sys.path.insert(0, str(HERE))
+    from generate import GENERATOR
+
+    try:
+        summary = json.loads((world / "world.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(summary.get("generator") == GENERATOR)
 
 
 def run_child(args: list[str], timeout: float, memory_gib: float) -> dict[str, Any]:
