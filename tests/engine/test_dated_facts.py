@@ -143,3 +143,24 @@ def test_a_why_not_names_the_days_a_missing_fact_is_in_force() -> None:
     assert [leaf.condition for leaf in leaves] == ["head(ministry, old, 2026-04-01)"]
     assert [(ref.valid_from, ref.valid_to) for ref in leaves[0].in_force] == [(None, END_FEB)]
     assert "in force until 2026-02-28" in failure.render()
+
+
+def test_a_predicate_whose_table_would_multiply_is_asked_per_question_by_its_callers() -> None:
+    text = """
+    @id("r.same") @given("D") @reading("{X} and {Y} on {D}")
+    same(X, Y, D) :- at(X, C, D), at(Y, C, D).
+    @id("r.near") @given("D") @reading("{X} on {D}") near(X, D) :- item(X), same(X, hub, D).
+    """
+    rules = RuleSet(tuple(parse_rules(text, "r.md", clause="8")))
+    store = FactStore({"at": 3, "item": 1}, dated={"at"})
+    for n in range(30):
+        store.add("item", (f"i{n}",))
+        store.add("at", (f"i{n}", "astana", ALWAYS[0], FEB if n % 2 else ALWAYS[1]))
+    store.add("at", ("hub", "astana", *ALWAYS))
+    tabled_kb = build_knowledge_base(rules, store, builtins=BUILTINS)
+    assert "same" not in tabled_kb.program.materialized
+    assert "near" not in tabled_kb.program.materialized
+    plain = Evaluator(build_knowledge_base(rules, store, builtins=BUILTINS, materialize=False))
+    for day in (JAN, MAR):
+        expected = plain.query("near", [None, day]).model_dump()
+        assert Evaluator(tabled_kb).query("near", [None, day]).model_dump() == expected

@@ -82,17 +82,19 @@ def compute_tables(
             analysis=analysis,
             base_inputs=base_inputs,
         )
+        # A predicate tabled with its days may only read the day of others tabled so.
         dated = {
             name
             for name in level & by_day
-            if _worth_a_table(
+            if not analysis.uses[name] & by_day - tabled - level
+            and _worth_a_table(
                 name, program, tables, skipped, functions - by_day - base_inputs.keys()
             )
         }
         store_dated(tables, program.derived, dated_tables(dated, program, tables))
         computed = [
             name
-            for name in sorted(level - dated)
+            for name in sorted(level - by_day)
             if _table(name, program, tables, skipped, functions)
         ]
         tabled.update(computed, dated)
