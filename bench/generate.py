@@ -22,7 +22,11 @@ providers that are not empowered, not wholly the state's, in another city or tha
 only one postal service. A small share of the facts change on a day inside the questions'
 range (dated fields and ownership or affiliation periods): replaced heads, officials who
 leave, divisions set up or closed, moves, owners who bought in or sold, providers empowered
-later, a holding that became quasi-public.
+later, a holding that became quasi-public. The readings of issue 10 part 2 come at small rates:
+planned periods, answers received late, withdrawn, refused later or silent on the executor,
+secrets added by addenda after a second permission, admission forms against stamps, regions
+with a town without its own department, shares that do not sum to 100 %, a ring of holders,
+quasi-public status, permit cancellations by the customer, assignees after a customer's change.
 
 The questions are labelled with the hand-written check of ``bench/floor.py`` to balance them,
 then (unless ``--no-verify``) every one is asked of policyeval itself; its answer is the label
