@@ -185,8 +185,9 @@ class _Level:
     def _with_days(
         self, predicate: str, pattern: tuple[Value | None, ...]
     ) -> Iterator[tuple[tuple[Value, ...], Days]]:
-        """The rows of a dated predicate matching ``pattern`` (its day left out), each with its
-        days."""
+        """The rows of a dated predicate that may match ``pattern`` (its day left out), each
+        with its days: exactly the matching ones, but for a partial pattern on a relation being
+        computed, which gives all its rows for the caller's bind to filter."""
         relation = self.relations.get(predicate)
         if relation is None:
             for row, period in self.tables.periods(predicate, pattern):
@@ -196,13 +197,7 @@ class _Level:
             if days:
                 yield tuple(v for v in pattern if v is not None), days
         else:
-            for row, days in relation.items():
-                if all(v is None or _same(v, r) for v, r in zip(pattern, row, strict=True)):
-                    yield row, days
-
-
-def _same(left: Value, right: Value) -> bool:
-    return type(left) is type(right) and left == right
+            yield from relation.items()  # the caller's bind keeps the rows matching the pattern
 
 
 def _solutions(level: _Level, rule: Rule) -> list[tuple[Env, Days]]:
