@@ -25,12 +25,25 @@ ALLOWED: dict[str, set[str]] = {
     "evaluator": GENERIC - {"facts"},
     # Which text of the decree a rule set encodes: data about the rules, read by everyone above.
     "redactions": {"errors", "language"},
-    "decree743": GENERIC | {"evaluator", "redactions"},
-    "decision_log": GENERIC | {"evaluator", "decree743", "redactions"},
-    "loading": GENERIC | {"evaluator", "decree743", "redactions", "scenarios"},
+    # What would make a refusal allowed: asks the evaluator again with edits assumed.
+    "repairs": GENERIC | {"evaluator"},
+    "decree743": GENERIC | {"evaluator", "redactions", "repairs"},
+    "decision_log": GENERIC | {"evaluator", "decree743", "redactions", "repairs"},
+    "loading": GENERIC | {"evaluator", "decree743", "redactions", "repairs", "scenarios"},
     "scenarios": GENERIC | {"evaluator", "loading"},
+    # A decision's report: read from the decision, the log's record and the clause index.
+    "report": GENERIC | {"decree743", "decision_log", "loading", "scenarios"},
     "__init__": GENERIC
-    | {"evaluator", "redactions", "decree743", "decision_log", "loading", "scenarios"},
+    | {
+        "evaluator",
+        "redactions",
+        "decree743",
+        "decision_log",
+        "loading",
+        "scenarios",
+        "report",
+        "repairs",
+    },
     # The CLI and the service use the public surface only (and the CLI starts the service).
     "cli": {"__init__", "service"},
     "service": {"__init__", "service"},

@@ -150,13 +150,13 @@ def test_each_date_is_answered_by_the_rules_of_its_period(both: Snapshot) -> Non
         [],
     )
     assert [(r.clause, r.rule) for r in after.reasons] == [("3.3", "toy2.notice")]
-    assert before.proof[0].rule == "toy.transfer"
+    assert "toy.transfer" in before.per_secret[0].rules
 
 
 def test_the_second_redactions_rules_allow_once_its_condition_is_met(both: Snapshot) -> None:
     decision = decide(both, AFTER_SECOND, assume=[NOTICE])
     assert (decision.decision, decision.redaction.redaction) == ("allowed", "toy-2026")
-    assert decision.proof[0].rule == "toy2.transfer"
+    assert "toy2.transfer" in decision.per_secret[0].rules
 
 
 def test_without_the_second_redactions_rules_the_first_answers_with_a_warning() -> None:

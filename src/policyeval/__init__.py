@@ -7,13 +7,22 @@ checks it), so what they can do is what the library offers.
 
 from policyeval.decision_log import DecisionLog, DecisionRecord
 from policyeval.decree743 import BUILTINS, VOCABULARY
-from policyeval.decree743.decisions import TransferDecision, decide_transfer
+from policyeval.decree743.decisions import (
+    EXPLAIN_LEVELS,
+    ExplainLevel,
+    SecretDecision,
+    TransferDecision,
+    TransferReason,
+    decide_transfer,
+    explained,
+)
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import (
     FactError,
     PolicyError,
     Problem,
     QueryError,
+    ReportError,
     RuleCheckError,
     RuleSyntaxError,
     ScenarioError,
@@ -27,7 +36,8 @@ from policyeval.evaluator import (
     QueryResult,
     build_knowledge_base,
 )
-from policyeval.explain.model import FailedCondition, ProofNode, Reason, RuleFailure
+from policyeval.explain.model import FailedCondition, ProofNode, RuleFailure
+from policyeval.explain.reasons import Blocker, OtherWay, Reason, cited_clauses
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
 from policyeval.facts.schema_export import fact_file_json_schema
 from policyeval.language.checker import check
@@ -54,6 +64,13 @@ from policyeval.redactions import (
     RedactionWarning,
     read_redaction,
 )
+from policyeval.repairs import Change, Repair, RepairAdvice, find_repairs
+from policyeval.report import (
+    logged_report_html,
+    render_report_html,
+    render_report_pdf,
+    report_clauses,
+)
 from policyeval.scenarios.clause_index import (
     ClauseEntry,
     clause_index,
@@ -67,10 +84,13 @@ from policyeval.scenarios.runner import run_scenarios
 __all__ = [
     "BUILTINS",
     "DECREE_FILE",
+    "EXPLAIN_LEVELS",
     "VOCABULARY",
     "AppliedRedaction",
     "Argument",
     "BaseFact",
+    "Blocker",
+    "Change",
     "ClauseEntry",
     "DatedQueryResult",
     "DecisionLog",
@@ -78,6 +98,7 @@ __all__ = [
     "Edition",
     "EntryIntoForce",
     "Evaluator",
+    "ExplainLevel",
     "FactBase",
     "FactError",
     "FactSource",
@@ -86,6 +107,7 @@ __all__ = [
     "InForce",
     "KnowledgeBase",
     "KnownRedaction",
+    "OtherWay",
     "Outcome",
     "PolicyError",
     "Problem",
@@ -95,6 +117,9 @@ __all__ = [
     "Reason",
     "Redaction",
     "RedactionWarning",
+    "Repair",
+    "RepairAdvice",
+    "ReportError",
     "Rule",
     "RuleCheckError",
     "RuleFailure",
@@ -102,18 +127,23 @@ __all__ = [
     "RuleSyntaxError",
     "ScenarioError",
     "ScenarioResult",
+    "SecretDecision",
     "Snapshot",
     "TransferDecision",
+    "TransferReason",
     "UnknownEntityError",
     "Value",
     "Var",
     "build_knowledge_base",
     "check",
     "check_sources",
+    "cited_clauses",
     "clause_index",
     "coverage_problems",
     "decide_transfer",
+    "explained",
     "fact_file_json_schema",
+    "find_repairs",
     "format_value",
     "load",
     "load_fact_files",
@@ -123,10 +153,14 @@ __all__ = [
     "load_rule_set",
     "load_rules",
     "load_scenarios",
+    "logged_report_html",
     "parse_rules",
     "question_day",
     "read_assumed",
     "read_redaction",
     "render_clause_index_markdown",
+    "render_report_html",
+    "render_report_pdf",
+    "report_clauses",
     "run_scenarios",
 ]

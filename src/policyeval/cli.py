@@ -2,16 +2,17 @@
 service makes too.
 
 Exit codes: 0 success (``decide``: allowed), 1 a negative answer (``decide``: refused; ``check``
-and ``facts validate``: problems found; ``query``: no answer; ``test``: a scenario failed),
-2 an error (bad input, rules or facts that do not load).
+and ``facts validate``: problems found; ``query``: no answer; ``explain``: not established;
+``test``: a scenario failed), 2 an error (bad input, rules or facts that do not load).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -28,13 +29,18 @@ from policyeval import (
     Argument,
     ClauseEntry,
     DatedQueryResult,
+    DecisionLog,
+    ExplainLevel,
     FailedCondition,
     PolicyError,
     ProofNode,
+    QueryError,
     Reason,
     RedactionWarning,
+    RepairAdvice,
     RuleSet,
     ScenarioResult,
+    SecretDecision,
     Snapshot,
     TransferDecision,
     Var,
@@ -46,9 +52,13 @@ from policyeval import (
     load,
     load_facts,
     load_rules,
+    logged_report_html,
     read_assumed,
     read_redaction,
     render_clause_index_markdown,
+    render_report_html,
+    render_report_pdf,
+    report_clauses,
     run_scenarios,
 )
 
@@ -86,6 +96,13 @@ Facts = Annotated[
     Path, typer.Option("--facts", envvar="POLICYEVAL_FACTS", help="directory of fact files")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a tree")]
+Explain = Annotated[
+    ExplainLevel,
+    typer.Option(
+        help="none: the decision; reasons: with the reasons, repairs and clauses cited; "
+        "full: with the proof and why-not trees"
+    ),
+]
 AskedOn = Annotated[
     dt.datetime | None,
     typer.Option(
@@ -95,12 +112,23 @@ AskedOn = Annotated[
     ),
 ]
 DEFAULT_POLICIES = [Path("policies")]
+ReportFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="write the decision's report to this file: PDF if it ends in .pdf, else HTML",
+    ),
+]
 QueryArgs = Annotated[
     list[str] | None,
     typer.Argument(
-        help="`_` any, Upper-case a named variable, YYYY-MM-DD a date, digits an integer, "
-        "anything else a string"
+        help="`_` any, Upper-case a named variable, anything else a constant of the type the "
+        "predicate declares for that argument (string, integer, date YYYY-MM-DD); where it "
+        "declares none, YYYY-MM-DD a date, digits an integer, anything else a string"
     ),
+]
+AssumeFile = Annotated[
+    Path | None, typer.Option("--assume", help="a fact file assumed for this question only")
 ]
 
 
@@ -193,9 +221,12 @@ def decide(
     as_json: AsJson = False,
     policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
+    report: ReportFile = None,
+    explain: Explain = "reasons",
 ) -> None:
     """Decide a transfer by the redaction of the decree in force on its date: exit 0 when
-    allowed, 1 when refused, 2 on error. The decision names the redaction, with its warnings."""
+    allowed, 1 when refused, 2 on error. The decision names the redaction, with its warnings;
+    a refusal its reasons and the checked repairs that would make it allowed."""
     with _failing():
         snapshot = _load(policies, facts)
         assumed = read_assumed(assume, snapshot.fact_base) if assume else []
@@ -210,10 +241,11 @@ def decide(
             redaction=rules.redaction,
             warnings=rules.warnings,
         )
+        _write_report(report, decision, snapshot)
     if as_json:
-        typer.echo(decision.model_dump_json(indent=2))
+        typer.echo(json.dumps(json.loads(decision.at_level(explain)), indent=2))
     else:
-        _show(_decision_tree(decision))
+        _show(_decision_tree(decision, explain))
     raise typer.Exit(EXIT_OK if decision.decision == "allowed" else EXIT_NEGATIVE)
 
 
@@ -224,19 +256,21 @@ def query(
     as_json: AsJson = False,
     proofs: Annotated[bool, typer.Option("--proofs/--no-proofs", help="prove answers")] = True,
     on: AskedOn = None,
+    assume: AssumeFile = None,
     policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
 ) -> None:
-    """Every answer to a question, by the redaction in force on its date; exit 1 when there
-    is none."""
+    """Every answer to a question, by the redaction in force on its date: a table headed by
+    the question's variables (`#n` for a `_` at argument n), or `yes`/`no` when it has
+    neither; exit 0 with an answer, 1 without, 2 on error."""
     with _failing():
-        result = _load(policies, facts).query(
-            predicate, parse_arguments(args or []), on=on.date() if on else None, proofs=proofs
-        )
+        snapshot = _load(policies, facts)
+        arguments = parse_arguments(args or [], snapshot.argument_types.get(predicate), predicate)
+        result = _ask(snapshot, predicate, arguments, on, assume, proofs=proofs)
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
-        _print_query(result)
+        _print_query(result, arguments)
     raise typer.Exit(EXIT_OK if result.answers else EXIT_NEGATIVE)
 
 
@@ -244,22 +278,38 @@ def query(
 def explain(
     predicate: Annotated[str, typer.Argument(help="predicate name")],
     args: QueryArgs = None,
+    as_json: AsJson = False,
     on: AskedOn = None,
+    assume: AssumeFile = None,
     policies: PolicyDirs = DEFAULT_POLICIES,
     facts: Facts = Path("facts"),
 ) -> None:
     """Why (proof trees) or why not (every failed condition) for a question, by the redaction
-    in force on its date."""
+    in force on its date: exit 0 when it is established, 1 when not, 2 on error."""
     with _failing():
-        result = _load(policies, facts).query(
-            predicate, parse_arguments(args or []), on=on.date() if on else None
-        )
-    for answer in result.answers:
-        if answer.proof is not None:
-            _show(proof_tree(answer.proof))
-    if result.why_not is not None:
-        _show(why_not_tree(result.why_not))
-    _show(_redaction_note(result.redaction, result.warnings))
+        snapshot = _load(policies, facts)
+        arguments = parse_arguments(args or [], snapshot.argument_types.get(predicate), predicate)
+        result = _ask(snapshot, predicate, arguments, on, assume)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        _print_explanation(result)
+    raise typer.Exit(EXIT_OK if result.answers else EXIT_NEGATIVE)
+
+
+def _ask(
+    snapshot: Snapshot,
+    predicate: str,
+    arguments: list[Argument],
+    on: dt.datetime | None,
+    assume: Path | None,
+    *,
+    proofs: bool = True,
+) -> DatedQueryResult:
+    """The question asked of ``snapshot``, with the facts of ``assume`` for it only."""
+    assumed = read_assumed(assume, snapshot.fact_base) if assume else []
+    day = on.date() if on else None
+    return snapshot.query(predicate, arguments, on=day, assume=assumed, proofs=proofs)
 
 
 @app.command()
@@ -319,34 +369,134 @@ def run_tests(
     raise typer.Exit(EXIT_NEGATIVE if failed else EXIT_OK)
 
 
+@app.command()
+def report(
+    decision_id: Annotated[str, typer.Argument(help="the id of a decision in the decision log")],
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="POLICYEVAL_DECISION_LOG",
+            help="SQLite file of the decision log (default: the one `serve` writes)",
+        ),
+    ] = None,
+    html: Annotated[Path | None, typer.Option(help="write the HTML page to this file")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="write the PDF to this file")] = None,
+    policies: PolicyDirs = DEFAULT_POLICIES,
+) -> None:
+    """A logged decision's report: the question, the decision, the decree's text of every clause
+    cited, the proof or the reasons, the facts with their sources, the versions, who asked and
+    when. Printed as HTML unless --html or --pdf is given; exit 2 when the id is not logged."""
+    from policyeval.service import Settings
+
+    path = log or Settings().decision_log
+    if not path.is_file():
+        _fail(f"no decision log at `{path}`")
+    record = DecisionLog(path).get(decision_id)
+    if record is None:
+        _fail(f"no decision `{decision_id}` in the decision log `{path}`")
+    with _failing():
+        page = logged_report_html(record, _report_clauses(policies, record.redaction))
+        if pdf is not None:
+            pdf.write_bytes(render_report_pdf(page))
+    if html is not None:
+        html.write_text(page, encoding="utf-8")
+    if html is None and pdf is None:
+        typer.echo(page, nl=False)
+
+
+def _report_clauses(policies: list[Path], redaction: str | None) -> list[ClauseEntry]:
+    """The clause index of the rule directory of ``redaction``, else of the first directory."""
+    loaded = [load_rules(directory) for directory in policies or DEFAULT_POLICIES]
+    chosen = next((rules for rules in loaded if rules.redaction.redaction == redaction), loaded[0])
+    return clause_index(chosen.rules)
+
+
+def _write_report(path: Path | None, decision: TransferDecision, snapshot: Snapshot) -> None:
+    """Write ``decision``'s report to ``path`` (PDF for ``.pdf``, else HTML), if one is given."""
+    if path is None:
+        return
+    page = render_report_html(
+        decision,
+        asked_by=f"{_local_user()} (policyeval decide, not logged)",
+        asked_at=dt.datetime.now(dt.UTC),
+        clauses=report_clauses(snapshot, decision.redaction.redaction),
+    )
+    if path.suffix.lower() == ".pdf":
+        path.write_bytes(render_report_pdf(page))
+    else:
+        path.write_text(page, encoding="utf-8")
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry
+        return "a local user"
+
+
 # -- arguments ------------------------------------------------------------------------------
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"-?\d+")
+_EXPECTED = {"string": "a string", "integer": "an integer", "date": "a date (YYYY-MM-DD)"}
 
 
-def parse_argument(text: str) -> Argument:
-    """A command-line argument as a question's argument.
+def parse_argument(text: str, expected: str | None = None) -> Argument:
+    """A command-line argument as a question's argument: `_` any, an upper-case name a
+    variable, else a constant of the ``expected`` type (``string``, ``integer``, ``date``);
+    without one, its look decides. Raises `ValueError` for text not of the type.
 
     >>> [parse_argument(a) for a in ["_", "X", "2026-03-02", "42", "acme"]]
     [None, Var(name='X'), datetime.date(2026, 3, 2), 42, 'acme']
+    >>> parse_argument("8", "string"), parse_argument("2026-03-02", "string")
+    ('8', '2026-03-02')
+    >>> parse_argument("acme", "date")
+    Traceback (most recent call last):
+    ValueError: `acme` is not a valid date
     """
     if text == "_":
         return None
     if text[:1].isupper():
         return Var(text)
-    if _DATE.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError as exc:
-            raise typer.BadParameter(f"`{text}` is not a valid date") from exc
-    if _INT.fullmatch(text):
-        return int(text)
+    if expected == "string":
+        return text
+    if expected == "integer" or (expected is None and _INT.fullmatch(text)):
+        return _integer(text)
+    if expected == "date" or (expected is None and _DATE.fullmatch(text)):
+        return _date(text)
     return text
 
 
-def parse_arguments(texts: list[str]) -> list[Argument]:
-    return [parse_argument(text) for text in texts]
+def parse_arguments(
+    texts: list[str], types: Sequence[str | None] | None = None, predicate: str = "the question"
+) -> list[Argument]:
+    """Each argument read by its declared type (``types``, by position; see
+    `parse_argument`); text not of its type is a `QueryError` naming the argument."""
+    declared = list(types or ())
+    declared += [None] * (len(texts) - len(declared))
+    parsed: list[Argument] = []
+    for position, (text, expected) in enumerate(zip(texts, declared, strict=False), start=1):
+        try:
+            parsed.append(parse_argument(text, expected))
+        except ValueError as exc:
+            must = f" is {_EXPECTED[expected]}" if expected else ""
+            raise QueryError(f"argument {position} of `{predicate}`{must}: {exc}") from exc
+    return parsed
+
+
+def _integer(text: str) -> int:
+    if not _INT.fullmatch(text):
+        raise ValueError(f"`{text}` is not an integer")
+    return int(text)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if _DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ValueError(f"`{text}` is not a valid date")
 
 
 # -- loading and errors ---------------------------------------------------------------------
@@ -414,35 +564,68 @@ def why_not_tree(failure: FailedCondition, tree: Tree | None = None) -> Tree:
 
 
 def reasons_tree(reasons: list[Reason], tree: Tree) -> None:
+    """Each reason: what is wrong, each failed condition, the facts that block, and the other
+    ways folded into one line."""
     for reason in reasons:
         branch = tree.add(
             f"clause {escape(reason.clause)}, rule [cyan]{escape(reason.rule)}[/]: "
             f"{escape(reason.text)}"
         )
         for missing in reason.missing:
-            branch.add(f"[red]{escape(missing)}[/]")
+            branch.add(f"[red]fails:[/] {escape(missing)}")
+        for blocker in reason.blocking:
+            branch.add(f"blocked by {escape(str(blocker))}")
+        if reason.other_ways:
+            count = len(reason.other_ways)
+            ways = "1 other way" if count == 1 else f"{count} other ways, each further"
+            folded = branch.add(f"[dim]{ways}:[/]")
+            for way in reason.other_ways:
+                folded.add(f"[dim]{escape(str(way))}[/]")
 
 
-def _decision_tree(decision: TransferDecision) -> Tree:
+def repairs_tree(advice: RepairAdvice, tree: Tree) -> None:
+    """What would make it allowed: each checked repair, or why there is none."""
+    if not advice.repairs:
+        tree.add(f"no repair: {escape(advice.none_because or '')}")
+        return
+    branch = tree.add("would be allowed with (each checked: decided again with it assumed):")
+    for number, repair in enumerate(advice.repairs, start=1):
+        item = branch.add(f"{number}.")
+        for change in repair.changes:
+            item.add(escape(change.text))
+
+
+def _decision_tree(decision: TransferDecision, level: ExplainLevel = "reasons") -> Tree:
     colour = "green" if decision.decision == "allowed" else "red"
     tree = Tree(f"[bold {colour}]{decision.decision.upper()}[/]  {escape(decision.question)}")
     for warning in decision.warnings:
         tree.add(_warning(warning))
     for item in decision.per_secret:
         branch = tree.add(f"secret [bold]{escape(item.secret)}[/]: {item.decision}")
-        if item.proof is not None:
-            proof_tree(item.proof, branch)
-        elif item.reasons:
-            branch.label = f"{branch.label}, due to the following rules:"
-            reasons_tree(item.reasons, branch)
-        elif item.why_not is not None:
-            why_not_tree(item.why_not, branch)
+        if level != "none":
+            _secret_explanation(item, level, branch)
     tree.add(_redaction_line(decision.redaction))
     tree.add(
         f"[dim]policy {decision.policy_version}, facts {decision.facts_version}, "
         f"decision {decision.decision_id}[/]"
     )
     return tree
+
+
+def _secret_explanation(item: SecretDecision, level: ExplainLevel, branch: Tree) -> None:
+    """An allowed secret's clauses (and proof, at level full); a refused one's reasons and
+    repairs (and why-not tree, at level full)."""
+    if item.decision == "allowed":
+        branch.label = f"{branch.label}, by clauses {', '.join(item.clauses)}"
+        if level == "full" and item.proof is not None:
+            proof_tree(item.proof, branch)
+        return
+    branch.label = f"{branch.label}, because:"
+    reasons_tree(item.reasons, branch)
+    if item.repairs is not None:
+        repairs_tree(item.repairs, branch)
+    if level == "full" and item.why_not is not None:
+        why_not_tree(item.why_not, branch.add("every failed condition:"))
 
 
 def _redaction_line(redaction: AppliedRedaction) -> str:
@@ -471,25 +654,60 @@ def _show(renderable: RenderableType) -> None:
     console.print(renderable)
 
 
-def _print_query(result: DatedQueryResult) -> None:
-    if not result.answers:
+def _print_query(result: DatedQueryResult, args: Sequence[Argument]) -> None:
+    """The answers as a table headed by the question's variables, or `yes`/`no` for a question
+    without any; then each proof, or the reasons why not."""
+    columns = query_columns(args)
+    if not columns:
+        _show(f"{'yes' if result.answers else 'no'}: {escape(result.question)}")
+    elif result.answers:
+        count = len(result.answers)
+        _show(f"{count} answer{'' if count == 1 else 's'} to {escape(result.question)}")
+        _show(_answer_table(result, columns))
+    else:
         _show(f"no answers to {escape(result.question)}")
-        if result.reasons:
-            tree = Tree("why not:")
-            reasons_tree(result.reasons, tree)
-            _show(tree)
-        _show(_redaction_note(result.redaction, result.warnings))
-        return
-    table = Table(title=escape(result.question), title_justify="left")
-    width = len(result.answers[0].values)
-    for position in range(1, width + 1):
-        table.add_column(f"#{position}")
-    for answer in result.answers:
-        table.add_row(*(escape(format_value(value)) for value in answer.values))
-    _show(table)
     for answer in result.answers:
         if answer.proof is not None:
             _show(proof_tree(answer.proof))
+    if not result.answers and result.reasons:
+        tree = Tree("why not:")
+        reasons_tree(result.reasons, tree)
+        _show(tree)
+    _show(_redaction_note(result.redaction, result.warnings))
+
+
+def query_columns(args: Sequence[Argument]) -> list[tuple[str, int]]:
+    """The answer table's columns: each variable once, by its name, and each `_` as ``#n``
+    (its argument position); constants are in the question, not in columns.
+
+    >>> query_columns([Var("R"), "acme", None, Var("R"), Var("Due")])
+    [('R', 0), ('#3', 2), ('Due', 4)]
+    """
+    columns: dict[str, int] = {}
+    for position, arg in enumerate(args):
+        if isinstance(arg, Var):
+            columns.setdefault(arg.name, position)
+        elif arg is None:
+            columns[f"#{position + 1}"] = position
+    return list(columns.items())
+
+
+def _answer_table(result: DatedQueryResult, columns: list[tuple[str, int]]) -> Table:
+    table = Table()
+    for header, _ in columns:
+        table.add_column(escape(header))
+    for answer in result.answers:
+        table.add_row(*(escape(format_value(answer.values[i])) for _, i in columns))
+    return table
+
+
+def _print_explanation(result: DatedQueryResult) -> None:
+    """Each answer's proof tree, or the why-not tree; then the redaction that answered."""
+    for answer in result.answers:
+        if answer.proof is not None:
+            _show(proof_tree(answer.proof))
+    if result.why_not is not None:
+        _show(why_not_tree(result.why_not))
     _show(_redaction_note(result.redaction, result.warnings))
 
 

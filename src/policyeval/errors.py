@@ -8,7 +8,8 @@ Hierarchy::
     ├── FactError              fact files are invalid                 (carries every Problem)
     ├── QueryError             a question is malformed (unknown predicate, wrong arity, …)
     ├── UnknownEntityError     a question names an id the fact base does not have
-    └── ScenarioError          a scenario file is invalid                 (carries every Problem)
+    ├── ScenarioError          a scenario file is invalid                 (carries every Problem)
+    └── ReportError            a report cannot be written (no PDF library)
 """
 
 from __future__ import annotations
@@ -102,3 +103,10 @@ class ScenarioError(PolicyError):
     """Scenario files are invalid; ``problems`` name file, line and field."""
 
     code = "scenario_error"
+
+
+class ReportError(PolicyError):
+    """A decision's report cannot be written: the PDF library or its system libraries are
+    missing."""
+
+    code = "report_error"

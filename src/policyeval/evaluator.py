@@ -18,12 +18,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from policyeval.engine.builtins import BUILTINS, Builtin
+from policyeval.engine.glossary import Glossary
 from policyeval.engine.materialize import compute_tables
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import QueryError
-from policyeval.explain.model import FailedCondition, JsonValue, ProofNode, Reason, reasons
+from policyeval.explain.model import FailedCondition, JsonValue, ProofNode
 from policyeval.explain.proof import ProofCache, Prover
+from policyeval.explain.reasons import Reason, reasons
 from policyeval.explain.whynot import Explainer
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.checker import check_or_raise
@@ -56,23 +58,32 @@ class KnowledgeBase:
     facts: FactStore
     proofs: ProofCache = field(default_factory=ProofCache, compare=False)
     """Proofs of tabled atoms, shared by the questions asked of this version."""
+    glossary: Glossary = field(default_factory=dict, compare=False)
+    """How the fact vocabulary names base predicates, for explanations in record words."""
 
     @property
     def rules(self) -> RuleSet:
         return self.program.rules
 
-    def world(self, assume: Iterable[BaseFact] = ()) -> tuple[CompiledProgram, FactStore]:
-        """The program and store for one question, with ``assume`` facts added if any."""
-        assumed = list(assume)
-        if not assumed:
+    def world(
+        self, assume: Iterable[BaseFact] = (), retract: Iterable[BaseFact] = ()
+    ) -> tuple[CompiledProgram, FactStore]:
+        """The program and store for one question, with ``assume`` facts added and
+        ``retract`` facts (as stored: a dated one with its period) taken away, if any."""
+        assumed, retracted = list(assume), list(retract)
+        if not assumed and not retracted:
             return self.program, self.store
-        touched = frozenset(fact.predicate for fact in assumed)
-        return self.program.what_if(touched), self.store.overlay(assumed)
+        touched = frozenset(fact.predicate for fact in [*assumed, *retracted])
+        return self.program.what_if(touched), self.store.overlay(assumed, retracted)
 
     def prover(self, program: CompiledProgram, store: FactStore) -> Prover:
         """A prover for one question in ``world``; it shares this version's kept proofs unless
         the question assumed facts (its store is then an overlay)."""
         return Prover(program, store, self.proofs if store is self.store else None)
+
+    def explainer(self, program: CompiledProgram, store: FactStore) -> Explainer:
+        """A why-not explainer for one question in ``world``, naming facts in record words."""
+        return Explainer(program, store, self.prover(program, store), self.glossary)
 
 
 class Answer(BaseModel):
@@ -102,6 +113,7 @@ def build_knowledge_base(
     policy_version: str = "",
     facts_version: str = "",
     materialize: bool = True,
+    glossary: Glossary | None = None,
 ) -> KnowledgeBase:
     """Check ``rules`` against the store's base predicates and compile them; with
     ``materialize``, also compute the question-independent derived predicates once.
@@ -113,7 +125,9 @@ def build_knowledge_base(
     check_or_raise(rules, schema, builtins, analysis, store.dated())
     plain = CompiledProgram(rules, schema, builtins, analysis=analysis, base_inputs=store.inputs())
     if not materialize:
-        return KnowledgeBase(plain, store, policy_version, facts_version, plain, store)
+        return KnowledgeBase(
+            plain, store, policy_version, facts_version, plain, store, glossary=glossary or {}
+        )
     # A predicate with facts of its own keeps them apart from derived rows: not tabled.
     candidates = set(analysis.question_independent - plain.never_holds - set(schema))
     tables = compute_tables(rules, store, candidates, builtins, analysis)
@@ -126,7 +140,15 @@ def build_knowledge_base(
         analysis=analysis,
         base_inputs=store.inputs(),
     )
-    return KnowledgeBase(program, tables.store, policy_version, facts_version, plain, store)
+    return KnowledgeBase(
+        program,
+        tables.store,
+        policy_version,
+        facts_version,
+        plain,
+        store,
+        glossary=glossary or {},
+    )
 
 
 class Evaluator:
@@ -170,6 +192,7 @@ class Evaluator:
                 builtins=old.program.builtins,
                 policy_version=old.policy_version if policy_version is None else policy_version,
                 facts_version=old.facts_version if facts_version is None else facts_version,
+                glossary=old.glossary,
             )
             self._knowledge_base = new
             return new
@@ -177,10 +200,15 @@ class Evaluator:
     # -- questions -------------------------------------------------------------------------
 
     def ask(
-        self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
+        self,
+        predicate: str,
+        args: Sequence[Argument],
+        *,
+        assume: Iterable[BaseFact] = (),
+        retract: Iterable[BaseFact] = (),
     ) -> list[tuple[Value, ...]]:
         """Every row of ``predicate`` matching ``args``; the fast path, no explanations."""
-        program, store = self._knowledge_base.world(assume)
+        program, store = self._knowledge_base.world(assume, retract)
         return _answers(program, store, predicate, args)
 
     def query(
@@ -220,9 +248,7 @@ class Evaluator:
             ]
         failure = None
         if not rows and explain:
-            failure = Explainer(program, store, kb.prover(program, store)).why_not(
-                predicate, _pattern(args)
-            )
+            failure = kb.explainer(program, store).why_not(predicate, _pattern(args))
         return QueryResult(
             question=_question_text(predicate, args),
             answers=answers,
@@ -242,16 +268,19 @@ class Evaluator:
         return kb.prover(program, store).prove(predicate, tuple(args))
 
     def why_not(
-        self, predicate: str, args: Sequence[Argument], *, assume: Iterable[BaseFact] = ()
+        self,
+        predicate: str,
+        args: Sequence[Argument],
+        *,
+        assume: Iterable[BaseFact] = (),
+        retract: Iterable[BaseFact] = (),
     ) -> FailedCondition | None:
         """Why no row matches (``None`` when some row does)."""
         kb = self._knowledge_base
-        program, store = kb.world(assume)
+        program, store = kb.world(assume, retract)
         if _answers(program, store, predicate, args):
             return None
-        return Explainer(program, store, kb.prover(program, store)).why_not(
-            predicate, _pattern(args)
-        )
+        return kb.explainer(program, store).why_not(predicate, _pattern(args))
 
 
 def _answers(

@@ -29,6 +29,7 @@ from policyeval.errors import (
     FactError,
     PolicyError,
     Problem,
+    QueryError,
     RuleSyntaxError,
     counted,
     sorted_problems,
@@ -40,10 +41,17 @@ from policyeval.evaluator import (
     QueryResult,
     build_knowledge_base,
 )
+from policyeval.facts.argument_types import vocabulary_argument_types
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
+from policyeval.language.argument_types import (
+    PredicateTypes,
+    agreed_types,
+    infer_argument_types,
+    type_of,
+)
 from policyeval.language.checker import check
 from policyeval.language.parser import load_rule_set, rule_files
-from policyeval.language.syntax import Location, RuleSet
+from policyeval.language.syntax import Location, RuleSet, Var, format_value
 from policyeval.redactions import (
     DECLARATION,
     UNDECLARED,
@@ -78,6 +86,9 @@ __all__ = [
     "question_day",
     "read_assumed",
 ]
+
+GLOSSARY = VOCABULARY.glossary()
+"""How the decree's fact vocabulary names base predicates, for explanations."""
 
 PolicyDirs = Path | Sequence[Path]
 """One rule directory, or several: one per redaction of the decree."""
@@ -192,6 +203,16 @@ class Snapshot:
     def facts_version(self) -> str:
         return self.knowledge_base.facts_version
 
+    @cached_property
+    def argument_types(self) -> PredicateTypes:
+        """Each predicate's argument types (``"string"``, ``"integer"``, ``"date"`` or
+        ``None``): the vocabulary's for base predicates, inferred from the rules for derived
+        ones, as every redaction's rules agree on them. Worked out once per snapshot."""
+        base = vocabulary_argument_types(VOCABULARY)
+        return agreed_types(
+            *(infer_argument_types(e.knowledge_base.rules.rules, base) for e in self._editions)
+        )
+
     def in_force(self, day: dt.date) -> InForce:
         """The rules of the redaction in force on ``day``, with the warnings of that choice."""
         choice = self.timeline.choose(day)
@@ -214,7 +235,10 @@ class Snapshot:
         proofs: bool = True,
     ) -> DatedQueryResult:
         """`Evaluator.query` on the rules in force on ``on`` (by default the question's own
-        date, see :func:`question_day`), stating the redaction and its warnings."""
+        date, see :func:`question_day`), with the ``assume`` facts added for this question
+        only, stating the redaction and its warnings. A constant of another type than its
+        argument's (:attr:`argument_types`) is a `QueryError`: it could match nothing."""
+        _check_types(predicate, args, self.argument_types.get(predicate, ()))
         day = on or question_day(args)
         rules = self.in_force(day)
         result = rules.evaluator().query(predicate, args, assume=assume, proofs=proofs)
@@ -233,6 +257,20 @@ class Snapshot:
     def clause(self, number: str) -> ClauseEntry | None:
         """The clause index entry of clause ``number``, if the rules quote or cite it."""
         return next((entry for entry in self.clauses if entry.clause == number), None)
+
+
+def _check_types(predicate: str, args: Sequence[Argument], types: Sequence[str | None]) -> None:
+    """Raise `QueryError` at the first constant whose type is not its argument's."""
+    for position, (arg, expected) in enumerate(zip(args, types, strict=False), start=1):
+        if arg is None or isinstance(arg, Var) or expected in (None, type_of(arg)):
+            continue
+        raise QueryError(
+            f"argument {position} of `{predicate}` is {_ARTICLE[expected]} {expected}, "
+            f"not the {type_of(arg)} `{format_value(arg)}`"
+        )
+
+
+_ARTICLE = {"string": "a", "integer": "an", "date": "a"}
 
 
 def question_day(args: Sequence[Argument], today: dt.date | None = None) -> dt.date:
@@ -352,6 +390,7 @@ def compile_knowledge_base(
         policy_version=rules.version,
         facts_version=facts_version,
         materialize=materialize,
+        glossary=GLOSSARY,
     )
 
 

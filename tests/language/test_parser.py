@@ -178,7 +178,7 @@ ok(1).
         "r.md:1:15: parse_error: unexpected `)`; expected a condition (an atom, `not` and an atom,"
         " or a comparison)",
         "r.md:2:1: parse_error: unknown annotation `@foo`; expected one of `@id`, `@clause`,"
-        " `@reading`, `@interpretation`, `@given`",
+        " `@reading`, `@refusal`, `@interpretation`, `@given`",
         "r.md:3:10: parse_error: annotation `@id` is given twice for one rule",
         "r.md:4:3: parse_error: variable name `_1` is reserved for anonymous variables;"
         " write `_` or a name",

@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import Problem, QueryError, UnknownEntityError
 from policyeval.evaluator import Evaluator, Outcome
-from policyeval.explain.model import FailedCondition, ProofNode, Reason
+from policyeval.explain.model import FailedCondition, ProofNode
+from policyeval.explain.reasons import Reason, cited_clauses
 from policyeval.redactions import UNDECLARED, AppliedRedaction, RedactionWarning, Timeline
+from policyeval.repairs import RepairAdvice, find_repairs
 
 __all__ = [
+    "EXPLAIN_LEVELS",
     "TRANSFER_PREDICATE",
+    "ExplainLevel",
     "SecretDecision",
     "TransferDecision",
+    "TransferReason",
     "decide_transfer",
+    "explained",
     "is_known",
     "unknown_entities",
 ]
@@ -42,14 +49,46 @@ _ENTITY_PREDICATES = {
 }
 
 
+ExplainLevel = Literal["none", "reasons", "full"]
+"""How much of the explanation a response carries (like OPA's ``explain``): ``none`` the
+decision only; ``reasons`` (the default) the reasons with their repairs and the clauses each
+secret's decision rests on; ``full`` also the proof and why-not trees. The log keeps ``full``."""
+
+EXPLAIN_LEVELS: tuple[ExplainLevel, ...] = ("none", "reasons", "full")
+
+_LEFT_OUT: dict[ExplainLevel, dict[str, Any]] = {
+    "none": {"reasons": True, "per_secret": {"__all__": {"proof", "why_not", "repairs"}}},
+    "reasons": {"per_secret": {"__all__": {"proof", "why_not"}}},
+    "full": {},
+}
+"""What each level leaves out of a decision, as a pydantic ``exclude``."""
+
+
 class SecretDecision(BaseModel):
-    """The decision for one secret: its proof when allowed, its reasons when refused."""
+    """The decision for one secret: its proof when allowed, its why-not and the repairs that
+    would make it allowed when refused; ``clauses`` and ``rules`` summarize either."""
 
     secret: str
     decision: Outcome
-    proof: ProofNode | None = None
-    reasons: list[Reason] = Field(default_factory=list)
-    why_not: FailedCondition | None = None
+    clauses: list[str] = Field(
+        default_factory=list, description="the clauses the proof or the reasons cite"
+    )
+    rules: list[str] = Field(default_factory=list, description="the rules the proof uses")
+    repairs: RepairAdvice | None = Field(
+        default=None, description="what would make it allowed, each repair checked"
+    )
+    proof: ProofNode | None = Field(default=None, description="level `full`: the proof tree")
+    why_not: FailedCondition | None = Field(
+        default=None, description="level `full`: every failed condition, as a tree"
+    )
+    reasons: list[Reason] = Field(default_factory=list, exclude=True)
+    """This secret's reasons (merged into the decision's, which say which secrets)."""
+
+
+class TransferReason(Reason):
+    """A refusal reason of a transfer, with the secrets it refuses."""
+
+    secrets: list[str] = Field(default_factory=list)
 
 
 class TransferDecision(BaseModel):
@@ -63,8 +102,7 @@ class TransferDecision(BaseModel):
     secrets: list[str]
     on: dt.date
     per_secret: list[SecretDecision]
-    proof: list[ProofNode] = Field(default_factory=list, description="one proof per allowed secret")
-    reasons: list[Reason] = Field(
+    reasons: list[TransferReason] = Field(
         default_factory=list, description="every refusal reason, merged across secrets"
     )
     assumed: int = Field(default=0, description="number of what-if facts the decision assumed")
@@ -75,6 +113,32 @@ class TransferDecision(BaseModel):
     )
     policy_version: str
     facts_version: str
+
+    def at_level(self, level: ExplainLevel) -> str:
+        """This decision as JSON with what ``level`` leaves out left out."""
+        return self.model_dump_json(exclude=_LEFT_OUT[level])
+
+
+def explained(detail: Mapping[str, Any], level: ExplainLevel) -> dict[str, Any]:
+    """A logged decision (its JSON, of any version) with what ``level`` leaves out left out."""
+    trimmed: dict[str, Any] = _without(detail, _LEFT_OUT[level])
+    return trimmed
+
+
+def _without(value: Any, exclude: Any) -> Any:
+    """``value`` without what a pydantic-style ``exclude`` (mapping, set or ``True``) names."""
+    if isinstance(value, list):
+        inner = exclude.get("__all__")
+        return [_without(item, inner) if inner else item for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        spec = exclude.get(key) if isinstance(exclude, Mapping) else None
+        if spec is True or (isinstance(exclude, set) and key in exclude):
+            continue
+        kept[key] = _without(item, spec) if isinstance(spec, Mapping | set) else item
+    return kept
 
 
 def decide_transfer(
@@ -123,8 +187,7 @@ def decide_transfer(
         secrets=wanted,
         on=on,
         per_secret=per_secret,
-        proof=[item.proof for item in per_secret if item.proof is not None],
-        reasons=_merge(reason for item in per_secret for reason in item.reasons),
+        reasons=_merge(per_secret),
         assumed=len(assumed),
         redaction=redaction,
         warnings=list(warnings),
@@ -143,23 +206,55 @@ def _decide_one(
 ) -> SecretDecision:
     result = evaluator.query(TRANSFER_PREDICATE, [customer, executor, secret, on], assume=assume)
     if result.answers:
-        return SecretDecision(secret=secret, decision="allowed", proof=result.answers[0].proof)
+        proof = result.answers[0].proof
+        return SecretDecision(
+            secret=secret,
+            decision="allowed",
+            clauses=clause_order(proof.clauses()) if proof else [],
+            rules=sorted(proof.rule_ids()) if proof else [],
+            proof=proof,
+        )
+    repairs = None
+    if result.why_not is not None:
+        args = (customer, executor, secret, on)
+        glossary = evaluator.knowledge_base.glossary
+        repairs = find_repairs(
+            evaluator, TRANSFER_PREDICATE, args, result.why_not, glossary, assume
+        )
     return SecretDecision(
-        secret=secret, decision="refused", reasons=result.reasons, why_not=result.why_not
+        secret=secret,
+        decision="refused",
+        clauses=clause_order(cited_clauses(result.reasons)),
+        reasons=result.reasons,
+        repairs=repairs,
+        why_not=result.why_not,
     )
 
 
-def _merge(reasons: Iterable[Reason]) -> list[Reason]:
-    """One reason per rule and reading; their missing conditions united in first-seen order."""
-    merged: dict[tuple[str, str], Reason] = {}
-    for reason in reasons:
-        key = (reason.rule, reason.text)
-        if key not in merged:
-            merged[key] = reason.model_copy(update={"missing": list(reason.missing)})
-            continue
-        missing = merged[key].missing
-        missing.extend(m for m in reason.missing if m not in missing)
+def _merge(per_secret: Iterable[SecretDecision]) -> list[TransferReason]:
+    """One reason per rule and wording, with the secrets it refuses; their failed conditions
+    and blocking facts united in first-seen order."""
+    merged: dict[tuple[str, str], TransferReason] = {}
+    for item in per_secret:
+        for reason in item.reasons:
+            key = (reason.rule, reason.text)
+            if key not in merged:
+                merged[key] = TransferReason(**reason.model_dump(), secrets=[item.secret])
+                continue
+            kept = merged[key]
+            kept.secrets.append(item.secret)
+            kept.missing.extend(m for m in reason.missing if m not in kept.missing)
+            kept.blocking.extend(b for b in reason.blocking if b not in kept.blocking)
     return list(merged.values())
+
+
+def clause_order(clauses: Iterable[str]) -> list[str]:
+    """Clause ids in the decree's order: ``3`` before ``3.1`` before ``11``.
+
+    >>> clause_order(["11", "3.1", "8", "3"])
+    ['3', '3.1', '8', '11']
+    """
+    return sorted(set(clauses), key=lambda c: [int(p) if p.isdigit() else 0 for p in c.split(".")])
 
 
 def _question(customer: str, executor: str, secrets: list[str], on: dt.date) -> str:

@@ -215,7 +215,7 @@ class Organization(FactRecord):
     name: Annotated[Text, Pred("org_name", "Org Name", "Org's full name is Name.")]
     org_kind: Annotated[
         Dated[OrgKind],
-        Pred("org_kind", "Org Kind Day", "Org is of kind Kind on Day.", dated=True),
+        Pred("org_kind", "Org Kind Day", "Org is of kind Kind on Day.", dated=True, sort=True),
     ]
     bin: Annotated[
         Digits12 | None,
@@ -283,7 +283,12 @@ class Person(FactRecord):
     ]
     citizenship: Annotated[
         Country,
-        Pred("citizenship", "Person Country", "Person is a citizen of Country (`kz`, …)."),
+        Pred(
+            "citizenship",
+            "Person Country",
+            "Person is a citizen of Country (`kz`, …).",
+            fixed=True,
+        ),
     ]
     iin: Annotated[
         Digits12 | None,
@@ -437,7 +442,7 @@ class Territory(FactRecord):
     name: Annotated[Text, Pred("territory_name", "Territory Name", "Territory's name is Name.")]
     territory_kind: Annotated[
         TerritoryKind,
-        Pred("territory_kind", "Territory Kind", "Territory is a Kind."),
+        Pred("territory_kind", "Territory Kind", "Territory is a Kind.", sort=True),
     ]
     region: Annotated[
         Dated[Id] | None,

@@ -107,6 +107,7 @@ class FactStore:
         self._tables: dict[str, _Table] = {}
         self._parent: FactStore | None = None
         self._shared: frozenset[str] = frozenset()
+        self._removed: dict[str, set[tuple[Value, ...]]] = {}
         for predicate, arity in (schema or {}).items():
             self.declare(predicate, arity, dated=predicate in dated)
 
@@ -206,7 +207,12 @@ class FactStore:
         with it; when it is unbound, each row with the first day of its period.
         """
         if self._parent is not None:
-            yield from self._parent.match(predicate, pattern)
+            removed = self._removed.get(predicate)
+            inherited = self._parent.match(predicate, pattern)
+            if removed:
+                dated = self.is_dated(predicate)
+                inherited = (m for m in inherited if _stored(m, dated) not in removed)
+            yield from inherited
         table = self._tables.get(predicate)
         if table is None or not table.rows:
             return
@@ -219,14 +225,17 @@ class FactStore:
     def holds(self, predicate: str, args: Sequence[Value]) -> bool:
         return next(self.match(predicate, args), None) is not None
 
-    def overlay(self, facts: Iterable[BaseFact]) -> FactStore:
-        """A what-if store: this one plus ``facts``; this one is not changed."""
+    def overlay(self, facts: Iterable[BaseFact], removed: Iterable[BaseFact] = ()) -> FactStore:
+        """A what-if store: this one plus ``facts``, without the facts ``removed`` (given as
+        stored: a dated fact with its first and last day); this one is not changed."""
         child = FactStore()
         child._parent = self
         dated = self.dated()
         for predicate, arity in self.schema().items():
             child._tables[predicate] = _Table(arity, predicate in dated)
         child.add_all(facts)
+        for fact in removed:
+            child._removed.setdefault(fact.predicate, set()).add(fact.args)
         return child
 
     def extended(self) -> FactStore:
@@ -240,6 +249,14 @@ class FactStore:
 
     def facts(self, predicate: str) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
         yield from self.match(predicate, ())
+
+
+def _stored(match: tuple[tuple[Value, ...], FactSource | None], dated: bool) -> tuple[Value, ...]:
+    """A matched row as it is stored: a dated one with its period instead of the day."""
+    row, source = match
+    if not dated or source is None or source.period is None:
+        return row
+    return (*row[:-1], *source.period)
 
 
 def _same(left: Value, right: Value) -> bool:

@@ -112,6 +112,17 @@ class ProofNode(BaseModel):
         return found
 
 
+class ValueOrigin(BaseModel):
+    """Where one side of a false comparison got its value: argument ``position`` of a stored
+    fact (``args`` as matched, a dated one with the day asked), so a repair can change it."""
+
+    side: Literal["left", "right"]
+    predicate: str
+    args: list[JsonValue]
+    position: int
+    source: FactRef | None = None
+
+
 FailureKind = Literal[
     "missing_fact", "not_derivable", "comparison_false", "negation_holds", "builtin_false"
 ]
@@ -129,11 +140,19 @@ class FailedCondition(BaseModel):
 
     kind: FailureKind
     condition: str
+    text: str = ""
+    """The condition in words: a missing fact as a record and field, a comparison by what
+    its terms are, a blocking atom by its reading."""
     predicate: str | None = None
     args: list[JsonValue | None] = Field(default_factory=list)
     alternatives: list[RuleFailure] = Field(default_factory=list)
     holds_because: ProofNode | None = None
     see_above: bool = False
+    operator: str | None = None
+    """For a false comparison: its operator, ``values`` its two sides and ``origins`` the
+    stored facts they were read from."""
+    values: list[JsonValue] = Field(default_factory=list)
+    origins: list[ValueOrigin] = Field(default_factory=list)
     in_force: list[FactRef] = Field(default_factory=list)
     """For a missing fact that changes over time: the matching facts on record on other days
     (the fact is not yet, or no longer, in force on the day asked)."""
@@ -174,7 +193,13 @@ class RuleFailure(BaseModel):
     rule: str
     clause: str
     reading: str
+    refusal: str | None = None
+    """The rule's refusal wording, filled: what is wrong when it does not apply."""
     interpretation: str | None = None
+    does_not_apply: str | None = None
+    """Set when a condition about what sort of thing a party is fails (a citizen's rule for an
+    organization), or two parties it needs apart are the same: the rule cannot apply to this
+    question, whatever facts are added. Says why, e.g. ``nurtech is an organization``."""
     failed: list[FailedCondition] = Field(default_factory=list)
     unchecked: list[str] = Field(
         default_factory=list,
@@ -183,6 +208,8 @@ class RuleFailure(BaseModel):
 
     def render(self, indent: str = "") -> str:
         lines = [f"{indent}rule {self.rule} (clause {self.clause}): {self.reading}"]
+        if self.does_not_apply:
+            return f"{lines[0]}\n{indent}  does not apply: {self.does_not_apply}"
         for failed in self.failed:
             lines.append(failed.render(indent + "  "))
         for text in self.unchecked:
@@ -190,59 +217,10 @@ class RuleFailure(BaseModel):
         return "\n".join(lines)
 
 
-class Reason(BaseModel):
-    """A refusal reason as an officer reads it: the clause, the rule and what is missing."""
-
-    clause: str
-    rule: str
-    text: str
-    missing: list[str]
-
-
-def reasons(failure: FailedCondition) -> list[Reason]:
-    """Flatten a why-not tree into one reason per rule with failing leaf conditions."""
-    found: list[Reason] = []
-    seen: set[tuple[str, str]] = set()
-
-    def walk(condition: FailedCondition) -> None:
-        for alternative in condition.alternatives:
-            leaves = [
-                f for f in alternative.failed if f.kind != "not_derivable" or not f.alternatives
-            ]
-            key = (alternative.rule, alternative.reading)
-            if leaves and key not in seen:
-                seen.add(key)
-                found.append(
-                    Reason(
-                        clause=alternative.clause,
-                        rule=alternative.rule,
-                        text=alternative.reading,
-                        missing=[_leaf_text(f) for f in leaves],
-                    )
-                )
-            for failed in alternative.failed:
-                walk(failed)
-
-    walk(failure)
-    return found
-
-
 def _periods_text(periods: list[FactRef]) -> str:
     """``on record, in force until 2026-02-28 (facts/x.yaml:3), but not on the day asked``."""
     shown = ", ".join(f"{ref.in_force()} ({ref.file}:{ref.line})" for ref in periods)
     return f"on record {shown}, but not on the day asked"
-
-
-def _leaf_text(failed: FailedCondition) -> str:
-    if failed.kind == "missing_fact" and failed.in_force:
-        return f"no fact {failed.condition} ({_periods_text(failed.in_force)})"
-    if failed.kind == "missing_fact":
-        return f"no fact {failed.condition}"
-    if failed.kind == "not_derivable":
-        return f"no rule establishes {failed.condition}"
-    if failed.kind == "negation_holds":
-        return f"{failed.condition} fails: the atom holds"
-    return f"{failed.condition} is false"
 
 
 def render_value(value: Value | None) -> str:

@@ -10,10 +10,12 @@ holds is never reported, and one missing fact is reported with its ancestors onl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
 
-from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
+from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
 from policyeval.engine.builtins import Pattern
+from policyeval.engine.glossary import NO_GLOSSARY, Glossary
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
 from policyeval.explain.model import (
@@ -21,11 +23,20 @@ from policyeval.explain.model import (
     FailedCondition,
     FailureKind,
     RuleFailure,
+    ValueOrigin,
     fact_ref,
     render_value,
 )
 from policyeval.explain.proof import Prover
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
+from policyeval.explain.wording import (
+    comparison_text,
+    field_source,
+    missing_text,
+    plain,
+    sort_of,
+    term_of,
+)
 from policyeval.language.syntax import (
     Atom,
     Comparison,
@@ -47,10 +58,15 @@ class Explainer:
     """Builds why-not explanations against one compiled program and one fact store."""
 
     def __init__(
-        self, program: CompiledProgram, store: FactStore, prover: Prover | None = None
+        self,
+        program: CompiledProgram,
+        store: FactStore,
+        prover: Prover | None = None,
+        glossary: Glossary = NO_GLOSSARY,
     ) -> None:
         self.program = program
         self.store = store
+        self.glossary = glossary
         self.prover = prover or Prover(program, store)
         self._explained: set[tuple[str, Pattern]] = set()
         self._stack: set[tuple[str, Pattern]] = set()
@@ -64,17 +80,24 @@ class Explainer:
         program = self.program
         if predicate not in program.derived:
             kind: FailureKind = "builtin_false"
+            words = f"{text} is false"
             if predicate in program.base_predicates:
                 kind = "missing_fact"
+                words = missing_text(self.glossary, predicate, pattern, self.store)
             return FailedCondition(
                 kind=kind,
                 condition=text,
+                text=words,
                 predicate=predicate,
                 args=list(pattern),
                 in_force=self._other_periods(predicate, pattern),
             )
         node = FailedCondition(
-            kind="not_derivable", condition=text, predicate=predicate, args=list(pattern)
+            kind="not_derivable",
+            condition=text,
+            text=f"{text} is not established",
+            predicate=predicate,
+            args=list(pattern),
         )
         key = (predicate, pattern)
         if key in self._explained or key in self._stack or depth > MAX_DEPTH:
@@ -88,6 +111,8 @@ class Explainer:
                     node.alternatives.append(self._rule_failure(rule, env, depth))
         finally:
             self._stack.discard(key)
+        if not node.alternatives:
+            node.text = f"no rule establishes {text}"
         self._explained.add(key)
         return node
 
@@ -123,11 +148,36 @@ class Explainer:
             if passing:
                 envs = passing[:MAX_BINDINGS]
                 continue
-            result.failed.extend(self._failures(literal, envs, depth))
+            failures = self._failures(rule, literal, envs, depth)
+            result.failed.extend(failures)
+            result.does_not_apply = result.does_not_apply or self._guard(literal, failures)
             if not isinstance(literal, Negation):  # a negation binds nothing
                 blocked |= names - set(envs[0])
-        result.reading = fill_reading(rule.reading, _common(envs))
+        common = _common(envs)
+        result.reading = fill_reading(rule.reading, common)
+        if rule.refusal:
+            result.refusal = fill_reading(rule.refusal, common)
         return result
+
+    def _guard(self, literal: Literal, failures: list[FailedCondition]) -> str | None:
+        """Why the rule cannot apply, when ``literal`` is a condition on what sort of thing a
+        bound party is (a person, an organization of some kind) or needs two same parties
+        apart; ``None`` for any other failure."""
+        if isinstance(literal, Comparison):
+            if literal.operator == "!=" and failures:
+                return failures[0].text
+            return None
+        if isinstance(literal, Negation) or not failures:
+            return None
+        term = term_of(self.glossary, literal.predicate)
+        failed = failures[0]
+        if term is None or not term.sort or failed.kind != "missing_fact" or not failed.args:
+            return None
+        subject = failed.args[0]
+        if subject is None or isinstance(subject, int | dt.date):
+            return None
+        day = failed.args[-1] if term.dated else None
+        return sort_of(self.glossary, self.store, subject, day)
 
     def _passing(self, literal: Literal, envs: list[Env]) -> list[Env]:
         """Every extension of one of ``envs`` under which ``literal`` holds."""
@@ -141,14 +191,80 @@ class Explainer:
             for extended, _ in atom_solutions(self.program, self.store, literal, env)
         ]
 
-    def _failures(self, literal: Literal, envs: list[Env], depth: int) -> list[FailedCondition]:
+    def _failures(
+        self, rule: Rule, literal: Literal, envs: list[Env], depth: int
+    ) -> list[FailedCondition]:
         """Why ``literal`` holds under none of ``envs``: each distinct instance, explained."""
         if isinstance(literal, Comparison):
-            texts = _distinct(render_literal(literal, env) for env in envs)
-            return [FailedCondition(kind="comparison_false", condition=text) for text in texts]
+            found: dict[str, FailedCondition] = {}
+            for env in envs:
+                text = render_literal(literal, env)
+                if text not in found and len(found) < MAX_INSTANCES:
+                    found[text] = self._false_comparison(rule, literal, env, text)
+            return list(found.values())
         if isinstance(literal, Negation):
             return self._blocking(literal, envs)
         return self._failed_atom(literal, envs, depth)
+
+    def _false_comparison(
+        self, rule: Rule, literal: Comparison, env: Env, text: str
+    ) -> FailedCondition:
+        """A false comparison with each side named by where its value came from, and the
+        stored facts it was read from."""
+        left, right = (value_of(t, env) for t in (literal.left, literal.right))
+        dates = isinstance(left, dt.date) and isinstance(right, dt.date)
+        left_text, right_text = (self._origin(rule, t, env) for t in (literal.left, literal.right))
+        origins = [
+            origin
+            for side, term in (("left", literal.left), ("right", literal.right))
+            if (origin := self._stored_origin(rule, side, term, env)) is not None
+        ]
+        return FailedCondition(
+            kind="comparison_false",
+            condition=text,
+            text=comparison_text(literal.operator, left_text, right_text, dates=dates),
+            operator=literal.operator,
+            values=[v for v in (left, right) if v is not None],
+            origins=origins,
+        )
+
+    def _stored_origin(self, rule: Rule, side: str, term: object, env: Env) -> ValueOrigin | None:
+        """The base fact a comparison side's variable was read from, if it was read from one."""
+        if not isinstance(term, Var) or any(
+            isinstance(t, Var) and t.name == term.name for t in rule.head.terms
+        ):
+            return None
+        for atom, position in _binders(self.program.explain_order[rule.id], term.name):
+            if atom.predicate not in self.program.base_predicates:
+                return None
+            pattern = pattern_of(atom.terms, env)
+            match = next(self.store.match(atom.predicate, pattern), None)
+            if match is None:
+                return None
+            row, source = match
+            return ValueOrigin(
+                side="left" if side == "left" else "right",
+                predicate=atom.predicate,
+                args=list(row),
+                position=position,
+                source=fact_ref(source),
+            )
+        return None
+
+    def _origin(self, rule: Rule, term: object, env: Env) -> str:
+        """A comparison's side: its value and what it is (the field of the record it was read
+        from, the condition that gave it, or the rule's own argument)."""
+        if not isinstance(term, Var):
+            return plain(value_of(term, env))  # type: ignore[arg-type]
+        value = plain(env.get(term.name))
+        if any(isinstance(t, Var) and t.name == term.name for t in rule.head.terms):
+            return f"{value} ({term.name})"
+        for atom, position in _binders(self.program.explain_order[rule.id], term.name):
+            glossed = term_of(self.glossary, atom.predicate)
+            if glossed is not None:
+                return f"{value} ({field_source(glossed, pattern_of(atom.terms, env), position)})"
+            return f"{value} ({term.name} in {render_atom(atom, env)})"
+        return f"{value} ({term.name})"
 
     def _holds(self, atom: Atom, env: Env) -> bool:
         return bool(self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store))
@@ -162,16 +278,29 @@ class Explainer:
         for pattern in _distinct_patterns(atom, envs):
             rows = self.program.ask(atom.predicate, pattern, self.store)
             proof = self.prover.prove(atom.predicate, rows[0]) if rows else None
+            holds = render_atom(atom, _env_of(atom, pattern))
+            words = proof.reading if proof is not None and proof.reading else f"{holds} holds"
             failures.append(
                 FailedCondition(
                     kind="negation_holds",
-                    condition="not " + render_atom(atom, _env_of(atom, pattern)),
+                    condition="not " + holds,
+                    text=words,
                     predicate=atom.predicate,
                     args=list(pattern),
                     holds_because=proof,
                 )
             )
         return failures
+
+
+def _binders(body: Iterable[Literal], name: str) -> Iterator[tuple[Atom, int]]:
+    """The atoms of ``body`` (in order) that can give variable ``name`` a value, with its
+    position in each."""
+    for literal in body:
+        if isinstance(literal, Atom):
+            for position, term in enumerate(literal.terms):
+                if isinstance(term, Var) and term.name == name:
+                    yield literal, position
 
 
 def _distinct_patterns(atom: Atom, envs: list[Env]) -> list[Pattern]:

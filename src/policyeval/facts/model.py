@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -48,6 +48,7 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from policyeval.engine.glossary import BaseTerm, Glossary
 from policyeval.engine.store import ALWAYS, BaseFact, FactSource, FactStore, Period
 from policyeval.language.syntax import Value
 
@@ -95,6 +96,11 @@ class Pred:
     doc: str
     dated: bool = False
     """Whether the fact can change over time: the last of ``args`` is then the day."""
+    sort: bool = False
+    """Whether the field says what sort of thing the record is (an organization's kind): a rule
+    needing another sort does not apply to it, and no repair changes it."""
+    fixed: bool = False
+    """Whether no act of the parties can change the fact (a citizenship): never a repair."""
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -166,6 +172,25 @@ class PredicateSpec:
     kind: str
     field: str
     dated: bool = False
+    sort: bool = False
+    fixed: bool = False
+    relation_fields: tuple[str, ...] = ()
+    many: bool = False
+
+    def term(self) -> BaseTerm:
+        """How explanations and repairs name this predicate (:mod:`policyeval.engine.glossary`)."""
+        field = "" if self.relation_fields else self.field
+        return BaseTerm(
+            self.name,
+            self.kind,
+            field,
+            self.args,
+            self.dated,
+            self.sort,
+            self.fixed,
+            self.relation_fields,
+            self.many,
+        )
 
 
 # ---- records ------------------------------------------------------------------------------
@@ -288,15 +313,26 @@ class _Field(NamedTuple):
     pred: Pred | None
     ref: Ref | None
     part: type[Part] | None
+    many: bool = False
+    """A list of values (not a dated field's list of periods)."""
 
 
 @cache
 def _plan(model: type[Part]) -> tuple[_Field, ...]:
     """What each field of ``model`` gives, worked out once per model."""
-    return tuple(
-        _Field(name, metadata(info, Pred), metadata(info, Ref), part_type(info))
-        for name, info in model.model_fields.items()
-    )
+    fields: list[_Field] = []
+    for name, info in model.model_fields.items():
+        pred = metadata(info, Pred)
+        many = pred is not None and not pred.dated and _is_list(info.annotation)
+        fields.append(_Field(name, pred, metadata(info, Ref), part_type(info), many))
+    return tuple(fields)
+
+
+def _is_list(annotation: Any) -> bool:
+    """Whether a field's type is a list (possibly optional)."""
+    if get_origin(annotation) is list:
+        return True
+    return any(get_origin(arg) is list for arg in get_args(annotation))
 
 
 def part_type(info: FieldInfo) -> type[Part] | None:
@@ -385,12 +421,14 @@ def computed_facts(
 def _specs(model: type[FactRecord]) -> Iterator[PredicateSpec]:
     kind = model.kind_name()
     if model.entity:
-        yield PredicateSpec(kind, (model.var,), f"{model.var} is {model.title}.", kind, "")
+        title = f"{model.var} is {model.title}."
+        yield PredicateSpec(kind, (model.var,), title, kind, "", sort=True)
     yield from _field_specs(model, kind, "")
     for r in model.relations:
-        yield PredicateSpec(r.name, r.args, r.doc, kind, ", ".join(r.fields), r.dated)
+        fields = ", ".join(r.fields)
+        yield PredicateSpec(r.name, r.args, r.doc, kind, fields, r.dated, relation_fields=r.fields)
     for c in model.computed:
-        yield PredicateSpec(c.name, c.args, c.doc, kind, c.how, c.dated)
+        yield PredicateSpec(c.name, c.args, c.doc, kind, c.how, c.dated, fixed=True)
 
 
 def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[PredicateSpec]:
@@ -399,7 +437,10 @@ def _field_specs(model: type[Part], kind: str, prefix: str) -> Iterator[Predicat
             yield from _field_specs(field.part, kind, f"{prefix}{field.name}.")
         elif field.pred is not None:
             p = field.pred
-            yield PredicateSpec(p.name, p.arguments, p.doc, kind, prefix + field.name, p.dated)
+            path = prefix + field.name
+            yield PredicateSpec(
+                p.name, p.arguments, p.doc, kind, path, p.dated, p.sort, p.fixed, many=field.many
+            )
 
 
 def _base_predicates(specs: tuple[PredicateSpec, ...]) -> dict[str, tuple[str, ...]]:
@@ -441,6 +482,13 @@ class Vocabulary:
         """The base predicates whose facts can change over time (the day is the last
         argument)."""
         return frozenset(spec.name for spec in self.predicates if spec.dated)
+
+    def glossary(self) -> Glossary:
+        """Each base predicate → how the record kinds giving it name it (for explanations)."""
+        terms: dict[str, tuple[BaseTerm, ...]] = {}
+        for spec in self.predicates:
+            terms[spec.name] = (*terms.get(spec.name, ()), spec.term())
+        return terms
 
     def store(self) -> FactStore:
         """An empty fact store declaring every base predicate of the vocabulary."""

@@ -9,7 +9,7 @@
   bound by a positive condition (``X = constant`` and ``X = Bound`` bind ``X``);
 - ``not_stratifiable``: a predicate depends on its own negation;
 - ``duplicate_rule_id``, ``missing_id``, ``missing_clause``, ``missing_reading``;
-- ``bad_placeholder``: a reading's ``{Name}`` is not a variable of the rule.
+- ``bad_placeholder``: a reading's or refusal's ``{Name}`` is not a variable of the rule.
 
 A predicate may have both facts and rules: that is not a problem.
 """
@@ -158,13 +158,14 @@ def _duplicate_ids(rules: list[Rule]) -> Iterator[Problem]:
 def _placeholder_problems(rules: list[Rule]) -> Iterator[Problem]:
     for rule in rules:
         names = {var.name for var in rule.variables() if not is_anonymous(var)}
-        for placeholder in dict.fromkeys(reading_placeholders(rule.reading)):
-            if placeholder not in names:
-                message = (
-                    f"the reading of {_name(rule)} uses `{{{placeholder}}}`, "
-                    "which is not a variable of the rule"
-                )
-                yield Problem("bad_placeholder", message, rule.location)
+        for what, text in (("reading", rule.reading), ("refusal", rule.refusal or "")):
+            for placeholder in dict.fromkeys(reading_placeholders(text)):
+                if placeholder not in names:
+                    message = (
+                        f"the {what} of {_name(rule)} uses `{{{placeholder}}}`, "
+                        "which is not a variable of the rule"
+                    )
+                    yield Problem("bad_placeholder", message, rule.location)
 
 
 # --- Predicates and arities -------------------------------------------------------------------

@@ -41,7 +41,7 @@ from policyeval.language.syntax import (
 
 __all__ = ["ANNOTATIONS", "load_rule_set", "parse_rule_file", "parse_rules"]
 
-ANNOTATIONS = ("id", "clause", "reading", "interpretation", "given")
+ANNOTATIONS = ("id", "clause", "reading", "refusal", "interpretation", "given")
 """The annotation names a rule may carry, each at most once."""
 
 PARSE_ERROR = "parse_error"
@@ -232,6 +232,7 @@ def _rule(statement: Tree[Token], context: _Context) -> Rule:
         head=head,
         body=body,
         interpretation=notes.get("interpretation"),
+        refusal=notes.get("refusal"),
         location=head.location,
         given=tuple(name.strip() for name in notes.get("given", "").split(",") if name.strip()),
     )

@@ -114,7 +114,9 @@ Literal: TypeAlias = Atom | Negation | Comparison
 class Rule:
     """A Horn clause with the metadata lawyers need.
 
-    ``reading`` is a sentence with ``{Var}`` placeholders; ``interpretation`` is set when the rule
+    ``reading`` is a sentence with ``{Var}`` placeholders; ``refusal`` (optional, same
+    placeholders) says what is wrong when the rule does not apply, for refusals; without it a
+    refusal reads "not established: " and the reading. ``interpretation`` is set when the rule
     takes one reading of an ambiguous text (it says which and why). ``given`` names head
     variables that every question must supply (a date, say): they count as bound in the body,
     and a call with one of them unbound is an error.
@@ -128,6 +130,7 @@ class Rule:
     interpretation: str | None = None
     location: Location | None = None
     given: tuple[str, ...] = ()
+    refusal: str | None = None
 
     def input_positions(self) -> tuple[int, ...]:
         """Head argument positions holding a ``given`` variable."""
@@ -230,16 +233,17 @@ def format_value(value: Value) -> str:
     return f'"{escaped}"'
 
 
-def fill_reading(reading: str, bindings: dict[str, Value]) -> str:
-    """Put bound values into a reading's ``{Var}`` placeholders; unbound ones read as "any".
+def fill_reading(reading: str, bindings: dict[str, Value], unbound: str = "(none found)") -> str:
+    """Put bound values into a reading's ``{Var}`` placeholders; unbound ones read ``unbound``
+    (a rule that did not hold may never have found a value for them).
 
-    >>> fill_reading("{E} holds a permit valid on {D}", {"E": "acme", "D": dt.date(2026, 1, 5)})
-    'acme holds a permit valid on 2026-01-05'
+    >>> fill_reading("{E} holds a permit {P} valid on {D}", {"E": "acme", "D": dt.date(2026, 1, 5)})
+    'acme holds a permit (none found) valid on 2026-01-05'
     """
     out = reading
     for name in _placeholders(reading):
         value = bindings.get(name)
-        out = out.replace("{" + name + "}", "any" if value is None else _plain(value))
+        out = out.replace("{" + name + "}", unbound if value is None else _plain(value))
     return out
 
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from policyeval.errors import counted
 from policyeval.evaluator import Outcome, QueryResult
-from policyeval.explain.model import ProofNode, Reason
+from policyeval.explain.model import ProofNode
+from policyeval.explain.reasons import Reason, cited_clauses
 from policyeval.language.syntax import format_value
 from policyeval.scenarios.format import Expectation, Scenario, covers, sorted_clauses
 
@@ -52,7 +53,7 @@ def judge(scenario: Scenario, result: QueryResult, proof: ProofNode | None) -> S
         expected=expect.decision,
         decision="allowed" if result.answers else "refused",
         expected_cites=list(expect.cites),
-        cited=sorted_clauses(reason.clause for reason in result.reasons),
+        cited=sorted_clauses(cited_clauses(result.reasons)),
         answers=len(result.answers),
         failures=failures,
         reasons=result.reasons,
@@ -76,8 +77,9 @@ def _failures(expect: Expectation, result: QueryResult, proof: ProofNode | None)
 
 
 def citation_failures(expected: Sequence[str], reasons: Sequence[Reason]) -> list[str]:
-    """Every expected clause no reason cites, and every reason citing a clause not expected."""
-    cited = sorted_clauses(reason.clause for reason in reasons)
+    """Every expected clause no reason cites, and every reason citing a clause not expected (a
+    reason's folded other ways count as citing their clauses)."""
+    cited = sorted_clauses(cited_clauses(list(reasons)))
     failures = [
         f"expected a reason citing {clause} but got none; the reasons cite "
         f"{', '.join(cited) or 'no clause'}"
@@ -88,6 +90,13 @@ def citation_failures(expected: Sequence[str], reasons: Sequence[Reason]) -> lis
         f"cites {reason.clause} which the scenario did not break: {_reason_text(reason)}"
         for reason in reasons
         if not any(covers(clause, reason.clause) for clause in expected)
+    ]
+    failures += [
+        f"cites {way.clause} which the scenario did not break: {way} (another way under "
+        f"rule {reason.rule})"
+        for reason in reasons
+        for way in reason.other_ways
+        if not any(covers(clause, way.clause) for clause in expected)
     ]
     return failures
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from policyeval import DecisionLog, Snapshot, load
 from policyeval.service import errors
-from policyeval.service.routers import decisions, facts, query, rules, system
+from policyeval.service.routers import decisions, facts, query, reports, rules, system
 from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
 
@@ -41,6 +41,6 @@ def create_app(settings: Settings | None = None, snapshot: Snapshot | None = Non
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (decisions, query, rules, facts, system):
+    for module in (decisions, reports, query, rules, facts, system):
         app.include_router(module.router)
     return app

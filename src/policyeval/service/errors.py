@@ -19,6 +19,7 @@ from policyeval import (
     PolicyError,
     Problem,
     QueryError,
+    ReportError,
     RuleCheckError,
     RuleSyntaxError,
     UnknownEntityError,
@@ -44,6 +45,7 @@ _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
     (QueryError, 422, "malformed question"),
     (UnknownEntityError, 404, "unknown entity"),
     (NotFoundError, 404, "not found"),
+    (ReportError, 503, "report unavailable"),
     (PolicyError, 422, "policy error"),
 )
 

@@ -65,7 +65,11 @@ class QueryRequest(WhatIf):
         str, Field(pattern=r"^[a-z][A-Za-z0-9_]*$", description="a predicate name")
     ]
     args: list[StrictStr | StrictInt | None] = Field(
-        description="constants; strings of the form YYYY-MM-DD are dates; null matches any"
+        description="constants, read by the type the predicate declares for each argument: "
+        'a string argument takes text or an integer (`8` is `"8"`), an integer argument an '
+        'integer or its decimal text (`"8"` is `8`), a date argument YYYY-MM-DD text; any '
+        "other value is a 422 naming the argument. Where no type is declared, strings of the "
+        "form YYYY-MM-DD are dates. null matches any"
     )
     proofs: bool = True
     on: IsoDate | None = Field(
@@ -74,9 +78,43 @@ class QueryRequest(WhatIf):
         "decree; by default the latest date among `args`, else today",
     )
 
-    def arguments(self) -> list[Value | None]:
-        """The arguments as the engine's constants."""
-        return [_constant(arg) for arg in self.args]
+    def arguments(
+        self, types: tuple[str | None, ...] = ()
+    ) -> tuple[list[Value | None], list[tuple[int, str]]]:
+        """The arguments as the engine's constants, each read by its declared type
+        (``types``, by position: ``string``, ``integer``, ``date`` or ``None``), and each
+        argument that is not of its type as (index, why)."""
+        values: list[Value | None] = []
+        problems: list[tuple[int, str]] = []
+        for index, arg in enumerate(self.args):
+            expected = types[index] if index < len(types) else None
+            try:
+                values.append(self._typed(arg, expected))
+            except ValueError as exc:
+                problems.append((index, f"argument {index + 1} of `{self.predicate}` {exc}"))
+        return values, problems
+
+    @staticmethod
+    def _typed(arg: str | int | None, expected: str | None) -> Value | None:
+        """``arg`` as a constant of type ``expected``, converted only when nothing is lost.
+
+        >>> QueryRequest._typed(8, "string"), QueryRequest._typed("8", "integer")
+        ('8', 8)
+        >>> QueryRequest._typed("2026-03-02", "string"), QueryRequest._typed("08", "string")
+        ('2026-03-02', '08')
+        """
+        decimal = r"0|-?[1-9][0-9]*"  # the text of an integer, nothing lost (not "08")
+        if arg is None or expected is None:
+            return _constant(arg)
+        if expected == "string":
+            return str(arg)
+        if expected == "integer" and (isinstance(arg, int) or re.fullmatch(decimal, arg)):
+            return int(arg)
+        date = _constant(arg) if expected == "date" else None
+        if isinstance(date, dt.date):
+            return date
+        shown = f'"{arg}"' if isinstance(arg, str) else str(arg)
+        raise ValueError(f"is {'an' if expected == 'integer' else 'a'} {expected}, not {shown}")
 
 
 def _constant(arg: str | int | None) -> Value | None:

@@ -6,12 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from policyeval import DecisionRecord, TransferDecision, decide_transfer
+from policyeval import DecisionRecord, ExplainLevel, TransferDecision, decide_transfer, explained
 from policyeval.service.deps import AskedByDep, DecisionLogDep, SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
 from policyeval.service.schemas import TransferRequest
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM_RESPONSES)
+
+ExplainQuery = Annotated[
+    ExplainLevel,
+    Query(
+        description="none: the decision only; reasons (default): with the reasons, the checked "
+        "repairs and the clauses each secret's decision rests on; full: with the proof and "
+        "why-not trees (the log always keeps full)"
+    ),
+]
 
 
 @router.post("/transfer", response_model=TransferDecision)
@@ -20,12 +29,14 @@ def decide(
     snapshot: SnapshotDep,
     decision_log: DecisionLogDep,
     asked_by: AskedByDep = "anonymous",
+    explain: ExplainQuery = "reasons",
 ) -> Response:
-    """Decide whether the customer may transfer the secrets; the decision is logged.
+    """Decide whether the customer may transfer the secrets; the decision is logged in full.
 
-    The decision (with its proof trees) is serialized once, for the log and the response:
-    it was built from checked values, so it is not validated again on the way out. The rules
-    are those of the redaction in force on ``on``; the decision names it, with its warnings.
+    The response carries what ``explain`` asks for; the full tree is one request away
+    (``GET /v1/decisions/{id}?explain=full``). The decision was built from checked values, so it
+    is not validated again on the way out. The rules are those of the redaction in force on
+    ``on``; the decision names it, with its warnings.
     """
     rules = snapshot.in_force(body.on)
     decision = decide_transfer(
@@ -40,7 +51,8 @@ def decide(
     )
     payload = decision.model_dump_json()
     decision_log.record(decision, asked_by, serialized=payload)
-    return Response(content=payload, media_type="application/json")
+    shown = payload if explain == "full" else decision.at_level(explain)
+    return Response(content=shown, media_type="application/json")
 
 
 @router.get("", response_model=list[DecisionRecord])
@@ -52,9 +64,12 @@ def recent(
 
 
 @router.get("/{decision_id}", response_model=DecisionRecord)
-def get(decision_id: str, decision_log: DecisionLogDep) -> DecisionRecord:
-    """A logged decision with who asked, the answer and its proof or reasons."""
+def get(
+    decision_id: str, decision_log: DecisionLogDep, explain: ExplainQuery = "reasons"
+) -> DecisionRecord:
+    """A logged decision with who asked, the answer and, as ``explain`` asks, its reasons and
+    repairs or its full proof and why-not trees."""
     entry = decision_log.get(decision_id)
     if entry is None:
         raise NotFoundError(f"no decision `{decision_id}` in the decision log")
-    return entry
+    return entry.model_copy(update={"detail": explained(entry.detail, explain)})
