@@ -37,7 +37,7 @@ from policyeval.evaluator import (
     build_knowledge_base,
 )
 from policyeval.explain.model import FailedCondition, ProofNode, RuleFailure
-from policyeval.explain.reasons import Blocker, OtherWay, Reason, cited_clauses
+from policyeval.explain.reasons import Blocker, OtherWay, Reason, cited_clauses, other_ways_heading
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
 from policyeval.facts.schema_export import fact_file_json_schema
 from policyeval.language.checker import check
@@ -154,6 +154,7 @@ __all__ = [
     "load_rules",
     "load_scenarios",
     "logged_report_html",
+    "other_ways_heading",
     "parse_rules",
     "question_day",
     "read_assumed",

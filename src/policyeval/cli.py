@@ -53,6 +53,7 @@ from policyeval import (
     load_facts,
     load_rules,
     logged_report_html,
+    other_ways_heading,
     read_assumed,
     read_redaction,
     render_clause_index_markdown,
@@ -576,9 +577,7 @@ def reasons_tree(reasons: list[Reason], tree: Tree) -> None:
         for blocker in reason.blocking:
             branch.add(f"blocked by {escape(str(blocker))}")
         if reason.other_ways:
-            count = len(reason.other_ways)
-            ways = "1 other way" if count == 1 else f"{count} other ways, each further"
-            folded = branch.add(f"[dim]{ways}:[/]")
+            folded = branch.add(f"[dim]{escape(other_ways_heading(reason.other_ways))}:[/]")
             for way in reason.other_ways:
                 folded.add(f"[dim]{escape(str(way))}[/]")
 

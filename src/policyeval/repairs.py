@@ -51,6 +51,7 @@ class Change(BaseModel):
     record: str | None = Field(default=None, description="the record's id (new: a suggested one)")
     field: str | None = None
     value: str | None = Field(default=None, description="the new value")
+    previous: str | None = Field(default=None, description="the value on record, if changed")
     text: str
     source: FactRef | None = Field(default=None, description="the record changed, where it is")
 
@@ -82,11 +83,20 @@ class _Edit:
     changes: tuple[Change, ...] = ()
 
     def __add__(self, other: _Edit) -> _Edit:
-        return _Edit(
-            _union(self.add, other.add),
-            _union(self.remove, other.remove),
-            tuple({change.text: change for change in (*self.changes, *other.changes)}.values()),
-        )
+        """Both edits, the later winning: a fact this one added and the other retracts is
+        simply not added (a value moved twice is moved once, to where the other put it)."""
+        retracted = {(fact.predicate, fact.args) for fact in other.remove}
+        kept = tuple(f for f in self.add if (f.predicate, f.args) not in retracted)
+        added = {(fact.predicate, fact.args) for fact in self.add}
+        removed = tuple(f for f in other.remove if (f.predicate, f.args) not in added)
+        changes: dict[tuple[str, str | None, str | None], Change] = {}
+        for change in (*self.changes, *other.changes):
+            key = (change.kind, change.record, change.field)
+            earlier = changes.get(key)
+            if earlier is not None and change.action == "change" == earlier.action:
+                change = _moved_twice(earlier, change)
+            changes[key if change.action == "change" else (change.text, None, None)] = change
+        return _Edit(_union(kept, other.add), _union(self.remove, removed), tuple(changes.values()))
 
     def key(self) -> tuple[frozenset[BaseFact], frozenset[BaseFact]]:
         return frozenset(self.add), frozenset(self.remove)
@@ -198,14 +208,15 @@ def _derived_fixes(condition: FailedCondition, search: _Search) -> list[_Edit]:
 
 
 def _rule_fixes(rule: RuleFailure, search: _Search) -> list[_Edit]:
-    """Edits fixing every failed condition of ``rule`` at once (one choice per condition)."""
+    """Edits fixing the failed conditions of ``rule`` at once (one choice per condition). A
+    condition with no edit of its own is left to the check: fixing another may fix it too (a
+    later conclusion date moves the day its secrets were listed)."""
     combined = [_Edit()]
     for condition in rule.failed:
         options = _fixes(condition, search)
-        if not options:
-            return []
-        combined = [edit + option for edit in combined for option in options][:BRANCHING]
-    return combined
+        if options:
+            combined = [edit + option for edit in combined for option in options][:BRANCHING]
+    return [edit for edit in combined if edit.changes]
 
 
 def _add_fact(condition: FailedCondition, search: _Search) -> list[_Edit]:
@@ -307,7 +318,7 @@ def _as_stored(term: BaseTerm, args: Sequence[object], source: FactRef) -> tuple
     return (*values[:-1], start, end)
 
 
-def _boundary(operator: str, side: str, other: Value) -> Value | None:
+def _boundary(operator: str, side: str | None, other: Value) -> Value | None:
     """The value a side must take for the comparison to hold, nearest the other side."""
     step = {"<": -1, ">": 1}.get(operator, 0) * (1 if side == "left" else -1)
     if isinstance(other, dt.date):
@@ -344,6 +355,12 @@ def _note_kept(search: _Search, text: str) -> None:
 def _note_fixed(search: _Search, text: str) -> None:
     if search.fixed is not None:
         search.fixed.append(f"{text} (a fact the parties cannot change)")
+
+
+def _moved_twice(first: Change, second: Change) -> Change:
+    """One change of a value moved by two: from where it was on record to where it ends."""
+    text = second.text.replace(f"from {second.previous} ", f"from {first.previous} ", 1)
+    return second.model_copy(update={"previous": first.previous, "text": text})
 
 
 def _union(left: tuple[BaseFact, ...], right: tuple[BaseFact, ...]) -> tuple[BaseFact, ...]:
@@ -418,6 +435,7 @@ def _changed(
         record=record,
         field=field,
         value=plain(wanted),
+        previous=plain(old[position]),
         text=text,
         source=source,
     )

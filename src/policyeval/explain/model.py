@@ -116,7 +116,7 @@ class ValueOrigin(BaseModel):
     """Where one side of a false comparison got its value: argument ``position`` of a stored
     fact (``args`` as matched, a dated one with the day asked), so a repair can change it."""
 
-    side: Literal["left", "right"]
+    side: Literal["left", "right"] | None = None
     predicate: str
     args: list[JsonValue]
     position: int

@@ -18,7 +18,15 @@ from pydantic import BaseModel, Field
 
 from policyeval.explain.model import FactRef, FailedCondition, ProofNode, RuleFailure
 
-__all__ = ["Blocker", "OtherWay", "Reason", "cited_clauses", "rank_alternatives", "reasons"]
+__all__ = [
+    "Blocker",
+    "OtherWay",
+    "Reason",
+    "cited_clauses",
+    "other_ways_heading",
+    "rank_alternatives",
+    "reasons",
+]
 
 UNREACHABLE = 10_000
 """The cost of a condition no applicable rule can establish."""
@@ -78,6 +86,26 @@ class Reason(BaseModel):
     )
 
 
+def other_ways_heading(ways: list[OtherWay]) -> str:
+    """``3 other ways, each further; 1 does not apply``.
+
+    >>> other_ways_heading([OtherWay(rule="r", clause="8", reading="", failed=2)])
+    '1 other way, further'
+    """
+    further = sum(1 for way in ways if not way.does_not_apply)
+    parts = []
+    if further:
+        parts.append(
+            "1 other way, further" if further == 1 else f"{further} other ways, each further"
+        )
+    if len(ways) - further:
+        cannot = len(ways) - further
+        parts.append(
+            "1 rule that cannot apply" if cannot == 1 else f"{cannot} rules that cannot apply"
+        )
+    return "; ".join(parts)
+
+
 def reasons(failure: FailedCondition) -> list[Reason]:
     """One reason per rule with failed conditions along the closest way to holding."""
     found: list[Reason] = []
@@ -86,10 +114,9 @@ def reasons(failure: FailedCondition) -> list[Reason]:
 
 
 def rank_alternatives(condition: FailedCondition) -> list[RuleFailure]:
-    """The rules for a failed derived condition that can still apply, closest first."""
-    return [
-        rule for rule in sorted(condition.alternatives, key=_rank) if _rank(rule)[1] < UNREACHABLE
-    ]
+    """The rules for a failed derived condition that can apply to the question, closest first
+    (one whose own conditions cannot all be met comes last, but comes)."""
+    return [rule for rule in sorted(condition.alternatives, key=_rank) if not rule.does_not_apply]
 
 
 def cited_clauses(found: list[Reason]) -> list[str]:
@@ -118,28 +145,46 @@ def _rank(failure: RuleFailure) -> tuple[bool, int]:
 
 
 def _rule(failure: RuleFailure, found: list[Reason], inherited: list[OtherWay]) -> bool:
+    """A reason for the conditions of ``failure`` that fail by themselves (facts, tests, and
+    derived conditions no rule of which can apply), then the closest way of each other one."""
     leaves = [condition for condition in failure.failed if not _derived(condition)]
+    stuck = [condition for condition in failure.failed if _stuck(condition)]
     taken = False
-    if leaves:
-        found.append(_reason(failure, leaves, inherited))
+    if leaves or stuck:
+        found.append(_reason(failure, leaves, stuck, inherited))
         taken = True
     for condition in failure.failed:
-        if _derived(condition) and _condition(condition, found, [] if taken else inherited):
-            taken = True
+        if _derived(condition) and condition not in stuck:
+            taken = _condition(condition, found, [] if taken else inherited) or taken
     return taken
 
 
-def _reason(failure: RuleFailure, leaves: list[FailedCondition], ways: list[OtherWay]) -> Reason:
+def _reason(
+    failure: RuleFailure,
+    leaves: list[FailedCondition],
+    stuck: list[FailedCondition],
+    ways: list[OtherWay],
+) -> Reason:
     return Reason(
         clause=failure.clause,
         rule=failure.rule,
         text=failure.refusal or f"not established that {failure.reading}",
         reading=failure.reading,
-        missing=[_words(leaf) for leaf in leaves],
-        conditions=[leaf.condition for leaf in leaves],
+        missing=[_words(leaf) for leaf in leaves] + [_stuck_words(c) for c in stuck],
+        conditions=[c.condition for c in [*leaves, *stuck]],
         blocking=[blocker for leaf in leaves for blocker in _blockers(leaf)],
-        other_ways=ways,
+        other_ways=ways + [_other_way(rule) for c in stuck for rule in c.alternatives],
     )
+
+
+def _stuck(condition: FailedCondition) -> bool:
+    """A derived condition none of whose rules can apply to the question."""
+    return _derived(condition) and all(rule.does_not_apply for rule in condition.alternatives)
+
+
+def _stuck_words(condition: FailedCondition) -> str:
+    why = dict.fromkeys(rule.does_not_apply or "" for rule in condition.alternatives)
+    return f"no rule establishes {condition.condition}: {'; '.join(why)}"
 
 
 def _nothing_applies(

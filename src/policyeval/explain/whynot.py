@@ -11,7 +11,7 @@ holds is never reported, and one missing fact is reported with its ancestors onl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
 from policyeval.engine.builtins import Pattern
@@ -23,17 +23,15 @@ from policyeval.explain.model import (
     FailedCondition,
     FailureKind,
     RuleFailure,
-    ValueOrigin,
     fact_ref,
     render_value,
 )
+from policyeval.explain.origins import Origins, ValueSources
 from policyeval.explain.proof import Prover
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
 from policyeval.explain.wording import (
     comparison_text,
-    field_source,
     missing_text,
-    plain,
     sort_of,
     term_of,
 )
@@ -67,6 +65,7 @@ class Explainer:
         self.program = program
         self.store = store
         self.glossary = glossary
+        self.sources = ValueSources(program, store, glossary)
         self.prover = prover or Prover(program, store)
         self._explained: set[tuple[str, Pattern]] = set()
         self._stack: set[tuple[str, Pattern]] = set()
@@ -75,7 +74,9 @@ class Explainer:
         """Why no row of ``predicate`` matches ``pattern`` (``None`` = any)."""
         return self._explain(predicate, pattern, depth=0)
 
-    def _explain(self, predicate: str, pattern: Pattern, depth: int) -> FailedCondition:
+    def _explain(
+        self, predicate: str, pattern: Pattern, depth: int, origins: Origins = ()
+    ) -> FailedCondition:
         text = f"{predicate}({', '.join(render_value(v) for v in pattern)})"
         program = self.program
         if predicate not in program.derived:
@@ -108,7 +109,7 @@ class Explainer:
             for rule in program.rules.rules_for(predicate):
                 env = _bind_pattern(rule.head, pattern)
                 if env is not None:
-                    node.alternatives.append(self._rule_failure(rule, env, depth))
+                    node.alternatives.append(self._rule_failure(rule, env, depth, origins))
         finally:
             self._stack.discard(key)
         if not node.alternatives:
@@ -125,7 +126,9 @@ class Explainer:
         refs = (fact_ref(source) for _, source in others)
         return [ref for ref in refs if ref is not None][:MAX_INSTANCES]
 
-    def _rule_failure(self, rule: Rule, head_env: Env, depth: int) -> RuleFailure:
+    def _rule_failure(
+        self, rule: Rule, head_env: Env, depth: int, head: Origins = ()
+    ) -> RuleFailure:
         """Why ``rule`` derives nothing under ``head_env``: its body walked in evaluation order,
         each condition that fails under every binding so far blamed, and those that need a
         value only a failed condition would give listed as unchecked."""
@@ -148,7 +151,7 @@ class Explainer:
             if passing:
                 envs = passing[:MAX_BINDINGS]
                 continue
-            failures = self._failures(rule, literal, envs, depth)
+            failures = self._failures(rule, literal, envs, depth, head)
             result.failed.extend(failures)
             result.does_not_apply = result.does_not_apply or self._guard(literal, failures)
             if not isinstance(literal, Negation):  # a negation binds nothing
@@ -192,7 +195,7 @@ class Explainer:
         ]
 
     def _failures(
-        self, rule: Rule, literal: Literal, envs: list[Env], depth: int
+        self, rule: Rule, literal: Literal, envs: list[Env], depth: int, head: Origins
     ) -> list[FailedCondition]:
         """Why ``literal`` holds under none of ``envs``: each distinct instance, explained."""
         if isinstance(literal, Comparison):
@@ -200,24 +203,25 @@ class Explainer:
             for env in envs:
                 text = render_literal(literal, env)
                 if text not in found and len(found) < MAX_INSTANCES:
-                    found[text] = self._false_comparison(rule, literal, env, text)
+                    found[text] = self._false_comparison(rule, literal, env, text, head)
             return list(found.values())
         if isinstance(literal, Negation):
             return self._blocking(literal, envs)
-        return self._failed_atom(literal, envs, depth)
+        return self._failed_atom(rule, literal, envs, depth, head)
 
     def _false_comparison(
-        self, rule: Rule, literal: Comparison, env: Env, text: str
+        self, rule: Rule, literal: Comparison, env: Env, text: str, head: Origins
     ) -> FailedCondition:
         """A false comparison with each side named by where its value came from, and the
         stored facts it was read from."""
         left, right = (value_of(t, env) for t in (literal.left, literal.right))
         dates = isinstance(left, dt.date) and isinstance(right, dt.date)
-        left_text, right_text = (self._origin(rule, t, env) for t in (literal.left, literal.right))
+        sides = (("left", literal.left), ("right", literal.right))
+        left_text, right_text = (self.sources.describe(rule, t, env, head) for _, t in sides)
         origins = [
-            origin
-            for side, term in (("left", literal.left), ("right", literal.right))
-            if (origin := self._stored_origin(rule, side, term, env)) is not None
+            origin.model_copy(update={"side": side})
+            for side, term in sides
+            if (origin := self.sources.stored(rule, term, env, head)) is not None
         ]
         return FailedCondition(
             kind="comparison_false",
@@ -228,49 +232,22 @@ class Explainer:
             origins=origins,
         )
 
-    def _stored_origin(self, rule: Rule, side: str, term: object, env: Env) -> ValueOrigin | None:
-        """The base fact a comparison side's variable was read from, if it was read from one."""
-        if not isinstance(term, Var) or any(
-            isinstance(t, Var) and t.name == term.name for t in rule.head.terms
-        ):
-            return None
-        for atom, position in _binders(self.program.explain_order[rule.id], term.name):
-            if atom.predicate not in self.program.base_predicates:
-                return None
-            pattern = pattern_of(atom.terms, env)
-            match = next(self.store.match(atom.predicate, pattern), None)
-            if match is None:
-                return None
-            row, source = match
-            return ValueOrigin(
-                side="left" if side == "left" else "right",
-                predicate=atom.predicate,
-                args=list(row),
-                position=position,
-                source=fact_ref(source),
-            )
-        return None
-
-    def _origin(self, rule: Rule, term: object, env: Env) -> str:
-        """A comparison's side: its value and what it is (the field of the record it was read
-        from, the condition that gave it, or the rule's own argument)."""
-        if not isinstance(term, Var):
-            return plain(value_of(term, env))  # type: ignore[arg-type]
-        value = plain(env.get(term.name))
-        if any(isinstance(t, Var) and t.name == term.name for t in rule.head.terms):
-            return f"{value} ({term.name})"
-        for atom, position in _binders(self.program.explain_order[rule.id], term.name):
-            glossed = term_of(self.glossary, atom.predicate)
-            if glossed is not None:
-                return f"{value} ({field_source(glossed, pattern_of(atom.terms, env), position)})"
-            return f"{value} ({term.name} in {render_atom(atom, env)})"
-        return f"{value} ({term.name})"
-
     def _holds(self, atom: Atom, env: Env) -> bool:
         return bool(self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store))
 
-    def _failed_atom(self, atom: Atom, envs: list[Env], depth: int) -> list[FailedCondition]:
-        return [self._explain(atom.predicate, p, depth + 1) for p in _distinct_patterns(atom, envs)]
+    def _failed_atom(
+        self, rule: Rule, atom: Atom, envs: list[Env], depth: int, head: Origins
+    ) -> list[FailedCondition]:
+        """Each distinct instance of ``atom``, explained with where its arguments came from."""
+        instances: dict[Pattern, Env] = {}
+        for env in envs:
+            instances.setdefault(pattern_of(atom.terms, env), env)
+        return [
+            self._explain(
+                atom.predicate, pattern, depth + 1, self.sources.of_call(rule, atom, env, head)
+            )
+            for pattern, env in list(instances.items())[:MAX_INSTANCES]
+        ]
 
     def _blocking(self, literal: Negation, envs: list[Env]) -> list[FailedCondition]:
         atom = literal.atom
@@ -291,16 +268,6 @@ class Explainer:
                 )
             )
         return failures
-
-
-def _binders(body: Iterable[Literal], name: str) -> Iterator[tuple[Atom, int]]:
-    """The atoms of ``body`` (in order) that can give variable ``name`` a value, with its
-    position in each."""
-    for literal in body:
-        if isinstance(literal, Atom):
-            for position, term in enumerate(literal.terms):
-                if isinstance(term, Var) and term.name == name:
-                    yield literal, position
 
 
 def _distinct_patterns(atom: Atom, envs: list[Env]) -> list[Pattern]:
