@@ -246,7 +246,7 @@ q_protection_by(i, A, Org, way_2_customer) :-
 q_protection_by(i, A, Org, way_3_quasi_public) :-
     q_a(i, A), agreement_protection_by(A, Org), q_quasi_public_subject(i, Org),
     has_protection_division(Org, F, T), F <= d, d <= T,
-    agreement_executor(A, E), affiliated(E, Org, F3, T3), F3 <= d, d <= T3.
+    agreement_executor(A, E), E != Org, affiliated(E, Org, F3, T3), F3 <= d, d <= T3.
 q_quasi_public_subject(i, Org) :- q_up(i, Org), quasi_public_status(Org, F, T), F <= d, d <= T.
 q_quasi_public_subject(i, Org) :- q_kind(i, Org, quasi_public).
 q_protection_by(i, A, Org, way_4_provider) :-

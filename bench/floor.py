@@ -477,7 +477,7 @@ class Floor:
         if org in self.v("agreement_customer", a) and self.has("work_at_customer", a):
             ways.append((org, "way_2_customer"))
         if self.quasi_public_subject(org, d) and any(
-            org in self.on("affiliated", e, d) for e in executors
+            e != org and org in self.on("affiliated", e, d) for e in executors
         ):
             ways.append((org, "way_3_quasi_public"))
         if any(self._provider_division(org, e, d) for e in executors):

@@ -259,11 +259,16 @@ class Evaluator:
         )
 
     def prove(
-        self, predicate: str, args: Sequence[Value], *, assume: Iterable[BaseFact] = ()
+        self,
+        predicate: str,
+        args: Sequence[Value],
+        *,
+        assume: Iterable[BaseFact] = (),
+        retract: Iterable[BaseFact] = (),
     ) -> ProofNode | None:
         """A proof that the ground atom holds, or ``None``."""
         kb = self._knowledge_base
-        program, store = kb.world(assume)
+        program, store = kb.world(assume, retract)
         _validate(program, predicate, args)
         return kb.prover(program, store).prove(predicate, tuple(args))
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from policyeval.engine.glossary import BaseTerm, Glossary
 from policyeval.engine.store import ALWAYS, BaseFact, FactSource
@@ -63,6 +63,12 @@ class Repair(BaseModel):
     changes: list[Change]
     text: str
     checked: bool = True
+    _facts: tuple[tuple[BaseFact, ...], tuple[BaseFact, ...]] = PrivateAttr(default=((), ()))
+
+    def facts(self) -> tuple[tuple[BaseFact, ...], tuple[BaseFact, ...]]:
+        """The base facts the repair adds and those it retracts (as stored: a dated one with
+        its period), as the check assumed them; empty for a repair read back from JSON."""
+        return self._facts
 
 
 class RepairAdvice(BaseModel):
@@ -72,6 +78,17 @@ class RepairAdvice(BaseModel):
     none_because: str | None = Field(
         default=None, description="why no change within the facts makes it allowed"
     )
+
+    def render(self, indent: str = "") -> str:
+        """The repairs as plain indented text (or why there is none)."""
+        if not self.repairs:
+            return f"{indent}no repair: {self.none_because}"
+        lines = [f"{indent}would be allowed with (each checked: decided again with it assumed):"]
+        for number, repair in enumerate(self.repairs, start=1):
+            first, *rest = repair.changes
+            lines.append(f"{indent}  {number}. {first.text}")
+            lines += [f"{indent}     and {change.text}" for change in rest]
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -157,11 +174,14 @@ def find_repairs(
             if (why := search.remaining(edit)) is not None
         ]
     ranked = sorted(found, key=lambda edit: len(edit.changes))[:MAX_REPAIRS]
-    repairs = [
-        Repair(changes=list(edit.changes), text="; ".join(c.text for c in edit.changes))
-        for edit in ranked
-    ]
+    repairs = [_repair(edit) for edit in ranked]
     return RepairAdvice(repairs=repairs, none_because=None if repairs else _why_none(search))
+
+
+def _repair(edit: _Edit) -> Repair:
+    repair = Repair(changes=list(edit.changes), text="; ".join(c.text for c in edit.changes))
+    repair._facts = (edit.add, edit.remove)
+    return repair
 
 
 def _why_none(search: _Search) -> str:

@@ -85,6 +85,16 @@ class Reason(BaseModel):
         default_factory=list, description="other rules for the same condition, closest first"
     )
 
+    def render(self, indent: str = "") -> str:
+        """The reason as plain indented text, as a lawyer reads it."""
+        lines = [f"{indent}clause {self.clause}, rule {self.rule}: {self.text}"]
+        lines += [f"{indent}  fails: {missing}" for missing in self.missing]
+        lines += [f"{indent}  blocked by {blocker}" for blocker in self.blocking]
+        if self.other_ways:
+            lines.append(f"{indent}  {other_ways_heading(self.other_ways)}:")
+            lines += [f"{indent}    {way}" for way in self.other_ways]
+        return "\n".join(lines)
+
 
 def other_ways_heading(ways: list[OtherWay]) -> str:
     """``3 other ways, each further; 1 does not apply``.
