@@ -81,6 +81,25 @@ def test_each_refusal_of_the_bundled_world_reads_as_recorded(
     _check(GOLDEN / "world" / f"{executor}_{secret}_{on}.txt", "\n".join(lines) + "\n")
 
 
+WORLD_ALLOWED = [
+    ("nurtech", "doc_1", "2026-03-10"),
+    ("saryarqa_tech", "sys_1", "2026-03-10"),
+    ("tulpar_engineering", "doc_5", "2026-01-20"),
+    ("seitkali_a", "doc_6", "2026-03-10"),
+]
+
+
+@pytest.mark.parametrize(("executor", "secret", "on"), WORLD_REFUSALS + WORLD_ALLOWED)
+def test_the_default_answer_for_one_secret_stays_under_8_kb(
+    executor: str, secret: str, on: str
+) -> None:
+    day = dt.date.fromisoformat(on)
+    rules = _snapshot().in_force(day)
+    decision = decide_transfer(rules.evaluator(), "kazspecmash", executor, [secret], day)
+    assert len(decision.at_level("reasons").encode()) <= 8 * 1024
+    assert len(decision.at_level("none").encode()) < len(decision.at_level("reasons").encode())
+
+
 @pytest.mark.parametrize("scenario", _refused_scenarios(), ids=lambda s: Path(s.file).stem)
 def test_each_refused_scenario_reads_as_recorded(scenario: Scenario) -> None:
     runner = _runner()

@@ -234,6 +234,17 @@ def test_a_reading_placeholder_must_be_a_variable_of_the_rule() -> None:
     )
 
 
+def test_a_refusal_placeholder_must_be_a_variable_of_the_rule() -> None:
+    text = (
+        '@id("r") @clause("1") @reading("{P} is held") @refusal("{P} is not held by {C}")\n'
+        "held(P) :- permission(P)."
+    )
+    (problem,) = _only(text, "bad_placeholder")
+    assert (
+        problem.message == "the refusal of rule `r` uses `{C}`, which is not a variable of the rule"
+    )
+
+
 # --- Everything at once -----------------------------------------------------------------------
 
 

@@ -115,6 +115,24 @@ def test_one_refused_secret_refuses_the_transfer_and_names_the_clause(client: Te
     ]
 
 
+def test_the_explanation_level_says_how_much_a_decision_carries(client: TestClient) -> None:
+    body = {"customer": "mod", "executor": "acme", "secrets": ["s1", "s2"], "on": ON}
+    url = "/v1/decisions/transfer"
+    bare = client.post(url, json=body, params={"explain": "none"}).json()
+    assert bare["decision"] == "refused" and "reasons" not in bare
+    assert all(
+        set(item) == {"secret", "decision", "clauses", "rules"} for item in bare["per_secret"]
+    )
+    default = client.post(url, json=body).json()
+    assert default["reasons"] and "why_not" not in default["per_secret"][1]
+    full = client.post(url, json=body, params={"explain": "full"}).json()
+    assert full["per_secret"][0]["proof"]["rule"] == "toy.transfer"
+    assert full["per_secret"][1]["why_not"]["kind"] == "not_derivable"
+    logged = client.get(f"/v1/decisions/{bare['decision_id']}", params={"explain": "full"})
+    assert logged.json()["detail"]["per_secret"][1]["why_not"] == full["per_secret"][1]["why_not"]
+    assert_problem(client.post(url, json=body, params={"explain": "everything"}), 422)
+
+
 def test_reasons_shared_by_several_secrets_are_given_once(client: TestClient) -> None:
     decision = transfer(client, executor="beta", secrets=["s1", "s2"]).json()
     assert decision["decision"] == "refused"
