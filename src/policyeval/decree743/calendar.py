@@ -201,13 +201,15 @@ def skipped_days(start: dt.date, end: dt.date) -> list[SkippedDay]:
 def describe_period(start: dt.date, end: dt.date) -> str:
     """What a working-day period from ``start`` to ``end`` skipped, for a proof.
 
-    >>> describe_period(dt.date(2025, 12, 15), dt.date(2025, 12, 30))
+    >>> describe_period(dt.date(2025, 12, 15), dt.date(2025, 12, 30)).split("; ")[0]
     'skipped 2025-12-16 Independence Day'
-    >>> describe_period(dt.date(2026, 4, 6), dt.date(2026, 4, 20))
+    >>> describe_period(dt.date(2025, 12, 15), dt.date(2025, 12, 30)).split("; ")[1]
+    'skipped the weekends 2025-12-20, 2025-12-21, 2025-12-27, 2025-12-28'
+    >>> describe_period(dt.date(2026, 4, 6), dt.date(2026, 4, 20)).split("; ")[0]
     'no holiday, day off or working weekend in the period'
     >>> describe_period(dt.date(2026, 5, 20), dt.date(2026, 6, 5)).split("; ")[0]
     'skipped 2026-05-27 Eid al-Adha (estimated)'
-    >>> describe_period(dt.date(2026, 5, 20), dt.date(2026, 6, 5)).split("; ")[1][:50]
+    >>> describe_period(dt.date(2026, 5, 20), dt.date(2026, 6, 5)).split("; ")[2][:50]
     'ESTIMATED: the date of 2026-05-27 is the holidays '
     """
     days = skipped_days(start, end)
@@ -219,14 +221,23 @@ def describe_period(start: dt.date, end: dt.date) -> str:
     if worked:
         parts.append("counted " + ", ".join(worked))
     span = range(1, (end - start).days + 1)
+    weekends = [
+        day.isoformat()
+        for day in (start + dt.timedelta(days=offset) for offset in span)
+        if day.weekday() >= 5 and not is_working_day(day)
+    ]
     estimated = [
         day.isoformat()
         for day in (start + dt.timedelta(days=offset) for offset in span)
         if is_estimated(day)
     ]
+    if not parts:
+        parts.append("no holiday, day off or working weekend in the period")
+    if weekends:
+        parts.append("skipped the weekends " + ", ".join(weekends))
     if estimated:  # also one on a weekend: if the decreed date differs, it may fall on a weekday
         parts.append(
             f"ESTIMATED: the date of {', '.join(estimated)} is the holidays library's"
             " estimate, not a decreed date: the deadline may differ by the days it moves"
         )
-    return "; ".join(parts) or "no holiday, day off or working weekend in the period"
+    return "; ".join(parts)
