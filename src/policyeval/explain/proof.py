@@ -236,7 +236,7 @@ class Prover:
         if not rules:
             return "no such fact"
         prefix = "no such fact, and " if atom.predicate in program.base_predicates else ""
-        return prefix + "no rule applies: " + ", ".join(rules)
+        return prefix + "none of its rules holds: " + ", ".join(rules)
 
 
 def _comparison_proofs(literal: Comparison, env: Env) -> Iterator[tuple[Env, ProofNode]]:
