@@ -27,7 +27,7 @@ from policyeval.engine.glossary import BaseTerm, Glossary
 from policyeval.engine.store import ALWAYS, BaseFact, FactSource
 from policyeval.evaluator import Evaluator
 from policyeval.explain.model import FactRef, FailedCondition, ProofNode, RuleFailure
-from policyeval.explain.reasons import rank_alternatives
+from policyeval.explain.reasons import question_records, rank_alternatives
 from policyeval.explain.wording import article, plain, term_of
 from policyeval.language.syntax import Value
 
@@ -131,6 +131,8 @@ class _Search:
     fixed: list[str] | None = None
     kept: list[str] | None = None
     """Failed conditions a repair would meet only by replacing a value on record."""
+    asked: frozenset[str] = frozenset()
+    """The records the question names: what is asked about is not removed to allow it."""
 
     def allowed(self, edit: _Edit) -> bool:
         self.checks += 1
@@ -153,7 +155,16 @@ def find_repairs(
 ) -> RepairAdvice:
     """The checked repairs of the refused ground question ``predicate(args)`` whose why-not is
     ``failure`` (asked with the facts ``assumed``, if it was a what-if)."""
-    search = _Search(evaluator, predicate, tuple(args), glossary, tuple(assumed), fixed=[], kept=[])
+    search = _Search(
+        evaluator,
+        predicate,
+        tuple(args),
+        glossary,
+        tuple(assumed),
+        fixed=[],
+        kept=[],
+        asked=question_records(failure),
+    )
     found: list[_Edit] = []
     seen: set[tuple[frozenset[BaseFact], frozenset[BaseFact]]] = set()
     frontier: list[tuple[_Edit, FailedCondition]] = [(_Edit(), failure)]
@@ -300,7 +311,7 @@ def _remove_blocker(
     edits: list[_Edit] = []
     for node in _facts_of(proof):
         term = term_of(search.glossary, node.predicate or "")
-        if term is None or node.source is None:
+        if term is None or node.source is None or node.source.record in search.asked:
             continue
         if term.sort or term.fixed:
             _note_fixed(search, f"{node.atom} ({node.source.file}:{node.source.line})")

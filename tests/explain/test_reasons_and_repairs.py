@@ -44,7 +44,10 @@ GLOSSARY: Glossary = {
 DAY = dt.date(2026, 2, 1)
 
 
-def _evaluator(facts: list[tuple[str, tuple[Value, ...]]]) -> Evaluator:
+Facts = list[tuple[str, tuple[Value, ...]]]
+
+
+def _evaluator(facts: Facts) -> Evaluator:
     schema = {"organization": 1, "person": 1, "citizenship": 2, "licensed": 2}
     schema |= {"permit_until": 2, "block_party": 2, "block_from": 2}
     store = FactStore(schema)
@@ -54,7 +57,7 @@ def _evaluator(facts: list[tuple[str, tuple[Value, ...]]]) -> Evaluator:
     return Evaluator(build_knowledge_base(rules, store, glossary=GLOSSARY))
 
 
-ACME = [
+ACME: Facts = [
     ("organization", ("acme",)),
     ("licensed", ("acme", DAY)),
     ("permit_until", ("acme", dt.date(2026, 1, 31))),
@@ -83,7 +86,7 @@ def test_a_refusal_names_the_blocking_facts_and_the_compared_fields() -> None:
 
 
 def test_a_rule_for_another_sort_of_party_is_one_line_that_says_why() -> None:
-    ivan = [("person", ("ivan",)), ("citizenship", ("ivan", "ru"))]
+    ivan: Facts = [("person", ("ivan",)), ("citizenship", ("ivan", "ru"))]
     ivan += [("permit_until", ("ivan", dt.date(2026, 12, 31)))]
     (reason,) = _reasons(_evaluator(ivan), "ivan")
     # The citizen's rule is the closest way; the organization's does not apply to a person.
@@ -98,7 +101,7 @@ def test_a_rule_for_another_sort_of_party_is_one_line_that_says_why() -> None:
 def test_the_closest_way_comes_first_and_the_others_fold() -> None:
     # An organization missing its licence: the organization's way fails one condition, and
     # the citizen's way cannot apply to it.
-    unlicensed = [("organization", ("beta",)), ("permit_until", ("beta", DAY))]
+    unlicensed: Facts = [("organization", ("beta",)), ("permit_until", ("beta", DAY))]
     (reason,) = _reasons(_evaluator(unlicensed), "beta")
     assert reason.rule == "work.org"
     assert reason.missing == ["the `organization` beta does not have `licensed: true`"]
@@ -124,7 +127,7 @@ def test_repairs_are_checked_and_written_as_records_and_fields() -> None:
 
 
 def test_no_repair_changes_what_the_parties_cannot() -> None:
-    ivan = [("person", ("ivan",)), ("citizenship", ("ivan", "ru"))]
+    ivan: Facts = [("person", ("ivan",)), ("citizenship", ("ivan", "ru"))]
     ivan += [("permit_until", ("ivan", dt.date(2026, 12, 31)))]
     evaluator = _evaluator(ivan)
     why_not = evaluator.why_not("receive", ["ivan", DAY])

@@ -24,6 +24,7 @@ __all__ = [
     "Reason",
     "cited_clauses",
     "other_ways_heading",
+    "question_records",
     "rank_alternatives",
     "reasons",
 ]
@@ -120,7 +121,20 @@ def reasons(failure: FailedCondition) -> list[Reason]:
     """One reason per rule with failed conditions along the closest way to holding."""
     found: list[Reason] = []
     _condition(failure, found, [])
+    asked = question_records(failure)
+    for reason in found:
+        reason.blocking = [b for b in reason.blocking if not _of_records(b.source, asked)]
     return found
+
+
+def question_records(failure: FailedCondition) -> frozenset[str]:
+    """The ids the question names: facts of those records are what is asked about, not what
+    blocks it (the transfer audited, not the notice it lacked)."""
+    return frozenset(str(arg) for arg in failure.args if isinstance(arg, str))
+
+
+def _of_records(source: FactRef | None, records: frozenset[str]) -> bool:
+    return source is not None and source.record is not None and source.record in records
 
 
 def rank_alternatives(condition: FailedCondition) -> list[RuleFailure]:
