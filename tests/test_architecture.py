@@ -18,6 +18,8 @@ GENERIC = {"errors", "language", "engine", "explain", "facts"}
 
 ALLOWED: dict[str, set[str]] = {
     "errors": {"language"},  # a problem's location is the language's `Location`
+    # Who may ask: API keys and JWTs, read by the service and the CLI.
+    "credentials": {"errors"},
     "language": {"errors"},
     "engine": {"errors", "language"},
     "explain": {"errors", "language", "engine"},
@@ -43,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenarios",
         "report",
         "repairs",
+        "credentials",
     },
     # The CLI and the service use the public surface only (and the CLI starts the service).
     "cli": {"__init__", "service"},

@@ -5,6 +5,16 @@ The library surface is re-exported here; everything else is an implementation mo
 checks it), so what they can do is what the library offers.
 """
 
+from policyeval.credentials import (
+    ALL_CUSTOMERS,
+    ROLES,
+    AuthenticationError,
+    CredentialStore,
+    JwtVerifier,
+    KeyRecord,
+    Principal,
+    Role,
+)
 from policyeval.decision_log import DecisionLog, DecisionRecord
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.decree743.decisions import (
@@ -82,16 +92,20 @@ from policyeval.scenarios.judge import ScenarioResult
 from policyeval.scenarios.runner import run_scenarios
 
 __all__ = [
+    "ALL_CUSTOMERS",
     "BUILTINS",
     "DECREE_FILE",
     "EXPLAIN_LEVELS",
+    "ROLES",
     "VOCABULARY",
     "AppliedRedaction",
     "Argument",
+    "AuthenticationError",
     "BaseFact",
     "Blocker",
     "Change",
     "ClauseEntry",
+    "CredentialStore",
     "DatedQueryResult",
     "DecisionLog",
     "DecisionRecord",
@@ -105,11 +119,14 @@ __all__ = [
     "FactStore",
     "FailedCondition",
     "InForce",
+    "JwtVerifier",
+    "KeyRecord",
     "KnowledgeBase",
     "KnownRedaction",
     "OtherWay",
     "Outcome",
     "PolicyError",
+    "Principal",
     "Problem",
     "ProofNode",
     "QueryError",
@@ -120,6 +137,7 @@ __all__ = [
     "Repair",
     "RepairAdvice",
     "ReportError",
+    "Role",
     "Rule",
     "RuleCheckError",
     "RuleFailure",

@@ -24,10 +24,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from policyeval import (
+    ALL_CUSTOMERS,
     DECREE_FILE,
+    ROLES,
     AppliedRedaction,
     Argument,
     ClauseEntry,
+    CredentialStore,
     DatedQueryResult,
     DecisionLog,
     ExplainLevel,
@@ -71,6 +74,10 @@ app = typer.Typer(
 )
 facts_app = typer.Typer(help="Work with fact files.", no_args_is_help=True)
 app.add_typer(facts_app, name="facts")
+credentials_app = typer.Typer(
+    help="API keys of the service (stored as hashes).", no_args_is_help=True
+)
+app.add_typer(credentials_app, name="credentials")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -334,11 +341,27 @@ def serve(
     if decision_log is not None:
         overrides["decision_log"] = decision_log
     settings = Settings(**overrides)
+    with _failing():
+        _first_admin(CredentialStore(settings.credentials))
     with _failing(), err.status("loading rules and facts…") as status:
         snapshot = load(
             settings.rule_directories, facts, settings.scenarios, progress=status.update
         )
     uvicorn.run(create_app(settings, snapshot), host=host, port=port)
+
+
+def _first_admin(store: CredentialStore) -> None:
+    """On a first start (no admin key yet), create one with every role and show it once."""
+    if store.has_admin():
+        return
+    record, token = store.create("admin", ROLES, [ALL_CUSTOMERS])
+    err.print(
+        f"[bold]First start: created the credential `{record.id}` (admin, every role, every "
+        f"customer).[/] Its key is shown this once; keep it, it is stored only as a hash in "
+        f"{store.path}:\n\n    {token}\n\n"
+        "Call the API with `Authorization: Bearer <key>`; create narrower credentials with "
+        "`policyeval credentials create`."
+    )
 
 
 @app.command("test")
@@ -752,3 +775,69 @@ def _clause_table(entries: list[ClauseEntry]) -> Table:
             escape(", ".join(entry.scenarios)),
         )
     return table
+
+
+# -- credentials ---------------------------------------------------------------------------
+
+CredentialFile = Annotated[
+    Path,
+    typer.Option(
+        "--store", envvar="POLICYEVAL_CREDENTIALS", help="the credentials file of the service"
+    ),
+]
+
+
+@credentials_app.command("create")
+def credentials_create(
+    name: Annotated[str, typer.Option(help="who the key is for; recorded as the asker")],
+    role: Annotated[
+        list[str], typer.Option(help="officer, lawyer, auditor or admin; repeat for several")
+    ],
+    customer: Annotated[
+        list[str] | None,
+        typer.Option(help="an officer's customer organization; repeat; `*` for all"),
+    ] = None,
+    store: CredentialFile = Path("var/credentials.json"),
+) -> None:
+    """Create an API key and print it once (only its hash is kept)."""
+    unknown = sorted(set(role) - set(ROLES))
+    if unknown:
+        _fail(f"unknown role {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+    with _failing():
+        record, token = CredentialStore(store).create(
+            name,
+            [r for r in ROLES if r in role],
+            customer or [],
+        )
+    err.print(f"created `{record.id}` for {record.name} ({', '.join(record.roles)}); the key:")
+    typer.echo(token)
+
+
+@credentials_app.command("list")
+def credentials_list(store: CredentialFile = Path("var/credentials.json")) -> None:
+    """Every key: id, name, roles, customers, created, revoked (never the key)."""
+    table = Table("id", "name", "roles", "customers", "created", "revoked")
+    with _failing():
+        records = CredentialStore(store).list()
+    for r in records:
+        revoked = r.revoked.isoformat(timespec="seconds") if r.revoked else ""
+        table.add_row(
+            r.id,
+            escape(r.name),
+            ", ".join(r.roles),
+            escape(", ".join(r.customers)),
+            r.created.isoformat(timespec="seconds"),
+            revoked,
+        )
+    _show(table)
+
+
+@credentials_app.command("revoke")
+def credentials_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key's id (see `credentials list`)")],
+    store: CredentialFile = Path("var/credentials.json"),
+) -> None:
+    """Revoke a key: it stops working at the next request."""
+    with _failing():
+        record = CredentialStore(store).revoke(key_id)
+    err.print(f"revoked `{record.id}` ({escape(record.name)})")

@@ -11,13 +11,19 @@ from fastapi.testclient import TestClient
 
 from paths import TOY_FACTS, TOY_POLICIES
 from policyeval.service import Settings, create_app
+from service_auth import signed_in
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    log = tmp_path_factory.mktemp("log") / "decisions.sqlite3"
-    settings = Settings(policies=TOY_POLICIES, facts=TOY_FACTS, decision_log=log)
-    with TestClient(create_app(settings)) as client:
+    var = tmp_path_factory.mktemp("var")
+    settings = Settings(
+        policies=TOY_POLICIES,
+        facts=TOY_FACTS,
+        decision_log=var / "decisions.sqlite3",
+        credentials=var / "credentials.json",
+    )
+    with signed_in(create_app(settings), settings) as client:
         yield client
 
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from paths import FIXTURES
 from policyeval.service import Settings, create_app
+from service_auth import signed_in
 
 BODY = {"customer": "mod", "executor": "acme", "secrets": ["s1"], "on": "2026-02-01"}
 
@@ -27,14 +28,15 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         facts=tmp_path / "facts",
         decision_log=tmp_path / "var" / "decisions.sqlite3",
         scenarios=tmp_path / "scenarios",
+        credentials=tmp_path / "var" / "credentials.json",
     )
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings), settings, name="<o-7>") as client:
         yield client
 
 
 @pytest.fixture()
 def decision_id(client: TestClient) -> str:
-    response = client.post("/v1/decisions/transfer", json=BODY, headers={"X-Asked-By": "<o-7>"})
+    response = client.post("/v1/decisions/transfer", json=BODY)
     assert response.status_code == 200, response.text
     return str(response.json()["decision_id"])
 

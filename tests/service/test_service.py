@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from paths import FIXTURES
 from policyeval import Snapshot, load
 from policyeval.service import Settings, create_app
+from service_auth import bearer, signed_in
 
 PROBLEM_JSON = "application/problem+json"
 ON = "2026-02-01"
@@ -41,12 +42,13 @@ def settings(tmp_path: Path) -> Settings:
         facts=tmp_path / "facts",
         decision_log=tmp_path / "var" / "decisions.sqlite3",
         scenarios=tmp_path / "scenarios",
+        credentials=tmp_path / "var" / "credentials.json",
     )
 
 
 @pytest.fixture()
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings), settings) as client:
         yield client
 
 
@@ -204,7 +206,8 @@ def test_an_unexpected_failure_is_a_500_problem_without_internals(
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr("policyeval.service.routers.decisions.decide_transfer", explode)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(settings)) as client:
         problem = assert_problem(transfer(client), 500)
     assert "secret internals" not in str(problem)
     assert problem["code"] == "internal_error"
@@ -400,20 +403,23 @@ def test_the_clause_index_is_not_read_from_disk_on_requests(
 
 
 def test_the_decision_log_survives_a_restart(settings: Settings) -> None:
+    officer = bearer(settings, "officer-7", ["officer"], ["mod"])
     with TestClient(create_app(settings)) as client:
-        decision = transfer(client, headers={"X-Asked-By": "officer-7"})
+        decision = transfer(client, headers={**officer, "X-Asked-By": "officer-9"})
         decision_id = decision.json()["decision_id"]
-        anonymous = transfer(client, secrets=["s2"]).json()["decision_id"]
-    with TestClient(create_app(settings)) as client:
+        other = bearer(settings, "officer-8", ["officer"], ["mod"])
+        second = transfer(client, secrets=["s2"], headers=other).json()["decision_id"]
+    with signed_in(create_app(settings), settings, name="auditor-1", roles=["auditor"]) as client:
         logged = client.get(f"/v1/decisions/{decision_id}").json()
+        # The asker is the credential's name, whatever header the client set.
         assert logged["asked_by"] == "officer-7"
         assert logged["decision"] == "allowed"
         assert "toy.transfer" in logged["detail"]["per_secret"][0]["rules"]
-        refused = client.get(f"/v1/decisions/{anonymous}").json()
-        assert (refused["asked_by"], refused["decision"]) == ("anonymous", "refused")
+        refused = client.get(f"/v1/decisions/{second}").json()
+        assert (refused["asked_by"], refused["decision"]) == ("officer-8", "refused")
         assert refused["detail"]["reasons"][0]["clause"] == "3.1"
         recent = client.get("/v1/decisions").json()
-        assert [entry["decision_id"] for entry in recent] == [anonymous, decision_id]
+        assert [entry["decision_id"] for entry in recent] == [second, decision_id]
         assert_problem(client.get("/v1/decisions/0123456789abcdef"), 404)
 
 

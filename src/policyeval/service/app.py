@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from policyeval import DecisionLog, Snapshot, load
+from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot, load
 from policyeval.service import errors
 from policyeval.service.routers import decisions, facts, query, reports, rules, system
 from policyeval.service.settings import Settings
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None, snapshot: Snapshot | None = Non
             settings=settings,
             snapshot=current,
             decision_log=DecisionLog(settings.decision_log),
+            credentials=CredentialStore(settings.credentials),
+            jwt=_jwt_verifier(settings),
         )
         yield
 
@@ -40,7 +43,15 @@ def create_app(settings: Settings | None = None, snapshot: Snapshot | None = Non
         version="1",
         lifespan=lifespan,
     )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     errors.install(app)
     for module in (decisions, reports, query, rules, facts, system):
         app.include_router(module.router)
     return app
+
+
+def _jwt_verifier(settings: Settings) -> JwtVerifier | None:
+    """JWTs are accepted when a key set is configured."""
+    if settings.jwt_keys is None:
+        return None
+    return JwtVerifier(settings.jwt_keys, settings.jwt_issuer, settings.jwt_audience)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from policyeval import DecisionLog, Snapshot
 from policyeval.service.settings import Settings
@@ -41,6 +41,3 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 DecisionLogDep = Annotated[DecisionLog, Depends(get_decision_log)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-AskedByDep = Annotated[
-    str, Header(alias="X-Asked-By", description="who asks; recorded in the decision log")
-]

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from policyeval import (
+    AuthenticationError,
     FactError,
     PolicyError,
     Problem,
@@ -37,6 +38,12 @@ class NotFoundError(PolicyError):
     code = "not_found"
 
 
+class ForbiddenError(PolicyError):
+    """The principal is known but may not do this."""
+
+    code = "forbidden"
+
+
 # Status of each domain error; the first matching class wins (subclasses before bases).
 _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
     (RuleSyntaxError, 422, "rule files do not parse"),
@@ -44,6 +51,8 @@ _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
     (FactError, 422, "invalid facts"),
     (QueryError, 422, "malformed question"),
     (UnknownEntityError, 404, "unknown entity"),
+    (AuthenticationError, 401, "unauthenticated"),
+    (ForbiddenError, 403, "forbidden"),
     (NotFoundError, 404, "not found"),
     (ReportError, 503, "report unavailable"),
     (PolicyError, 422, "policy error"),
@@ -51,7 +60,12 @@ _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}, "description": title}
-    for status, title in ((404, "Not found"), (422, "Invalid request, rules or facts"))
+    for status, title in (
+        (401, "No valid credential"),
+        (403, "Not allowed for this credential"),
+        (404, "Not found"),
+        (422, "Invalid request, rules or facts"),
+    )
 }
 """``responses=`` for routes, so the OpenAPI document shows the problem bodies."""
 
@@ -103,6 +117,7 @@ async def problem_handler(request: Request, exc: Exception) -> JSONResponse:
         body.model_dump(mode="json", exclude_none=True),
         status_code=body.status,
         media_type=PROBLEM_JSON,
+        headers={"WWW-Authenticate": "Bearer"} if body.status == 401 else None,
     )
 
 

@@ -22,6 +22,23 @@ class Settings(BaseSettings):
     facts: Path = Path("facts")
     decision_log: Path = Path("var/decisions.sqlite3")
     scenarios: Path = Path("tests/scenarios")
+    credentials: Path = Field(
+        default=Path("var/credentials.json"),
+        description="the API keys' store (hashes only; created 0600)",
+    )
+    jwt_keys: Path | None = Field(
+        default=None, description="a JSON Web Key Set file: JWTs signed by these keys are accepted"
+    )
+    jwt_issuer: str = ""
+    jwt_audience: str = "policyeval"
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1", "testserver"],
+        description="`Host` values served (others get 400); `*` for any",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins, besides the service's own, allowed to change state",
+    )
 
     @property
     def rule_directories(self) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from policyeval import DecisionLog, Snapshot
+from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot
 from policyeval.service.settings import Settings
 
 
@@ -21,5 +21,7 @@ class ServiceState:
     settings: Settings
     snapshot: Snapshot
     decision_log: DecisionLog
+    credentials: CredentialStore
+    jwt: JwtVerifier | None = None
     # Reloads read files for a while; one at a time keeps the served versions in file order.
     reloading: threading.Lock = field(default_factory=threading.Lock)

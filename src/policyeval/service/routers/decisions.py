@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from policyeval import DecisionRecord, ExplainLevel, TransferDecision, decide_transfer, explained
-from policyeval.service.deps import AskedByDep, DecisionLogDep, SnapshotDep
-from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
+from policyeval import (
+    DecisionRecord,
+    ExplainLevel,
+    Principal,
+    TransferDecision,
+    decide_transfer,
+    explained,
+)
+from policyeval.service.auth import check_customer, require
+from policyeval.service.deps import DecisionLogDep, SnapshotDep
+from policyeval.service.errors import PROBLEM_RESPONSES, ForbiddenError, NotFoundError
 from policyeval.service.schemas import TransferRequest
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM_RESPONSES)
+
+Asker = Annotated[Principal, Depends(require("officer", "lawyer"))]
+"""Decisions are asked by officers (for their customers) and, as what-ifs, by lawyers."""
+Reader = Annotated[Principal, Depends(require("auditor", "officer"))]
+"""The log is read by auditors, and by officers for their customers' decisions."""
 
 ExplainQuery = Annotated[
     ExplainLevel,
@@ -28,7 +41,7 @@ def decide(
     body: TransferRequest,
     snapshot: SnapshotDep,
     decision_log: DecisionLogDep,
-    asked_by: AskedByDep = "anonymous",
+    principal: Asker,
     explain: ExplainQuery = "reasons",
 ) -> Response:
     """Decide whether the customer may transfer the secrets; the decision is logged in full.
@@ -38,6 +51,7 @@ def decide(
     is not validated again on the way out. The rules are those of the redaction in force on
     ``on``; the decision names it, with its warnings.
     """
+    _may_ask(principal, body.customer, what_if=bool(body.assume))
     rules = snapshot.in_force(body.on)
     decision = decide_transfer(
         rules.evaluator(),
@@ -50,12 +64,12 @@ def decide(
         warnings=rules.warnings,
     )
     payload = decision.model_dump_json()
-    decision_log.record(decision, asked_by, serialized=payload)
+    decision_log.record(decision, principal.name, serialized=payload)
     shown = payload if explain == "full" else decision.at_level(explain)
     return Response(content=shown, media_type="application/json")
 
 
-@router.get("", response_model=list[DecisionRecord])
+@router.get("", response_model=list[DecisionRecord], dependencies=[Depends(require("auditor"))])
 def recent(
     decision_log: DecisionLogDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> list[DecisionRecord]:
@@ -65,11 +79,24 @@ def recent(
 
 @router.get("/{decision_id}", response_model=DecisionRecord)
 def get(
-    decision_id: str, decision_log: DecisionLogDep, explain: ExplainQuery = "reasons"
+    decision_id: str,
+    decision_log: DecisionLogDep,
+    principal: Reader,
+    explain: ExplainQuery = "reasons",
 ) -> DecisionRecord:
     """A logged decision with who asked, the answer and, as ``explain`` asks, its reasons and
     repairs or its full proof and why-not trees."""
     entry = decision_log.get(decision_id)
     if entry is None:
         raise NotFoundError(f"no decision `{decision_id}` in the decision log")
+    check_customer(principal, str(entry.detail.get("customer", "")))
     return entry.model_copy(update={"detail": explained(entry.detail, explain)})
+
+
+def _may_ask(principal: Principal, customer: str, *, what_if: bool) -> None:
+    """A real decision is an officer's, for its customers; a what-if also a lawyer's."""
+    if what_if and principal.roles & {"lawyer", "admin"}:
+        return
+    if not principal.roles & {"officer", "admin"}:
+        raise ForbiddenError(f"`{principal.name}` may ask what-if decisions only (role `lawyer`)")
+    check_customer(principal, customer)

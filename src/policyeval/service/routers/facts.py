@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from policyeval import VOCABULARY, fact_file_json_schema
+from policyeval import ROLES, VOCABULARY, fact_file_json_schema
+from policyeval.service.auth import require
 
-router = APIRouter(prefix="/v1/facts", tags=["facts"])
+router = APIRouter(prefix="/v1/facts", tags=["facts"], dependencies=[Depends(require(*ROLES))])
 
 
 @router.get("/schema")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.exceptions import RequestValidationError
 
 from policyeval import DatedQueryResult, Snapshot, Value
+from policyeval.service.auth import require
 from policyeval.service.deps import SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES
 from policyeval.service.schemas import QueryRequest
 
-router = APIRouter(prefix="/v1", tags=["query"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1",
+    tags=["query"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(require("officer", "lawyer", "auditor"))],
+)
 
 
 @router.post("/query", response_model=DatedQueryResult)

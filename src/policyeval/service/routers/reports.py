@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
-from policyeval import logged_report_html, render_report_pdf, report_clauses
+from policyeval import Principal, logged_report_html, render_report_pdf, report_clauses
+from policyeval.service.auth import check_customer, require
 from policyeval.service.deps import DecisionLogDep, SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
 
@@ -30,6 +31,7 @@ def report(
     decision_id: str,
     snapshot: SnapshotDep,
     decision_log: DecisionLogDep,
+    principal: Annotated[Principal, Depends(require("auditor", "officer"))],
     format: Annotated[Literal["html", "pdf"] | None, Query(description="html or pdf")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -39,6 +41,7 @@ def report(
     record = decision_log.get(decision_id)
     if record is None:
         raise NotFoundError(f"no decision `{decision_id}` in the decision log")
+    check_customer(principal, str(record.detail.get("customer", "")))
     page = logged_report_html(record, report_clauses(snapshot, record.redaction))
     if format == "pdf" or (format is None and _prefers_pdf(accept)):
         name = re.sub(r"[^A-Za-z0-9_-]", "_", decision_id)

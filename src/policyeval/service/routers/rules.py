@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from policyeval import ROLES
+from policyeval.service.auth import require
 from policyeval.service.deps import SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
 from policyeval.service.schemas import ClauseOut, RuleOut
 
-router = APIRouter(prefix="/v1", tags=["rules"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1",
+    tags=["rules"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(require(*ROLES))],  # the law's text: every signed-in role
+)
 
 
 @router.get("/rules", response_model=list[RuleOut])

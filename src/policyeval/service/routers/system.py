@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from policyeval import Snapshot, load
+from policyeval.service.auth import require
 from policyeval.service.deps import SnapshotDep, StateDep
 from policyeval.service.errors import PROBLEM_RESPONSES
 from policyeval.service.schemas import Health, ReloadResult, Versions
@@ -18,7 +19,7 @@ def healthz(snapshot: SnapshotDep) -> Health:
     return Health(**_versions(snapshot).model_dump())
 
 
-@router.post("/v1/reload", response_model=ReloadResult)
+@router.post("/v1/reload", response_model=ReloadResult, dependencies=[Depends(require("admin"))])
 def reload(state: StateDep) -> ReloadResult:
     """Reload rules and facts; on any problem the old ones keep serving (422 lists them all).
 

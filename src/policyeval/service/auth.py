@@ -1,0 +1,79 @@
+"""Every request but ``/healthz`` names its principal with a bearer credential.
+
+``Authorization: Bearer pe_…`` is an API key of the credential store; a token of three
+dot-separated parts is a JWT, verified when the service is configured with a key set. The
+principal's roles decide what it may do (:func:`require`); an officer acts only for its
+customers (:func:`check_customer`). The identity recorded in the decision log is the
+principal's name: no header a client sets can change it.
+
+State-changing requests from a browser carry ``Origin``: one that is neither the service's own
+(same host and port as ``Host``) nor configured is refused, so a cross-site form cannot reload
+the rules or log a decision in someone's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from policyeval import AuthenticationError, Principal, Role
+from policyeval.service.deps import StateDep
+from policyeval.service.errors import ForbiddenError
+
+_bearer = HTTPBearer(auto_error=False, description="an API key (`pe_…`) or a JWT")
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_principal(
+    request: Request,
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The principal of the request's bearer credential; 401 without a valid one."""
+    _check_origin(request, state.settings.allowed_origins)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("this endpoint needs `Authorization: Bearer <credential>`")
+    token = credentials.credentials
+    if token.count(".") == 2 and state.jwt is not None:
+        return state.jwt.authenticate(token)
+    return state.credentials.authenticate(token)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting a principal with one of ``roles`` (or ``admin``, which may do
+    what any role may)."""
+    allowed = frozenset(roles)
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not principal.roles & (allowed | {"admin"}):
+            needed = " or ".join(f"`{role}`" for role in sorted(allowed))
+            raise ForbiddenError(f"`{principal.name}` needs the role {needed} for this")
+        return principal
+
+    return dependency
+
+
+def check_customer(principal: Principal, customer: str) -> None:
+    """An officer who is not also an auditor or admin asks for its own customers only."""
+    if principal.roles & {"admin", "auditor", "lawyer"}:
+        return
+    if not principal.may_act_for(customer):
+        raise ForbiddenError(f"`{principal.name}` does not act for the customer `{customer}`")
+
+
+def _check_origin(request: Request, allowed: list[str]) -> None:
+    """Refuse a state-changing request from a page of another origin."""
+    origin = request.headers.get("origin")
+    if origin is None or request.method in _SAFE_METHODS:
+        return
+    parts = urlsplit(origin)
+    if (parts.netloc and parts.netloc == request.headers.get("host")) or origin in allowed:
+        return
+    raise ForbiddenError(f"requests from the origin `{origin[:100]}` are not accepted")
