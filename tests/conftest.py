@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -21,3 +22,14 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _private_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test writes its decision log and credentials under its own temporary directory,
+    never into the checkout's ``var/`` (the CLI's ``decide`` logs its decisions)."""
+    var = tmp_path_factory.mktemp("var")
+    monkeypatch.setenv("POLICYEVAL_DECISION_LOG", str(var / "decisions.sqlite3"))
+    monkeypatch.setenv("POLICYEVAL_CREDENTIALS", str(var / "credentials.json"))

@@ -219,7 +219,7 @@ def test_clauses_index_rules_and_citing_scenarios(tmp_path: Path) -> None:
     assert "toy.permission" in table.stdout and "no_agreement.yaml" in table.stdout
 
 
-def test_serve_loads_first_and_hands_the_app_to_uvicorn(
+def test_serve_checks_the_rules_first_and_hands_the_app_to_uvicorn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served: dict[str, object] = {}

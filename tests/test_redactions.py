@@ -27,6 +27,7 @@ from policyeval import (
 )
 from policyeval.cli import app
 from policyeval.service import Settings, create_app
+from service_auth import signed_in
 
 FIRST, SECOND = TOY_REDACTIONS / "first", TOY_REDACTIONS / "second"
 BEFORE_SECOND, AFTER_SECOND = dt.date(2026, 2, 1), dt.date(2026, 4, 1)
@@ -315,8 +316,9 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         facts=TOY_FACTS,
         decision_log=tmp_path / "decisions.sqlite3",
         scenarios=tmp_path / "scenarios",
+        credentials=tmp_path / "credentials.json",
     )
-    with TestClient(create_app(settings)) as client:
+    with signed_in(create_app(settings), settings) as client:
         yield client
 
 
@@ -384,4 +386,4 @@ def test_a_log_written_before_redactions_is_migrated_and_stays_readable(
     ]
     assert DecisionLog(path).get("old") is not None  # opening it again migrates nothing
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)  # 3: the hash chain

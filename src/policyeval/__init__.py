@@ -15,7 +15,14 @@ from policyeval.credentials import (
     Principal,
     Role,
 )
-from policyeval.decision_log import DecisionLog, DecisionRecord
+from policyeval.decision_log import (
+    ChainBreak,
+    ChainHead,
+    DecisionFilter,
+    DecisionLog,
+    DecisionLogError,
+    DecisionRecord,
+)
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.decree743.decisions import (
     EXPLAIN_LEVELS,
@@ -26,9 +33,12 @@ from policyeval.decree743.decisions import (
     decide_transfer,
     explained,
 )
+from policyeval.engine.budget import deadline as evaluation_deadline
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import (
+    EvaluationTimeout,
     FactError,
+    LimitError,
     PolicyError,
     Problem,
     QueryError,
@@ -103,14 +113,19 @@ __all__ = [
     "AuthenticationError",
     "BaseFact",
     "Blocker",
+    "ChainBreak",
+    "ChainHead",
     "Change",
     "ClauseEntry",
     "CredentialStore",
     "DatedQueryResult",
+    "DecisionFilter",
     "DecisionLog",
+    "DecisionLogError",
     "DecisionRecord",
     "Edition",
     "EntryIntoForce",
+    "EvaluationTimeout",
     "Evaluator",
     "ExplainLevel",
     "FactBase",
@@ -123,6 +138,7 @@ __all__ = [
     "KeyRecord",
     "KnowledgeBase",
     "KnownRedaction",
+    "LimitError",
     "OtherWay",
     "Outcome",
     "PolicyError",
@@ -159,6 +175,7 @@ __all__ = [
     "clause_index",
     "coverage_problems",
     "decide_transfer",
+    "evaluation_deadline",
     "explained",
     "fact_file_json_schema",
     "find_repairs",

@@ -29,6 +29,7 @@ from policyeval import (
     ROLES,
     AppliedRedaction,
     Argument,
+    ChainHead,
     ClauseEntry,
     CredentialStore,
     DatedQueryResult,
@@ -231,6 +232,14 @@ def decide(
     facts: Facts = Path("facts"),
     report: ReportFile = None,
     explain: Explain = "reasons",
+    decision_log: Annotated[
+        str | None,
+        typer.Option(
+            envvar="POLICYEVAL_DECISION_LOG",
+            help="the decision log this decision is recorded in: a SQLite file or a "
+            "postgresql:// URL (default: the one `serve` writes)",
+        ),
+    ] = None,
 ) -> None:
     """Decide a transfer by the redaction of the decree in force on its date: exit 0 when
     allowed, 1 when refused, 2 on error. The decision names the redaction, with its warnings;
@@ -250,6 +259,7 @@ def decide(
             warnings=rules.warnings,
         )
         _write_report(report, decision, snapshot)
+        _log_decision(decision, decision_log)
     if as_json:
         typer.echo(json.dumps(json.loads(decision.at_level(explain)), indent=2))
     else:
@@ -327,11 +337,15 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8743,
     decision_log: Annotated[
-        Path | None,
-        typer.Option(envvar="POLICYEVAL_DECISION_LOG", help="SQLite file of the decision log"),
+        str | None,
+        typer.Option(
+            envvar="POLICYEVAL_DECISION_LOG",
+            help="the decision log: a SQLite file, or a postgresql:// URL shared by replicas",
+        ),
     ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs). The port opens at once; rules and facts load
+    behind it. On a first start it creates an admin key and prints it once."""
     import uvicorn
 
     from policyeval.service import Settings, create_app
@@ -342,12 +356,14 @@ def serve(
         overrides["decision_log"] = decision_log
     settings = Settings(**overrides)
     with _failing():
+        for directory in settings.rule_directories:  # fail fast: the facts load behind the port
+            load_rules(directory)
         _first_admin(CredentialStore(settings.credentials))
-    with _failing(), err.status("loading rules and facts…") as status:
-        snapshot = load(
-            settings.rule_directories, facts, settings.scenarios, progress=status.update
-        )
-    uvicorn.run(create_app(settings, snapshot), host=host, port=port)
+    err.print(
+        f"serving on http://{host}:{port} (OpenAPI at /docs); loading rules and facts in the "
+        "background: /healthz says `loading` until they are served"
+    )
+    uvicorn.run(create_app(settings, background=True), host=host, port=port)
 
 
 def _first_admin(store: CredentialStore) -> None:
@@ -397,10 +413,11 @@ def run_tests(
 def report(
     decision_id: Annotated[str, typer.Argument(help="the id of a decision in the decision log")],
     log: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             envvar="POLICYEVAL_DECISION_LOG",
-            help="SQLite file of the decision log (default: the one `serve` writes)",
+            help="the decision log: a SQLite file or a postgresql:// URL (default: the one "
+            "`serve` writes)",
         ),
     ] = None,
     html: Annotated[Path | None, typer.Option(help="write the HTML page to this file")] = None,
@@ -410,12 +427,9 @@ def report(
     """A logged decision's report: the question, the decision, the decree's text of every clause
     cited, the proof or the reasons, the facts with their sources, the versions, who asked and
     when. Printed as HTML unless --html or --pdf is given; exit 2 when the id is not logged."""
-    from policyeval.service import Settings
-
-    path = log or Settings().decision_log
-    if not path.is_file():
-        _fail(f"no decision log at `{path}`")
-    record = DecisionLog(path).get(decision_id)
+    path = _log_target(log)
+    with _failing():
+        record = _existing_log(path).get(decision_id)
     if record is None:
         _fail(f"no decision `{decision_id}` in the decision log `{path}`")
     with _failing():
@@ -441,7 +455,7 @@ def _write_report(path: Path | None, decision: TransferDecision, snapshot: Snaps
         return
     page = render_report_html(
         decision,
-        asked_by=f"{_local_user()} (policyeval decide, not logged)",
+        asked_by=f"cli:{_local_user()}",
         asked_at=dt.datetime.now(dt.UTC),
         clauses=report_clauses(snapshot, decision.redaction.redaction),
     )
@@ -533,23 +547,35 @@ def _load(policies: list[Path], facts: Path) -> Snapshot:
 
 @contextmanager
 def _failing() -> Iterator[None]:
-    """Turn a `PolicyError` into ``error: …`` with every problem, and exit 2."""
+    """Turn a `PolicyError` into ``error: …`` with every problem, and anything unexpected into
+    ``error: internal error: <type>: <message>``; exit 2 either way, never a traceback (1 is
+    a negative answer). Typer's own exits and usage errors pass through."""
     try:
         yield
     except PolicyError as exc:
         _print_error(exc)
         raise typer.Exit(EXIT_ERROR) from exc
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except Exception as exc:
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _print_error(exc: PolicyError) -> None:
-    typer.echo(f"error: {exc.message}", err=True)
-    for problem in exc.problems:
-        typer.echo(str(problem), err=True)
+    """``error: message`` and every problem, one a line, on stderr."""
+    for line in (f"error: {exc.message}", *map(str, exc.problems)):
+        _echo_error(line)
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    """``error: message`` on stderr, and exit 2."""
+    _echo_error(f"error: {message}")
     raise typer.Exit(EXIT_ERROR)
+
+
+def _echo_error(line: str) -> None:
+    """A line on stderr; what it repeats that UTF-8 cannot encode (a lone surrogate) escaped."""
+    typer.echo(line.encode("utf-8", "backslashreplace").decode("utf-8"), err=True)
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -841,3 +867,79 @@ def credentials_revoke(
     with _failing():
         record = CredentialStore(store).revoke(key_id)
     err.print(f"revoked `{record.id}` ({escape(record.name)})")
+
+
+# -- the decision log -----------------------------------------------------------------------
+
+log_app = typer.Typer(help="Check and export the decision log's hash chain.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+LogTarget = Annotated[
+    str | None,
+    typer.Option(
+        "--decision-log",
+        envvar="POLICYEVAL_DECISION_LOG",
+        help="a SQLite file or a postgresql:// URL (default: the one `serve` writes)",
+    ),
+]
+
+
+@log_app.command("verify")
+def log_verify(
+    decision_log: LogTarget = None,
+    expect_head: Annotated[
+        Path | None,
+        typer.Option(help="a head exported by `policyeval log head`, which the log must contain"),
+    ] = None,
+) -> None:
+    """Walk the hash chain: exit 0 when the log is intact, 1 naming the first entry changed,
+    deleted or moved, 2 on error."""
+    with _failing():
+        log = _existing_log(decision_log)
+        expected = _read_head(expect_head) if expect_head else None
+        broken = log.verify(expected)
+        head = log.head()
+    if broken is not None:
+        typer.echo(f"broken: {broken}")
+        raise typer.Exit(EXIT_NEGATIVE)
+    typer.echo(f"intact: {head.seq} entries, head {head.entry_hash}")
+    raise typer.Exit(EXIT_OK)
+
+
+@log_app.command("head")
+def log_head(decision_log: LogTarget = None) -> None:
+    """The chain's head as JSON (seq, hash, time): keep it elsewhere, and later check the log
+    still contains it (`log verify --expect-head`)."""
+    with _failing():
+        head = _existing_log(decision_log).head()
+    document = {"seq": head.seq, "hash": head.entry_hash, "recorded_at": head.recorded_at}
+    typer.echo(json.dumps(document))
+
+
+def _log_target(target: str | None) -> str:
+    """``target``, or the decision log the service writes (``POLICYEVAL_DECISION_LOG``)."""
+    from policyeval.service import Settings
+
+    return target or str(Settings().decision_log)
+
+
+def _log_decision(decision: TransferDecision, target: str | None) -> None:
+    """Record a decision made here, asked by ``cli:<user>``, in the log the service writes."""
+    DecisionLog(_log_target(target)).record(decision, f"cli:{_local_user()}")
+
+
+def _existing_log(target: str | None) -> DecisionLog:
+    """The decision log at ``target``; an error when a SQLite file is not there."""
+    chosen = _log_target(target)
+    if "://" not in chosen and not Path(chosen).is_file():
+        _fail(f"no decision log at `{chosen}`")
+    return DecisionLog(chosen)
+
+
+def _read_head(path: Path) -> ChainHead:
+    """A head exported by `log head`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return ChainHead(int(document["seq"]), str(document["hash"]), document.get("recorded_at"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _fail(f"`{path}` is not a head exported by `policyeval log head`: {exc}")

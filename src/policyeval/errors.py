@@ -7,8 +7,11 @@ Hierarchy::
     ├── RuleCheckError         rules parse but are rejected by check  (carries every Problem)
     ├── FactError              fact files are invalid                 (carries every Problem)
     ├── QueryError             a question is malformed (unknown predicate, wrong arity, …)
+    │   └── OutOfRangeError    a built-in is given a value outside its domain (code: out_of_range)
     ├── UnknownEntityError     a question names an id the fact base does not have
     ├── ScenarioError          a scenario file is invalid                 (carries every Problem)
+    ├── LimitError             a question is over a limit of the evaluator (a proof too deep)
+    │   └── EvaluationTimeout  an evaluation spent its time budget and was stopped
     └── ReportError            a report cannot be written (no PDF library)
 """
 
@@ -93,10 +96,30 @@ class QueryError(PolicyError):
     code = "query_error"
 
 
+class OutOfRangeError(QueryError):
+    """A built-in is given a value outside its domain: a date past the calendar's range, a
+    period too long. The message names the built-in and the value."""
+
+    code = "out_of_range"
+
+
 class UnknownEntityError(PolicyError):
     """A question names an organization, person, secret or agreement that is not in the facts."""
 
     code = "unknown_entity"
+
+
+class LimitError(PolicyError):
+    """A question is over one of the evaluator's limits; the message names the limit."""
+
+    code = "limit_exceeded"
+
+
+class EvaluationTimeout(LimitError):
+    """An evaluation ran past its time budget (:func:`policyeval.engine.budget.deadline`) and
+    was stopped at its next lookup; nothing of it is kept."""
+
+    code = "time_budget_exceeded"
 
 
 class ScenarioError(PolicyError):

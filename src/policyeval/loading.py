@@ -339,10 +339,22 @@ def load_redactions(policies: PolicyDirs, progress: Progress | None = None) -> l
 
 
 def load_facts(facts: Path, progress: Progress | None = None) -> LoadedFacts:
-    """Load every fact file under ``facts`` into a store; raises `FactError` with every problem."""
+    """Load every fact file under ``facts`` into a store; raises `FactError` with every problem,
+    and for a fact base without records (:func:`_refuse_empty`)."""
     fact_base = load_fact_files([facts], VOCABULARY)
+    _refuse_empty(fact_base, facts)
     _say(progress, f"loaded {counted(len(fact_base.facts), 'fact')}")
     return LoadedFacts(fact_base, fact_base.store())
+
+
+def _refuse_empty(fact_base: FactBase, facts: Path) -> None:
+    """An empty fact base is a wrong path, not a world: every question would name unknown
+    entities, so it is refused where it is loaded (check, serve, reload alike)."""
+    if any(fact_base.records.values()):
+        return
+    text = f"no records in `{facts}`: it holds no `*.yaml` or `*.yml` fact file with one"
+    problem = Problem("no_facts", text, Location(str(facts), 1))
+    raise FactError("fact base rejected: it is empty", [problem])
 
 
 def load_sources(

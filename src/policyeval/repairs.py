@@ -23,8 +23,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from policyeval.engine import budget
 from policyeval.engine.glossary import BaseTerm, Glossary
 from policyeval.engine.store import ALWAYS, BaseFact, FactSource
+from policyeval.errors import EvaluationTimeout
 from policyeval.evaluator import Evaluator
 from policyeval.explain.model import FactRef, FailedCondition, ProofNode, RuleFailure
 from policyeval.explain.reasons import question_records, rank_alternatives
@@ -41,6 +43,10 @@ MAX_REPAIRS = 3
 """Checked repairs offered."""
 BRANCHING = 4
 """Candidate edits kept per condition and per round."""
+SEARCH_SECONDS = 2.0
+"""How long the search for repairs may take, at most, inside the evaluation's own budget: a
+candidate that gives up a large table (a share of a long ownership chain) can make one check
+slow, and a refusal must not wait for its repairs."""
 
 
 class Change(BaseModel):
@@ -61,7 +67,8 @@ class Repair(BaseModel):
     assumed, and allowed."""
 
     changes: list[Change]
-    text: str
+    text: str = Field(exclude=True)
+    """The changes in one sentence, for people (not serialized: the changes' texts say it)."""
     checked: bool = True
     _facts: tuple[tuple[BaseFact, ...], tuple[BaseFact, ...]] = PrivateAttr(default=((), ()))
 
@@ -152,9 +159,12 @@ def find_repairs(
     failure: FailedCondition,
     glossary: Glossary,
     assumed: Iterable[BaseFact] = (),
+    *,
+    seconds: float = SEARCH_SECONDS,
 ) -> RepairAdvice:
     """The checked repairs of the refused ground question ``predicate(args)`` whose why-not is
-    ``failure`` (asked with the facts ``assumed``, if it was a what-if)."""
+    ``failure`` (asked with the facts ``assumed``, if it was a what-if). The search stops after
+    ``seconds`` (or the evaluation's own budget, whichever ends first) with what it found."""
     search = _Search(
         evaluator,
         predicate,
@@ -166,27 +176,45 @@ def find_repairs(
         asked=question_records(failure),
     )
     found: list[_Edit] = []
+    stopped = False
+    try:
+        with budget.deadline(seconds):
+            _search(search, failure, found)
+    except EvaluationTimeout:
+        budget.check()  # the evaluation's own budget is spent too: that stops the decision
+        stopped = True
+    ranked = sorted(found, key=lambda edit: len(edit.changes))[:MAX_REPAIRS]
+    repairs = [_repair(edit) for edit in ranked]
+    if repairs:
+        return RepairAdvice(repairs=repairs)
+    if stopped:
+        return RepairAdvice(
+            none_because=f"the search for repairs stopped after {seconds:g} s without finding one"
+        )
+    return RepairAdvice(none_because=_why_none(search))
+
+
+def _search(search: _Search, failure: FailedCondition, found: list[_Edit]) -> None:
+    """Rounds of candidate edits, each checked; ``found`` collects those that allow."""
     seen: set[tuple[frozenset[BaseFact], frozenset[BaseFact]]] = set()
     frontier: list[tuple[_Edit, FailedCondition]] = [(_Edit(), failure)]
     for _ in range(MAX_ROUNDS):
         extended: list[_Edit] = []
         for edit, remaining in frontier:
             for candidate in _fixes(remaining, search)[:BRANCHING]:
+                budget.check()  # each check asks the question again
                 new = edit + candidate
                 if new.key() in seen or search.checks >= MAX_CHECKS:
                     continue
                 seen.add(new.key())
                 (found if search.allowed(new) else extended).append(new)
         if found or not extended or search.checks >= MAX_CHECKS:
-            break
+            return
         frontier = [
             (edit, why)
             for edit in extended[:BRANCHING]
             if (why := search.remaining(edit)) is not None
         ]
-    ranked = sorted(found, key=lambda edit: len(edit.changes))[:MAX_REPAIRS]
-    repairs = [_repair(edit) for edit in ranked]
-    return RepairAdvice(repairs=repairs, none_because=None if repairs else _why_none(search))
 
 
 def _repair(edit: _Edit) -> Repair:

@@ -157,3 +157,12 @@ def test_a_dated_fact_is_retracted_by_its_period() -> None:
     overlay = store.overlay([], [BaseFact("head", ("acme", "ann", start, end))])
     assert not overlay.holds("head", ("acme", "ann", DAY))
     assert store.holds("head", ("acme", "ann", DAY))
+
+
+def test_the_search_for_repairs_stops_at_its_time_and_says_so() -> None:
+    evaluator = _evaluator(ACME)
+    why_not = evaluator.why_not("receive", ["acme", DAY])
+    assert why_not is not None
+    advice = find_repairs(evaluator, "receive", ["acme", DAY], why_not, GLOSSARY, seconds=0)
+    assert advice.repairs == []
+    assert advice.none_because == "the search for repairs stopped after 0 s without finding one"

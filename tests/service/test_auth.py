@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from paths import TOY_FACTS, TOY_POLICIES
-from policyeval import CredentialStore
+from policyeval import CredentialStore, load
 from policyeval.cli import app as cli
-from policyeval.service import Settings, create_app
+from policyeval.service import Settings, create_app, reloads
 from service_auth import bearer
 
 BODY = {"customer": "mod", "executor": "acme", "secrets": ["s1"], "on": "2026-02-01"}
@@ -94,7 +95,7 @@ def test_roles_bound_what_a_credential_may_do(client: TestClient, settings: Sett
     officer = bearer(settings, "officer-7", ["officer"], ["mod"])
     lawyer = bearer(settings, "lawyer-1", ["lawyer"], [])
     auditor = bearer(settings, "auditor-1", ["auditor"], [])
-    assert client.post("/v1/reload", headers=officer).status_code == 403
+    assert client.post("/v1/reload?wait=true", headers=officer).status_code == 403
     assert client.post("/v1/decisions/transfer", json=BODY, headers=auditor).status_code == 403
     # A lawyer asks what-ifs, not real decisions.
     assert client.post("/v1/decisions/transfer", json=BODY, headers=lawyer).status_code == 403
@@ -105,8 +106,8 @@ def test_roles_bound_what_a_credential_may_do(client: TestClient, settings: Sett
         ],
     }
     assert client.post("/v1/decisions/transfer", json=what_if, headers=lawyer).status_code == 200
-    assert client.get("/v1/decisions", headers=officer).status_code == 403
     assert client.get("/v1/decisions", headers=auditor).status_code == 200
+    assert client.get("/v1/decisions", headers=lawyer).status_code == 403
     assert client.get("/v1/rules", headers=auditor).status_code == 200
 
 
@@ -121,6 +122,14 @@ def test_an_officer_acts_for_its_customers_only(client: TestClient, settings: Se
     assert client.get(f"/v1/decisions/{decision_id}", headers=mine).status_code == 200
     assert client.get(f"/v1/decisions/{decision_id}", headers=other).status_code == 403
     assert client.get(f"/v1/decisions/{decision_id}/report", headers=other).status_code == 403
+    # Listing: an officer sees its own customers' decisions only.
+    assert [d["decision_id"] for d in client.get("/v1/decisions", headers=mine).json()] == [
+        decision_id
+    ]
+    assert client.get("/v1/decisions", headers=other).json() == []
+    assert client.get("/v1/decisions?customer=mod", headers=other).status_code == 403
+    two = bearer(settings, "officer-2", ["officer"], ["mod", "kaz"])
+    assert client.get("/v1/decisions", headers=two).status_code == 422
 
 
 def test_the_asker_is_the_credential_not_a_header(client: TestClient, settings: Settings) -> None:
@@ -140,9 +149,11 @@ def test_an_unknown_host_is_refused(client: TestClient, settings: Settings) -> N
 
 def test_a_cross_site_form_cannot_change_state(client: TestClient, settings: Settings) -> None:
     admin = bearer(settings)
-    forged = client.post("/v1/reload", headers={**admin, "Origin": "https://evil.example"})
+    forged = client.post(
+        "/v1/reload?wait=true", headers={**admin, "Origin": "https://evil.example"}
+    )
     assert forged.status_code == 403
-    same = client.post("/v1/reload", headers={**admin, "Origin": "http://testserver"})
+    same = client.post("/v1/reload?wait=true", headers={**admin, "Origin": "http://testserver"})
     assert same.status_code == 200
 
 
@@ -179,7 +190,7 @@ def test_a_jwt_of_the_configured_issuer_signs_in(settings: Settings, signing_key
         assert good.status_code == 200
         expired = _token(signing_key, exp=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
         wrong_audience = _token(signing_key, aud="another-service")
-        unsigned = jwt.encode({"sub": "x", "roles": ["admin"]}, None, algorithm="none")
+        unsigned = jwt.encode({"sub": "x", "roles": ["admin"]}, "", algorithm="none")
         for token in (expired, wrong_audience, unsigned):
             response = client.post("/v1/decisions/transfer", json=BODY, headers=_key(token))
             assert response.status_code == 401, token
@@ -222,3 +233,61 @@ def test_credentials_are_created_listed_and_revoked_from_the_cli(tmp_path: Path)
 
 def _key(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# -- loading in the background ----------------------------------------------------------------
+
+
+def test_health_says_loading_until_the_first_load_is_served(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        kwargs["progress"]("reading the rule files")
+        release.wait()
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(reloads, "load", slow_load)
+    with TestClient(create_app(settings, background=True), headers=bearer(settings)) as client:
+        loading = client.get("/healthz")
+        assert loading.status_code == 503 and loading.json()["status"] == "loading"
+        assert loading.json()["progress"] == ["reading the rule files"]
+        assert client.post("/v1/decisions/transfer", json=BODY).status_code == 503
+        release.set()
+        client.app.state.service.loader.latest().done.wait()  # type: ignore[attr-defined]
+        assert client.get("/healthz").json()["status"] == "ok"
+        assert client.post("/v1/decisions/transfer", json=BODY).status_code == 200
+
+
+def test_a_first_load_that_fails_is_reported_by_health(settings: Settings, tmp_path: Path) -> None:
+    settings.facts = tmp_path / "no-such-facts"
+    with TestClient(create_app(settings, background=True)) as client:
+        client.app.state.service.loader.latest().done.wait()  # type: ignore[attr-defined]
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "failed"
+        assert health.json()["problems"]
+
+
+def test_a_reload_runs_in_the_background_and_reports_its_result(
+    client: TestClient, settings: Settings
+) -> None:
+    admin = bearer(settings)
+    started = client.post("/v1/reload", headers=admin)
+    assert started.status_code == 202
+    job = started.json()
+    client.app.state.service.loader.job(job["id"]).done.wait()  # type: ignore[attr-defined]
+    status = client.get(f"/v1/reload/{job['id']}", headers=admin).json()
+    assert status["state"] == "done" and status["result"]["status"] == "reloaded"
+    assert client.get("/v1/reload/nope", headers=admin).status_code == 404
+
+
+def test_a_first_start_creates_one_admin_key_and_shows_it_once(tmp_path: Path) -> None:
+    from policyeval.cli import _first_admin
+
+    store = CredentialStore(tmp_path / "credentials.json")
+    _first_admin(store)
+    (record,) = store.list()
+    assert "admin" in record.roles and record.customers == ["*"]
+    _first_admin(store)  # a second start creates nothing
+    assert len(store.list()) == 1

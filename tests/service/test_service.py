@@ -303,7 +303,7 @@ def test_reload_serves_the_new_versions(client: TestClient, settings: Settings) 
     before = client.get("/healthz").json()
     rules = settings.policies / "transfer.md"
     rules.write_text(rules.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
-    response = client.post("/v1/reload")
+    response = client.post("/v1/reload?wait=true")
     assert response.status_code == 200
     reloaded = response.json()
     assert reloaded["previous_policy_version"] == before["policy_version"]
@@ -326,7 +326,7 @@ def test_a_failed_reload_lists_every_problem_and_keeps_serving(
         facts.read_text(encoding="utf-8").replace("executor: acme", "executor: nobody"),
         encoding="utf-8",
     )
-    problem = assert_problem(client.post("/v1/reload"), 422)
+    problem = assert_problem(client.post("/v1/reload?wait=true"), 422)
     texts = [p["text"] for p in problem["problems"]]
     assert any("transfer.md:" in text and ": parse_error: " in text for text in texts)
     assert any("world.yaml:" in text and "unknown_reference" in text for text in texts)
@@ -371,7 +371,7 @@ def test_a_reload_swaps_one_snapshot_with_its_clause_index(
     before = state.snapshot
     rules = settings.policies / "transfer.md"
     rules.write_text(rules.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
-    assert client.post("/v1/reload").status_code == 200
+    assert client.post("/v1/reload?wait=true").status_code == 200
     after = state.snapshot
     assert after is not before
     assert after.policy_version != before.policy_version
@@ -395,7 +395,7 @@ def test_the_clause_index_is_not_read_from_disk_on_requests(
     )
     entry = client.get("/v1/clauses/11").json()
     assert "new.yaml" not in entry["scenarios"]
-    assert client.post("/v1/reload").status_code == 200
+    assert client.post("/v1/reload?wait=true").status_code == 200
     assert "new.yaml" in client.get("/v1/clauses/11").json()["scenarios"]
 
 

@@ -14,8 +14,10 @@ come from the ``holidays`` library (``holidays.KZ``), which covers:
   no transfers were decreed for 2026.
 
 Transfers the Government decrees for later years appear only with a newer ``holidays``
-release; Kurban Ait dates after 2025 are the library's estimates. Dates before 1991
-(the library's first year) are rejected. So that a deadline can be checked by hand,
+release; Kurban Ait dates after 2025 are the library's estimates. The calendar runs from
+:data:`FIRST_DAY` (1991, the library's first year) to :data:`LAST_DAY` (the last day Python
+can write); a day outside it, a period longer than :data:`MAX_WORKING_DAYS` or one running
+past its end raises :class:`CalendarRangeError`. So that a deadline can be checked by hand,
 :func:`describe_period` names the holidays and transferred days a period skipped, the
 working weekends it counted, and flags a holiday whose date is only estimated
 (:func:`is_estimated`); proofs of ``add_working_days`` show it.
@@ -30,6 +32,11 @@ from typing import Any, NamedTuple
 import holidays
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "LAST_PERIOD_START",
+    "MAX_WORKING_DAYS",
+    "CalendarRangeError",
     "SkippedDay",
     "add_working_days",
     "describe_period",
@@ -42,6 +49,20 @@ __all__ = [
 
 _FIRST_YEAR = 1991
 _ONE_DAY = dt.timedelta(days=1)
+
+FIRST_DAY = dt.date(_FIRST_YEAR, 1, 1)
+"""The first day the calendar knows."""
+LAST_DAY = dt.date.max
+"""The last day the calendar knows (9999-12-31)."""
+LAST_PERIOD_START = dt.date(LAST_DAY.year - 1, 12, 31)
+"""The last day the decree's periods of working days may be counted from: a year before
+:data:`LAST_DAY`, so that they end within the calendar."""
+MAX_WORKING_DAYS = 10_000
+"""The longest period :func:`add_working_days` counts (about forty years)."""
+
+
+class CalendarRangeError(ValueError):
+    """A day outside the calendar, or a period too long or ending after :data:`LAST_DAY`."""
 
 
 @lru_cache(maxsize=64)
@@ -68,8 +89,10 @@ def _plain_calendar(year: int) -> Any:
 def _check(day: dt.date) -> None:
     if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
         raise TypeError(f"expected a datetime.date, got {type(day).__name__}")
-    if day.year < _FIRST_YEAR:
-        raise ValueError(f"no Kazakhstan calendar before {_FIRST_YEAR}: {day}")
+    if day < FIRST_DAY:
+        raise CalendarRangeError(
+            f"{day} is before {FIRST_DAY}, the first day of Kazakhstan's working-day calendar"
+        )
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -92,7 +115,8 @@ def add_working_days(start: dt.date, count: int) -> dt.date:
     Code of RK, arts. 173-174). Because only working days are counted, a period never
     ends on a non-working day, so the rule moving such an end to the next working day
     needs no separate step. ``count == 0`` returns ``start`` itself (an empty period);
-    a negative ``count`` raises ``ValueError``.
+    a ``count`` below 0 or above :data:`MAX_WORKING_DAYS`, or a period ending after
+    :data:`LAST_DAY`, raises :class:`CalendarRangeError`.
 
     >>> add_working_days(dt.date(2026, 4, 6), 10)  # a Monday; no holidays in April 2026
     datetime.date(2026, 4, 20)
@@ -100,10 +124,14 @@ def add_working_days(start: dt.date, count: int) -> dt.date:
     datetime.date(2026, 3, 26)
     """
     _check(start)
-    if count < 0:
-        raise ValueError(f"count must be >= 0, got {count}")
+    if not 0 <= count <= MAX_WORKING_DAYS:
+        raise CalendarRangeError(
+            f"a period counts from 0 to {MAX_WORKING_DAYS} working days, not {count}"
+        )
     day = start
     while count:
+        if day == LAST_DAY:
+            raise CalendarRangeError(f"the period would end after {LAST_DAY}")
         day += _ONE_DAY
         if is_working_day(day):
             count -= 1

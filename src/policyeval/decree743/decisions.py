@@ -115,8 +115,9 @@ class TransferDecision(BaseModel):
     facts_version: str
 
     def at_level(self, level: ExplainLevel) -> str:
-        """This decision as JSON with what ``level`` leaves out left out."""
-        return self.model_dump_json(exclude=_LEFT_OUT[level])
+        """This decision as JSON with what ``level`` leaves out left out; below ``full``,
+        fields without a value (``null``) are left out too, to keep every answer small."""
+        return self.model_dump_json(exclude=_LEFT_OUT[level], exclude_none=level != "full")
 
 
 def explained(detail: Mapping[str, Any], level: ExplainLevel) -> dict[str, Any]:

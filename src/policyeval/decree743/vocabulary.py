@@ -11,8 +11,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from policyeval.decree743 import calendar
 from policyeval.engine.store import ALWAYS, Period
 from policyeval.facts.model import (
     Computed,
@@ -603,6 +604,18 @@ class ExecutorDetails(Part):
     ] = None
 
 
+def _period_start(day: dt.date | None) -> dt.date | None:
+    """A day a period of working days is counted from (cl. 5: ``add_working_days``): one the
+    calendar knows, with a year left for the period, or loading would fail computing it."""
+    first, last = calendar.FIRST_DAY, calendar.LAST_PERIOD_START
+    if day is not None and not first <= day <= last:
+        raise ValueError(
+            f"{day} is outside {first} to {last}, the days Kazakhstan's working-day calendar"
+            " can count the answer's period from"
+        )
+    return day
+
+
 class Request(FactRecord):
     """A customer's written request for permission to transfer secrets (cl. 4)."""
 
@@ -627,6 +640,7 @@ class Request(FactRecord):
     received: Annotated[
         dt.date | None,
         Pred("request_received", "Request Date", "The addressee received Request on Date."),
+        AfterValidator(_period_start),
     ] = None
     executor_details: ExecutorDetails = Field(
         default_factory=ExecutorDetails,

@@ -5,15 +5,23 @@ decree's calendar: :mod:`policyeval.decree743.builtins`) and hands the whole set
 compiler. Each built-in documents itself, says which arguments must be bound before it is
 called, and answers a pattern (``None`` = unbound) with the rows that hold. They appear in
 proofs as leaves.
+
+A value outside a built-in's domain (a date the calendar does not know, a period that would end
+after 9999-12-31, a count too large) raises :class:`~policyeval.errors.OutOfRangeError`
+(:func:`out_of_range`) naming the call and the value, rather than answering no row: no row would
+read as "not established" in a why-not, blaming the facts for what is a bad input. Stored facts
+that would feed one such value are refused when they are loaded, so only a question (its
+arguments, its assumed facts) can reach the error, and it is reported as a malformed question.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from policyeval.language.syntax import Value
+from policyeval.errors import OutOfRangeError
+from policyeval.language.syntax import Value, format_value
 
 Pattern = tuple[Value | None, ...]
 Row = tuple[Value, ...]
@@ -88,10 +96,32 @@ COMPARISONS["="] = Builtin(
 )
 
 
+def out_of_range(
+    builtin: str, parameters: Sequence[str], pattern: Pattern, why: str
+) -> OutOfRangeError:
+    """The error of a call given a value outside its domain, naming the call and why.
+
+    >>> str(out_of_range("add_days", ("Start", "Days", "End"), (dt.date.max, 1, None), "too late"))
+    '`add_days(9999-12-31, 1, End)`: too late'
+    """
+    args = ", ".join(
+        name if value is None else format_value(value)
+        for name, value in zip(parameters, pattern, strict=True)
+    )
+    return OutOfRangeError(f"`{builtin}({args})`: {why}")
+
+
+_ADD_DAYS = ("Start", "Days", "End")
+
+
 def _add_days(pattern: Pattern) -> Iterator[Row]:
     start, days, _ = pattern
     if isinstance(start, dt.date) and isinstance(days, int):
-        end = start + dt.timedelta(days=days)
+        try:
+            end = start + dt.timedelta(days=days)
+        except OverflowError:
+            why = f"the end would fall outside {dt.date.min} to {dt.date.max}"
+            raise out_of_range("add_days", _ADD_DAYS, pattern, why) from None
         if pattern[2] is None or pattern[2] == end:
             yield (start, days, end)
 
@@ -101,7 +131,7 @@ BUILTINS: dict[str, Builtin] = {
     for b in (
         Builtin(
             "add_days",
-            ("Start", "Days", "End"),
+            _ADD_DAYS,
             (0, 1),
             "`End` is `Days` calendar days after `Start`.",
             _add_days,

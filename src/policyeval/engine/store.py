@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from policyeval.engine import budget
 from policyeval.language.syntax import Value
 
 ALWAYS = (dt.date.min, dt.date.max)
@@ -204,8 +205,10 @@ class FactStore:
         """Every row matching ``pattern`` (``None`` = any), with its source.
 
         For a dated predicate the last value is a day: the rows in force that day are given
-        with it; when it is unbound, each row with the first day of its period.
+        with it; when it is unbound, each row with the first day of its period. Every lookup
+        spends from the evaluation's time budget (:func:`policyeval.engine.budget.check`).
         """
+        budget.check()
         if self._parent is not None:
             removed = self._removed.get(predicate)
             inherited = self._parent.match(predicate, pattern)

@@ -153,6 +153,9 @@ class FailedCondition(BaseModel):
     stored facts they were read from."""
     values: list[JsonValue] = Field(default_factory=list)
     origins: list[ValueOrigin] = Field(default_factory=list)
+    others: int = 0
+    """Further instances of this condition that fail the same way, not shown (the first few
+    are)."""
     in_force: list[FactRef] = Field(default_factory=list)
     """For a missing fact that changes over time: the matching facts on record on other days
     (the fact is not yet, or no longer, in force on the day asked)."""

@@ -6,15 +6,24 @@ turn. An atom already being proved higher up is not used again (no circular proo
 
 The proof of an atom of a tabled predicate depends on the fact base alone, so it is kept in the
 knowledge base's :class:`ProofCache` and shared by every later proof that needs it.
+
+Depth: a proof follows a chain (of owners, say) one atom per level, on the Python stack. At
+:data:`MAX_NESTED` atoms inside one another the search stops, proves the deepest atom first
+from the top of the stack, keeps its proof, and starts again: any chain is proved with a
+bounded stack. A proof deeper than :data:`MAX_PROOF_DEPTH` levels is refused with a
+:class:`~policyeval.errors.LimitError` naming the limit (what reads a proof, its JSON and its
+pages, walks it recursively). Every search step spends from the evaluation's time budget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from policyeval.engine import budget
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
+from policyeval.errors import LimitError
 from policyeval.explain.model import ProofNode, fact_ref, render_value
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
 from policyeval.language.syntax import (
@@ -28,6 +37,21 @@ from policyeval.language.syntax import (
 )
 
 Ground = tuple[str, tuple[Value, ...]]
+
+MAX_NESTED = 16
+"""Atoms proved inside one another on the Python stack before the deepest is proved first."""
+MAX_PROOF_DEPTH = 64
+"""Levels a proof may have (an ownership chain of about as many links). What reads a decision
+bounds it: pydantic writes at most 255 nested containers (a logged decision is a dict, two per
+proof level), beneath a why-not tree of up to ``whynot.MAX_DEPTH`` levels (four each)."""
+
+
+class _TooDeep(Exception):
+    """The search reached :data:`MAX_NESTED` atoms inside one another, at ``key``."""
+
+    def __init__(self, key: Ground) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class ProofCache:
@@ -66,19 +90,47 @@ class Prover:
         self.cache = cache
         self._proved: dict[Ground, ProofNode] = {}
         self._in_progress: set[Ground] = set()
+        self._settled: dict[Ground, ProofNode | None] = {}
+        """Atoms proved first because the search met them too deep, with their proof."""
+        self._heights: dict[int, tuple[ProofNode, int]] = {}
 
     def prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
-        """A proof that ``predicate(args)`` holds, or ``None`` when it does not."""
+        """A proof that ``predicate(args)`` holds, or ``None`` when it does not.
+
+        Raises :class:`~policyeval.errors.LimitError` for a proof deeper than
+        :data:`MAX_PROOF_DEPTH`, :class:`~policyeval.errors.EvaluationTimeout` when the time
+        budget is spent."""
+        if self._in_progress:  # a condition's proof, inside another one
+            return self._prove_atom(predicate, args)
+        goals: list[Ground] = [(predicate, args)]
+        while True:
+            try:
+                node = self._prove_atom(*goals[-1])
+            except _TooDeep as deep:
+                if deep.key in goals:  # a cycle longer than the stack allows
+                    raise self._too_deep(deep.key) from None
+                goals.append(deep.key)  # prove the deep end first, then try again
+                continue
+            done = goals.pop()
+            if not goals:
+                if node is not None and self._height(node) > MAX_PROOF_DEPTH:
+                    raise self._too_deep(done)
+                return node
+            self._settled[done] = node
+
+    def _prove_atom(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
         key = (predicate, args)
-        if key in self._proved:
-            return self._proved[key]
-        if key in self._in_progress:
-            return None
+        kept, node = self._known(key)
+        if kept:
+            return node
         shared = self._shareable(predicate)
         if shared is not None:
             kept, node = shared.get(key)
             if kept:
                 return node
+        if len(self._in_progress) >= MAX_NESTED:
+            raise _TooDeep(key)
+        budget.check()
         self._in_progress.add(key)
         try:
             node = self._prove(predicate, args)
@@ -89,6 +141,40 @@ class Prover:
         if shared is not None:
             shared.put(key, node)
         return node
+
+    def _known(self, key: Ground) -> tuple[bool, ProofNode | None]:
+        """``(True, proof)`` when this prover has proved the atom, or cannot use it here (it is
+        being proved above: ``None``)."""
+        if key in self._proved:
+            return True, self._proved[key]
+        if key in self._settled:
+            return True, self._settled[key]
+        return key in self._in_progress, None
+
+    def _height(self, node: ProofNode) -> int:
+        """The levels of ``node``'s tree (walked with a stack of its own, each node once)."""
+        known = self._heights
+        stack = [node]
+        while stack:
+            top = stack[-1]
+            if id(top) in known:
+                stack.pop()
+                continue
+            pending = [child for child in top.children if id(child) not in known]
+            if pending:
+                stack.extend(pending)
+                continue
+            below = max((known[id(child)][1] for child in top.children), default=0)
+            known[id(top)] = (top, below + 1)  # the node is kept, so its id stays its own
+            stack.pop()
+        return known[id(node)][1]
+
+    def _too_deep(self, key: Ground) -> LimitError:
+        predicate, args = key
+        return LimitError(
+            f"the proof of {_text(predicate, args)} is deeper than {MAX_PROOF_DEPTH} levels "
+            "(MAX_PROOF_DEPTH), the most an explanation follows"
+        )
 
     def _shareable(self, predicate: str) -> ProofCache | None:
         """The cache, when this atom's proof cannot depend on what is being proved above it:
@@ -178,6 +264,7 @@ class Prover:
         if index == len(body):
             yield env, []
             return
+        budget.check()
         literal = body[index]
         for extended, node in self._condition(literal, env):
             for final_env, rest in self._bodies(rule, body, index + 1, extended):

@@ -29,6 +29,8 @@ __all__ = [
     "reasons",
 ]
 
+PER_RULE = 3
+"""Reasons of one rule shown (the same condition failing for several records)."""
 UNREACHABLE = 10_000
 """The cost of a condition no applicable rule can establish."""
 
@@ -85,6 +87,9 @@ class Reason(BaseModel):
     other_ways: list[OtherWay] = Field(
         default_factory=list, description="other rules for the same condition, closest first"
     )
+    others: int = Field(
+        default=0, description="further reasons of the same rule, for other records, not shown"
+    )
 
     def render(self, indent: str = "") -> str:
         """The reason as plain indented text, as a lawyer reads it."""
@@ -94,6 +99,10 @@ class Reason(BaseModel):
         if self.other_ways:
             lines.append(f"{indent}  {other_ways_heading(self.other_ways)}:")
             lines += [f"{indent}    {way}" for way in self.other_ways]
+        if self.others:
+            lines.append(
+                f"{indent}  and {self.others} more reasons of this rule, for other records"
+            )
         return "\n".join(lines)
 
 
@@ -124,7 +133,23 @@ def reasons(failure: FailedCondition) -> list[Reason]:
     asked = question_records(failure)
     for reason in found:
         reason.blocking = [b for b in reason.blocking if not _of_records(b.source, asked)]
-    return found
+    return _few_per_rule(found)
+
+
+def _few_per_rule(found: list[Reason]) -> list[Reason]:
+    """At most :data:`PER_RULE` reasons of one rule (the same condition failing for other
+    records); the last one shown counts the others."""
+    kept: list[Reason] = []
+    shown: dict[str, Reason] = {}
+    counts: dict[str, int] = {}
+    for reason in found:
+        counts[reason.rule] = counts.get(reason.rule, 0) + 1
+        if counts[reason.rule] <= PER_RULE:
+            kept.append(reason)
+            shown[reason.rule] = reason
+        else:
+            shown[reason.rule].others += 1
+    return kept
 
 
 def question_records(failure: FailedCondition) -> frozenset[str]:
@@ -279,6 +304,8 @@ def _words(leaf: FailedCondition) -> str:
     if leaf.in_force:
         shown = ", ".join(f"{ref.in_force()} ({ref.file}:{ref.line})" for ref in leaf.in_force)
         text += f" (on record {shown}, but not on the day asked)"
+    if leaf.others:
+        text += f" (and {leaf.others} more like it)"
     return text
 
 

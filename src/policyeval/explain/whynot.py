@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from policyeval.engine import budget
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
 from policyeval.engine.builtins import Pattern
 from policyeval.engine.glossary import NO_GLOSSARY, Glossary
@@ -47,9 +48,12 @@ from policyeval.language.syntax import (
 
 MAX_BINDINGS = 64
 """Bindings carried through a body; beyond this a condition is judged on the first ones."""
-MAX_INSTANCES = 8
-"""Instances of one failed condition reported (each explained)."""
+MAX_INSTANCES = 3
+"""Instances of one failed condition reported (each explained); the last one shown counts the
+others (``FailedCondition.others``)."""
 MAX_DEPTH = 24
+"""Derived conditions explained inside one another; deeper ones are marked ``see_above``, so
+the tree and the Python stack stay bounded whatever the depth of the rules' recursion."""
 
 
 class Explainer:
@@ -141,6 +145,7 @@ class Explainer:
         envs: list[Env] = [head_env]
         blocked: set[str] = set(rule.given) - set(head_env)
         for literal in self.program.explain_order[rule.id]:
+            budget.check()
             names = {v.name for v in literal.variables()}
             if names & blocked:
                 result.unchecked.append(render_literal(literal, envs[0]))
@@ -200,11 +205,12 @@ class Explainer:
         """Why ``literal`` holds under none of ``envs``: each distinct instance, explained."""
         if isinstance(literal, Comparison):
             found: dict[str, FailedCondition] = {}
+            texts = _distinct(render_literal(literal, env) for env in envs)
             for env in envs:
                 text = render_literal(literal, env)
                 if text not in found and len(found) < MAX_INSTANCES:
                     found[text] = self._false_comparison(rule, literal, env, text, head)
-            return list(found.values())
+            return _counted(list(found.values()), len(texts))
         if isinstance(literal, Negation):
             return self._blocking(literal, envs)
         return self._failed_atom(rule, literal, envs, depth, head)
@@ -242,17 +248,19 @@ class Explainer:
         instances: dict[Pattern, Env] = {}
         for env in envs:
             instances.setdefault(pattern_of(atom.terms, env), env)
-        return [
+        shown = [
             self._explain(
                 atom.predicate, pattern, depth + 1, self.sources.of_call(rule, atom, env, head)
             )
             for pattern, env in list(instances.items())[:MAX_INSTANCES]
         ]
+        return _counted(shown, len(instances))
 
     def _blocking(self, literal: Negation, envs: list[Env]) -> list[FailedCondition]:
         atom = literal.atom
         failures = []
-        for pattern in _distinct_patterns(atom, envs):
+        patterns = list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))
+        for pattern in patterns[:MAX_INSTANCES]:
             rows = self.program.ask(atom.predicate, pattern, self.store)
             proof = self.prover.prove(atom.predicate, rows[0]) if rows else None
             holds = render_atom(atom, _env_of(atom, pattern))
@@ -267,11 +275,15 @@ class Explainer:
                     holds_because=proof,
                 )
             )
-        return failures
+        return _counted(failures, len(patterns))
 
 
-def _distinct_patterns(atom: Atom, envs: list[Env]) -> list[Pattern]:
-    return list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))[:MAX_INSTANCES]
+def _counted(shown: list[FailedCondition], instances: int) -> list[FailedCondition]:
+    """``shown`` (the first few instances of one failed condition), the last counting the
+    instances not shown."""
+    if shown and instances > len(shown):
+        shown[-1].others = instances - len(shown)
+    return shown
 
 
 def _common(envs: list[Env]) -> Env:
@@ -294,4 +306,4 @@ def _env_of(atom: Atom, pattern: Pattern) -> Env:
 
 
 def _distinct(texts: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(texts))[:MAX_INSTANCES]
+    return list(dict.fromkeys(texts))

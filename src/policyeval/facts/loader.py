@@ -7,13 +7,16 @@ Each record is a mapping with ``kind``, ``id`` and the fields of its kind, as th
 
 Everything is checked before anything is returned: YAML syntax, kinds, fields, unique ids, and
 references across all files. Every problem found is reported at once in one
-:class:`~policyeval.errors.FactError`, sorted by file and line.
+:class:`~policyeval.errors.FactError`, sorted by file and line — except that a file that cannot be
+parsed comes first (its syntax error), and while a file cannot be read or parsed, references to
+unknown ids are not reported: they may name records of that file. A problem repeats at most
+:data:`~policyeval.facts.yaml_source.ECHO_LIMIT` characters of an input.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from policyeval.facts.model import (
 from policyeval.facts.yaml_source import (
     FieldPath,
     dotted,
+    echo,
     expand_paths,
     loader_class,
     mark,
@@ -46,6 +50,9 @@ __all__ = ["FACT_FILE_SUFFIXES", "FactBase", "load_fact_files", "load_fact_recor
 
 FACT_FILE_SUFFIXES = (".yaml", ".yml")
 """Files a directory contributes; a file named explicitly is read whatever its name."""
+
+_UNREAD = frozenset({"missing_file", "bad_file", "yaml_error"})
+"""Codes of problems that lose a file's records: a path, a file or its YAML that cannot be read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +116,10 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
         file_raws, file_problems = _parse(str(file), data)
         raws += file_raws
         problems += file_problems
-    valid, check_problems = _check(raws, {}, vocabulary)
-    _raise_if_any(problems + check_problems)
+    unread = any(problem.code in _UNREAD for problem in problems)
+    valid, check_problems = _check(raws, {}, vocabulary, unknown_references=not unread)
+    syntax = [problem for problem in problems if problem.code == "yaml_error"]
+    _raise_if_any(problems + check_problems, first=syntax)
     records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
     for record, _ in valid:
         records[record.kind][record.id] = record
@@ -197,8 +206,8 @@ class _Raw:
 
     def label(self) -> str:
         """How messages name the record: ``organization `acme```."""
-        kind = self.kind or "record"
-        return f"{kind} `{self.id}`" if self.id else f"{kind} #{self.position}"
+        kind = echo(self.kind or "record")
+        return f"{kind} `{echo(self.id)}`" if self.id else f"{kind} #{self.position}"
 
     def location(self, path: FieldPath = ()) -> Location:
         """Where the value at ``path`` (or the nearest enclosing one) was written."""
@@ -235,9 +244,14 @@ def _records(file: str, document: Any, node: yaml.Node) -> tuple[list[_Raw], lis
 
 
 def _check(
-    raws: list[_Raw], known: Mapping[str, str], vocabulary: Vocabulary
+    raws: list[_Raw],
+    known: Mapping[str, str],
+    vocabulary: Vocabulary,
+    *,
+    unknown_references: bool = True,
 ) -> tuple[list[tuple[FactRecord, _Raw]], list[Problem]]:
-    """Validate every record, then ids and references across all of them."""
+    """Validate every record, then ids and references across all of them (references to ids
+    no record has only with ``unknown_references``)."""
     problems: list[Problem] = []
     valid: list[tuple[FactRecord, _Raw]] = []
     for raw in raws:
@@ -247,7 +261,7 @@ def _check(
             valid.append((record, raw))
     ids = _index_ids(raws, known, problems, vocabulary.record_types)
     for record, raw in valid:
-        problems += _reference_problems(record, raw, ids)
+        problems += _reference_problems(record, raw, ids, unknown=unknown_references)
     return valid, problems
 
 
@@ -262,7 +276,7 @@ def _validate(
         return None, [Problem("missing_kind", f"{raw.label()}: no `kind`", raw.location())]
     model = record_types.get(kind) if isinstance(kind, str) else None
     if model is None:
-        text = f"unknown kind `{kind}`{suggest(kind, record_types)}"
+        text = f"unknown kind `{echo(kind)}`{suggest(kind, record_types)}"
         return None, [Problem("unknown_kind", text, raw.location(["kind"]))]
     try:
         return model.model_validate(raw.data), []
@@ -275,17 +289,25 @@ def _field_problems(exc: ValidationError, raw: _Raw, model: type[FactRecord]) ->
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
         path = tuple(step for step in error["loc"] if step not in DATED_SHAPES)
-        field = dotted(path)
+        field = echo(dotted(path))
         if error["type"] == "missing":
             code, text = "missing_field", f"missing field `{field}`"
         elif error["type"] == "extra_forbidden":
             hint = suggest(str(path[-1]), _field_names(model, path[:-1]))
             code, text = "unknown_field", f"unknown field `{field}`{hint}"
         else:
-            reason = error["msg"][:1].lower() + error["msg"][1:]
-            code, text = "invalid_field", f"field `{field}`: {reason} (got `{error['input']}`)"
+            got = echo(error["input"])
+            code, text = "invalid_field", f"field `{field}`: {_reason(error)} (got `{got}`)"
         problems.append(Problem(code, f"{raw.label()}: {text}", raw.location(path)))
     return problems
+
+
+def _reason(error: Any) -> str:
+    """Why pydantic refused a value, as a clause: a validator's own message without pydantic's
+    ``Value error,`` before it."""
+    cause = error.get("ctx", {}).get("error") if error["type"] == "value_error" else None
+    reason = str(cause) if isinstance(cause, ValueError) else str(error["msg"])
+    return reason[:1].lower() + reason[1:]
 
 
 def _field_names(model: type[FactRecord], path: FieldPath) -> list[str]:
@@ -315,11 +337,12 @@ def _index_ids(
             continue
         if rid in first:
             other = first[rid]
-            text = f"{raw.label()}: id `{rid}` is already used by {other.label()}"
+            text = f"{raw.label()}: id `{echo(rid)}` is already used by {other.label()}"
             text += f" at {other.location()}"
             problems.append(Problem("duplicate_id", text, raw.location(["id"])))
         elif ids.get(rid, kind) != kind:
-            text = f"{raw.label()}: id `{rid}` is already used by a `{ids[rid]}` of the fact base"
+            text = f"{raw.label()}: id `{echo(rid)}` is already used by a `{ids[rid]}`"
+            text += " of the fact base"
             problems.append(Problem("duplicate_id", text, raw.location(["id"])))
         else:
             first[rid] = raw
@@ -327,29 +350,34 @@ def _index_ids(
     return ids
 
 
-def _reference_problems(record: FactRecord, raw: _Raw, ids: Mapping[str, str]) -> list[Problem]:
+def _reference_problems(
+    record: FactRecord, raw: _Raw, ids: Mapping[str, str], *, unknown: bool = True
+) -> list[Problem]:
+    """A record's references to ids of the wrong kind and, with ``unknown``, to none."""
     problems: list[Problem] = []
     for ref in record.references():
         kind = ids.get(ref.target)
-        if kind in ref.kinds:
+        if kind in ref.kinds or (kind is None and not unknown):
             continue
         field = dotted(ref.path)
         expected = " or ".join(f"`{k}`" for k in ref.kinds)
         if kind is None:
             candidates = [rid for rid, k in ids.items() if k in ref.kinds]
             hint = suggest(ref.target, candidates)
-            code, text = "unknown_reference", f"no {expected} called `{ref.target}`{hint}"
+            code, text = "unknown_reference", f"no {expected} called `{echo(ref.target)}`{hint}"
         else:
-            code, text = "wrong_reference", f"`{ref.target}` is of kind `{kind}`, not {expected}"
+            text = f"`{echo(ref.target)}` is of kind `{kind}`, not {expected}"
+            code = "wrong_reference"
         message = f"{raw.label()}: field `{field}`: {text}"
         problems.append(Problem(code, message, raw.location(ref.path)))
     return problems
 
 
-def _raise_if_any(problems: list[Problem]) -> None:
+def _raise_if_any(problems: list[Problem], *, first: Sequence[Problem] = ()) -> None:
+    """Raise `FactError` with ``problems``, sorted, those of ``first`` (syntax errors) ahead."""
     if not problems:
         return
-    ordered = sorted_problems(problems)
+    ordered = sorted_problems(first) + sorted_problems(p for p in problems if p not in first)
     raise FactError(f"fact base rejected: {counted(len(ordered), 'problem')}", ordered)
 
 

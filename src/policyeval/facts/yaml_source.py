@@ -25,9 +25,11 @@ from policyeval.errors import Problem
 from policyeval.language.syntax import Location
 
 __all__ = [
+    "ECHO_LIMIT",
     "FieldPath",
     "dotted",
     "duplicate_keys",
+    "echo",
     "expand_paths",
     "loader_class",
     "mark",
@@ -40,6 +42,9 @@ FieldPath = Sequence[str | int]
 """Where a value sits in a document: mapping keys and list positions."""
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+ECHO_LIMIT = 200
+"""The most characters of an input a problem repeats."""
 
 
 def expand_paths(
@@ -104,7 +109,7 @@ def duplicate_keys(file: str, root: yaml.Node) -> list[Problem]:
     problems: list[Problem] = []
     for mapping in _mappings(root):
         for key in _repeated_keys(mapping):
-            text = f"key `{key.value}` is written twice in one mapping"
+            text = f"key `{echo(key.value)}` is written twice in one mapping"
             problems.append(Problem("duplicate_key", text, mark(file, key)))
     return problems
 
@@ -172,3 +177,14 @@ def suggest(word: object, candidates: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(str(word), list(candidates), n=1)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def echo(value: object) -> str:
+    r"""An input as a problem repeats it: what UTF-8 cannot encode escaped (a lone surrogate
+    as ``\ud800``), cut at ``ECHO_LIMIT`` characters with an ellipsis.
+
+    >>> echo("a" + chr(0xD800)), len(echo("x" * 1000)), echo("x" * 1000)[-2:]
+    ('a\\ud800', 200, 'x…')
+    """
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"

@@ -166,11 +166,17 @@ def refusal_view(decision: Json) -> RefusalView:
 
 def _repair(repair: Json, secret: Any) -> RepairView:
     return RepairView(
-        summary=_text(repair),
+        summary=_summary(repair),
         changes=[_change(change) for change in _items(repair.get("changes"))],
         checked=_flag(repair.get("checked")),
         secret=None if secret is None else str(secret),
     )
+
+
+def _summary(repair: Json) -> str:
+    """A repair in one line: its own text or summary, else its changes' texts joined."""
+    own = repair.get("text") or repair.get("summary")
+    return str(own) if own else "; ".join(_text(c) for c in _items(repair.get("changes")))
 
 
 def _reason(r: Json) -> ReasonView:

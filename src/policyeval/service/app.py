@@ -9,32 +9,39 @@ from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot, load
-from policyeval.service import errors
+from policyeval.service import errors, limits
 from policyeval.service.routers import decisions, facts, query, reports, rules, system
 from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
 
 
-def create_app(settings: Settings | None = None, snapshot: Snapshot | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    snapshot: Snapshot | None = None,
+    *,
+    background: bool = False,
+) -> FastAPI:
     """The service; rules and facts are loaded when it starts (a bad set stops the start),
-    unless ``snapshot`` gives them already loaded from ``settings``' directories."""
+    unless ``snapshot`` gives them already loaded from ``settings``' directories. With
+    ``background`` the port opens at once and the load runs behind it (``/healthz`` says
+    ``loading`` until it is done, ``failed`` with its problems if it fails)."""
     settings = settings or Settings()
     preloaded = [snapshot] if snapshot is not None else []  # for the first start only
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        current = (
-            preloaded.pop()
-            if preloaded
-            else load(settings.rule_directories, settings.facts, settings.scenarios)
-        )
-        app.state.service = ServiceState(
+        current = preloaded.pop() if preloaded else None
+        if current is None and not background:
+            current = load(settings.rule_directories, settings.facts, settings.scenarios)
+        app.state.service = state = ServiceState(
             settings=settings,
             snapshot=current,
             decision_log=DecisionLog(settings.decision_log),
             credentials=CredentialStore(settings.credentials),
             jwt=_jwt_verifier(settings),
         )
+        if current is None:
+            state.loader.start()
         yield
 
     app = FastAPI(
@@ -44,6 +51,7 @@ def create_app(settings: Settings | None = None, snapshot: Snapshot | None = Non
         lifespan=lifespan,
     )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    limits.install(app, settings)  # body size (outermost), evaluation slots and budget
     errors.install(app)
     for module in (decisions, reports, query, rules, facts, system):
         app.include_router(module.router)

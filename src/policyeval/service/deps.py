@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from policyeval import DecisionLog, Snapshot
+from policyeval.service.errors import NotReadyError
 from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
 
@@ -25,8 +26,12 @@ async def get_state(request: Request) -> ServiceState:
 
 
 async def get_snapshot(state: Annotated[ServiceState, Depends(get_state)]) -> Snapshot:
-    """The snapshot served when the request arrived: the request uses it and nothing else."""
-    return state.snapshot
+    """The snapshot served when the request arrived: the request uses it and nothing else.
+    Before the first load is done there is none: 503, try again."""
+    snapshot = state.snapshot
+    if snapshot is None:
+        raise NotReadyError("the service is still loading its rules and facts; see /healthz")
+    return snapshot
 
 
 async def get_decision_log(state: Annotated[ServiceState, Depends(get_state)]) -> DecisionLog:

@@ -1,7 +1,9 @@
 """The one boundary from errors to HTTP: every failure becomes ``application/problem+json``.
 
 Routers and the library raise domain errors; :func:`problem_handler` alone picks the status.
-Nothing of a Python traceback ever reaches a response.
+Nothing of a Python traceback ever reaches a response, and every problem can be written: a
+character UTF-8 cannot encode (a lone surrogate a request sent) is shown escaped (``\\ud800``),
+and a text longer than :data:`MAX_TEXT` is cut with an ellipsis.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from starlette.exceptions import HTTPException
 
 from policyeval import (
     AuthenticationError,
+    DecisionLogError,
+    EvaluationTimeout,
     FactError,
+    LimitError,
     PolicyError,
     Problem,
     QueryError,
@@ -25,9 +30,12 @@ from policyeval import (
     RuleSyntaxError,
     UnknownEntityError,
 )
+from policyeval.service.limits import BusyError
 from policyeval.service.schemas import ProblemDetails, ProblemItem
 
 PROBLEM_JSON = "application/problem+json"
+MAX_TEXT = 2000
+"""The longest text a problem body carries; a message repeating a long input is cut."""
 
 log = logging.getLogger("policyeval.service")
 
@@ -44,6 +52,12 @@ class ForbiddenError(PolicyError):
     code = "forbidden"
 
 
+class NotReadyError(PolicyError):
+    """The service has not finished loading its first rules and facts."""
+
+    code = "loading"
+
+
 # Status of each domain error; the first matching class wins (subclasses before bases).
 _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
     (RuleSyntaxError, 422, "rule files do not parse"),
@@ -55,6 +69,11 @@ _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
     (ForbiddenError, 403, "forbidden"),
     (NotFoundError, 404, "not found"),
     (ReportError, 503, "report unavailable"),
+    (DecisionLogError, 500, "the decision log fails verification"),
+    (NotReadyError, 503, "loading"),
+    (BusyError, 503, "busy"),
+    (EvaluationTimeout, 503, "time budget exceeded"),
+    (LimitError, 422, "over a limit"),
     (PolicyError, 422, "policy error"),
 )
 
@@ -114,11 +133,27 @@ async def problem_handler(request: Request, exc: Exception) -> JSONResponse:
                 code="internal_error",
             )
     return JSONResponse(
-        body.model_dump(mode="json", exclude_none=True),
+        _writable(body.model_dump(mode="json", exclude_none=True)),
         status_code=body.status,
         media_type=PROBLEM_JSON,
         headers={"WWW-Authenticate": "Bearer"} if body.status == 401 else None,
     )
+
+
+def _writable(value: Any) -> Any:
+    r"""``value`` (a problem body) with each text UTF-8 can encode and at most ``MAX_TEXT`` long.
+
+    >>> _writable({"detail": ["no `" + chr(0xD800) + "`"]})
+    {'detail': ['no `\\ud800`']}
+    """
+    if isinstance(value, str):
+        text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    if isinstance(value, dict):
+        return {_writable(key): _writable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_writable(item) for item in value]
+    return value
 
 
 def _item(problem: Problem) -> ProblemItem:

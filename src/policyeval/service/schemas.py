@@ -191,6 +191,26 @@ class ReloadResult(Versions):
     previous_facts_version: str
 
 
+class Loading(BaseModel):
+    """The service is up but has no rules and facts to serve yet (or its first load failed)."""
+
+    status: Literal["loading", "failed"]
+    progress: list[str] = Field(default_factory=list, description="the load's latest steps")
+    problems: list[str] = Field(default_factory=list, description="why the load failed")
+
+
+class LoadStatus(BaseModel):
+    """A load of rules and facts (``POST /v1/reload``): running, done or failed."""
+
+    id: str
+    state: Literal["running", "done", "failed"]
+    started: dt.datetime
+    finished: dt.datetime | None = None
+    progress: list[str] = Field(default_factory=list)
+    result: ReloadResult | None = Field(default=None, description="when done: what is served")
+    problems: list[str] = Field(default_factory=list, description="when failed: every problem")
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 

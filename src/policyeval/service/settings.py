@@ -20,7 +20,10 @@ class Settings(BaseSettings):
         "`policies` (each declares its own; `POLICYEVAL_REDACTIONS` is a JSON list)",
     )
     facts: Path = Path("facts")
-    decision_log: Path = Path("var/decisions.sqlite3")
+    decision_log: str | Path = Field(
+        default="var/decisions.sqlite3",
+        description="the decision log: a SQLite file, or a `postgresql://` URL shared by replicas",
+    )
     scenarios: Path = Path("tests/scenarios")
     credentials: Path = Field(
         default=Path("var/credentials.json"),
@@ -38,6 +41,42 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(
         default_factory=list,
         description="browser origins, besides the service's own, allowed to change state",
+    )
+
+    # -- limits: each a problem+json answer, never a hang (README, "Limits") ----------------
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=0,
+        description="the largest request body read, in bytes; a larger one is a 413, refused "
+        "by its Content-Length before it is read, or once this much of it has streamed in",
+    )
+    max_secrets: int = Field(
+        default=50, ge=1, description="secrets one decision may ask about; more is a 422"
+    )
+    max_assumed_records: int = Field(
+        default=200, ge=0, description="fact records one what-if may assume; more is a 422"
+    )
+    max_query_args: int = Field(
+        default=16, ge=1, description="arguments one query may give; more is a 422"
+    )
+    evaluation_seconds: float | None = Field(
+        default=10.0,
+        gt=0,
+        description="the time budget of one evaluation (a decision with its proofs, reasons "
+        "and repairs, or a query); past it the evaluation is stopped and the request gets a "
+        "503 `time_budget_exceeded`. `null`: no budget",
+    )
+    max_concurrent_evaluations: int = Field(
+        default=2,
+        ge=1,
+        description="evaluations run at once (decisions, queries, reports); the engine holds "
+        "the GIL, so more only slow each other and `/healthz` (48 heavy decisions at once: "
+        "`/healthz` within 0.6 s with 1 slot, 1.1 s with 2, 4.9 s with 4). A request finding "
+        "every slot taken waits `evaluation_wait_seconds`, then gets a 503 `busy` with "
+        "`Retry-After`",
+    )
+    evaluation_wait_seconds: float = Field(
+        default=2.0, ge=0, description="how long a request waits for an evaluation slot"
     )
 
     @property

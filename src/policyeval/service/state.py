@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot
+from policyeval.service.reloads import Loader
 from policyeval.service.settings import Settings
 
 
@@ -19,9 +19,17 @@ class ServiceState:
     """
 
     settings: Settings
-    snapshot: Snapshot
+    snapshot: Snapshot | None
+    """``None`` until the first load is done (the service then answers 503, health "loading")."""
     decision_log: DecisionLog
     credentials: CredentialStore
     jwt: JwtVerifier | None = None
-    # Reloads read files for a while; one at a time keeps the served versions in file order.
-    reloading: threading.Lock = field(default_factory=threading.Lock)
+    loader: Loader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loader = Loader(self.settings, self.swap)
+
+    def swap(self, new: Snapshot) -> Snapshot | None:
+        """Serve ``new`` from the next request on (one assignment); returns the one replaced."""
+        old, self.snapshot = self.snapshot, new
+        return old

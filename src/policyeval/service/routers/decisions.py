@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from policyeval import (
+    DecisionFilter,
     DecisionRecord,
     ExplainLevel,
     Principal,
+    QueryError,
     TransferDecision,
     decide_transfer,
     explained,
@@ -17,6 +19,7 @@ from policyeval import (
 from policyeval.service.auth import check_customer, require
 from policyeval.service.deps import DecisionLogDep, SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES, ForbiddenError, NotFoundError
+from policyeval.service.limits import EvaluationsDep
 from policyeval.service.schemas import TransferRequest
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM_RESPONSES)
@@ -42,6 +45,7 @@ def decide(
     snapshot: SnapshotDep,
     decision_log: DecisionLogDep,
     principal: Asker,
+    evaluations: EvaluationsDep,
     explain: ExplainQuery = "reasons",
 ) -> Response:
     """Decide whether the customer may transfer the secrets; the decision is logged in full.
@@ -52,29 +56,42 @@ def decide(
     ``on``; the decision names it, with its warnings.
     """
     _may_ask(principal, body.customer, what_if=bool(body.assume))
+    evaluations.check(body)
     rules = snapshot.in_force(body.on)
-    decision = decide_transfer(
-        rules.evaluator(),
-        body.customer,
-        body.executor,
-        body.secrets,
-        body.on,
-        snapshot.assumed(body.assume),
-        redaction=rules.redaction,
-        warnings=rules.warnings,
-    )
-    payload = decision.model_dump_json()
+    with evaluations.slot():
+        decision = decide_transfer(
+            rules.evaluator(),
+            body.customer,
+            body.executor,
+            body.secrets,
+            body.on,
+            snapshot.assumed(body.assume),
+            redaction=rules.redaction,
+            warnings=rules.warnings,
+        )
+        payload = decision.model_dump_json()
     decision_log.record(decision, principal.name, serialized=payload)
     shown = payload if explain == "full" else decision.at_level(explain)
     return Response(content=shown, media_type="application/json")
 
 
-@router.get("", response_model=list[DecisionRecord], dependencies=[Depends(require("auditor"))])
+@router.get("", response_model=list[DecisionRecord])
 def recent(
-    decision_log: DecisionLogDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    decision_log: DecisionLogDep,
+    filters: Annotated[DecisionFilter, Query()],
+    request: Request,
+    response: Response,
+    principal: Reader,
 ) -> list[DecisionRecord]:
-    """The latest decisions, newest first."""
-    return decision_log.recent(limit)
+    """Logged decisions matching every filter given, newest first; what-ifs only when asked
+    (``hypothetical``). A full page links the next (``Link: <…&before=seq>; rel="next"``). An
+    unknown parameter is a 422 naming it. An officer sees its customers' decisions only."""
+    filters = _officer_scope(principal, filters)
+    found = decision_log.search(filters)
+    if len(found) == filters.limit:
+        following = request.url.include_query_params(before=found[-1].seq)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return found
 
 
 @router.get("/{decision_id}", response_model=DecisionRecord)
@@ -100,3 +117,19 @@ def _may_ask(principal: Principal, customer: str, *, what_if: bool) -> None:
     if not principal.roles & {"officer", "admin"}:
         raise ForbiddenError(f"`{principal.name}` may ask what-if decisions only (role `lawyer`)")
     check_customer(principal, customer)
+
+
+def _officer_scope(principal: Principal, filters: DecisionFilter) -> DecisionFilter:
+    """An officer (not also an auditor or admin) lists one of its customers' decisions: the one
+    it names, or its only customer."""
+    if principal.roles & {"auditor", "admin"}:
+        return filters
+    if filters.customer is not None:
+        check_customer(principal, filters.customer)
+        return filters
+    customers = sorted(principal.customers)
+    if len(customers) == 1 and customers[0] != "*":
+        return filters.model_copy(update={"customer": customers[0]})
+    if customers == ["*"]:
+        return filters
+    raise QueryError("name the customer whose decisions to list: `?customer=` one of yours")

@@ -9,6 +9,7 @@ from policyeval import DatedQueryResult, Snapshot, Value
 from policyeval.service.auth import require
 from policyeval.service.deps import SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES
+from policyeval.service.limits import EvaluationsDep
 from policyeval.service.schemas import QueryRequest
 
 router = APIRouter(
@@ -20,18 +21,23 @@ router = APIRouter(
 
 
 @router.post("/query", response_model=DatedQueryResult)
-def query(body: QueryRequest, snapshot: SnapshotDep) -> DatedQueryResult:
+def query(
+    body: QueryRequest, snapshot: SnapshotDep, evaluations: EvaluationsDep
+) -> DatedQueryResult:
     """Every row of the predicate matching the arguments; when none, why not. Answered by the
     redaction in force on ``on`` (by default the latest date among the arguments, else today),
     which the result names with its warnings. Each argument is read by the type the predicate
     declares for it; one that is not of it is a 422 naming ``body.args.N``."""
-    return snapshot.query(
-        body.predicate,
-        typed_arguments(body, snapshot),
-        on=body.on,
-        assume=snapshot.assumed(body.assume),
-        proofs=body.proofs,
-    )
+    evaluations.check(body)
+    arguments = typed_arguments(body, snapshot)
+    with evaluations.slot():
+        return snapshot.query(
+            body.predicate,
+            arguments,
+            on=body.on,
+            assume=snapshot.assumed(body.assume),
+            proofs=body.proofs,
+        )
 
 
 def typed_arguments(body: QueryRequest, snapshot: Snapshot) -> list[Value | None]:

@@ -11,6 +11,7 @@ from policyeval import Principal, logged_report_html, render_report_pdf, report_
 from policyeval.service.auth import check_customer, require
 from policyeval.service.deps import DecisionLogDep, SnapshotDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
+from policyeval.service.limits import EvaluationsDep
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM_RESPONSES)
 
@@ -32,6 +33,7 @@ def report(
     snapshot: SnapshotDep,
     decision_log: DecisionLogDep,
     principal: Annotated[Principal, Depends(require("auditor", "officer"))],
+    evaluations: EvaluationsDep,
     format: Annotated[Literal["html", "pdf"] | None, Query(description="html or pdf")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -42,12 +44,13 @@ def report(
     if record is None:
         raise NotFoundError(f"no decision `{decision_id}` in the decision log")
     check_customer(principal, str(record.detail.get("customer", "")))
-    page = logged_report_html(record, report_clauses(snapshot, record.redaction))
-    if format == "pdf" or (format is None and _prefers_pdf(accept)):
-        name = re.sub(r"[^A-Za-z0-9_-]", "_", decision_id)
-        disposition = f'inline; filename="decision-{name}.pdf"'
-        pdf = render_report_pdf(page)
-        return Response(pdf, media_type=PDF, headers={"Content-Disposition": disposition})
+    with evaluations.slot():  # rendering a page (and printing it) is as heavy as a decision
+        page = logged_report_html(record, report_clauses(snapshot, record.redaction))
+        if format == "pdf" or (format is None and _prefers_pdf(accept)):
+            name = re.sub(r"[^A-Za-z0-9_-]", "_", decision_id)
+            disposition = f'inline; filename="decision-{name}.pdf"'
+            pdf = render_report_pdf(page)
+            return Response(pdf, media_type=PDF, headers={"Content-Disposition": disposition})
     return Response(page, media_type=HTML)
 
 

@@ -1,0 +1,93 @@
+"""What a backend of the log does (append under one lock, read), and the reads both share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from policyeval.decision_log.chain import GENESIS, ChainHead, Content, Linked, link
+from policyeval.decision_log.entries import CONTENT, DecisionFilter, linked
+from policyeval.decision_log.query import COLUMNS, Dialect, where
+from policyeval.errors import PolicyError
+
+__all__ = ["DecisionLogError", "LogStore", "next_entry"]
+
+PAGE = 1000
+"""Entries read at a time when walking the whole chain."""
+
+
+class DecisionLogError(PolicyError):
+    """The decision log cannot be opened, or fails verification where a read looked: an entry
+    was changed, moved or deleted (``policyeval log verify`` names the first one)."""
+
+    code = "decision_log"
+
+
+def next_entry(head: tuple[int, str], content: Content) -> Linked:
+    """The entry appended after ``head`` (its seq and hash): the caller holds the write lock."""
+    seq, prev_hash = head[0] + 1, head[1]
+    return Linked(seq, prev_hash, link(prev_hash, seq, content), content)
+
+
+def insert_values(entry: Linked) -> tuple[Any, ...]:
+    """The parameters of ``INSERT INTO decisions (COLUMNS)`` for ``entry``."""
+    return (entry.seq, entry.prev_hash, entry.entry_hash, *(entry.content[c] for c in CONTENT))
+
+
+class LogStore(ABC):
+    """A table of entries ``decisions`` and a one-row table ``decision_log_head``."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def append(self, content: Content) -> Linked:
+        """Append one entry after the head, both read and written in one serialized write."""
+
+    @abstractmethod
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a read."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close this thread's connection."""
+
+    def get(self, decision_id: str) -> Linked | None:
+        """The entry of this decision, or ``None``."""
+        found = self._entries(f"WHERE decision_id = {self.dialect.mark}", [decision_id])
+        return found[0] if found else None
+
+    def at(self, seqs: Sequence[int]) -> dict[int, Linked]:
+        """The entries at these positions (those present)."""
+        marks = ", ".join(self.dialect.mark for _ in seqs)
+        return {entry.seq: entry for entry in self._entries(f"WHERE seq IN ({marks})", seqs)}
+
+    def search(self, filters: DecisionFilter) -> list[Linked]:
+        """The entries ``filters`` selects, newest first."""
+        condition, params = where(filters, self.dialect)
+        return self._entries(
+            f"{condition} ORDER BY seq DESC LIMIT {self.dialect.mark}", [*params, filters.limit]
+        )
+
+    def walk(self, last: int) -> Iterator[Linked]:
+        """Every entry up to ``last`` (the head when the walk began: later appends are left for
+        the next walk) in ``seq`` order, a page at a time."""
+        mark, after = self.dialect.mark, -1
+        while page := self._entries(
+            f"WHERE seq > {mark} AND seq <= {mark} ORDER BY seq LIMIT {PAGE}", [after, last]
+        ):
+            yield from page
+            after = page[-1].seq
+
+    def head(self) -> ChainHead:
+        """The head row: the last entry appended (seq 0 and the genesis hash when none)."""
+        found = self.rows("SELECT seq, entry_hash, recorded_at FROM decision_log_head")
+        return ChainHead(*found[0]) if found else ChainHead(0, GENESIS)
+
+    def count(self) -> int:
+        """How many entries the table holds."""
+        ((count,),) = self.rows("SELECT count(*) FROM decisions")
+        return int(count)
+
+    def _entries(self, tail: str, params: Sequence[object]) -> list[Linked]:
+        return [linked(row) for row in self.rows(f"SELECT {COLUMNS} FROM decisions {tail}", params)]
