@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from paths import FACTS, POLICIES
@@ -248,3 +250,44 @@ def test_an_error_repeating_a_lone_surrogate_is_printed(tmp_path: Path) -> None:
 def test_the_cli_keeps_typers_own_exits(tmp_path: Path) -> None:
     assert run("query").exit_code == 2  # a usage error, from typer itself
     assert run("facts", "validate", str(FACTS)).exit_code == 0
+
+
+WORLD = ("--policies", str(POLICIES), "--facts", str(FACTS), "--on", ON)
+TRANSFER = ("--customer", "kazspecmash", "--executor", "nurtech", "--secret", "doc_1")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("decide", *TRANSFER, *WORLD),
+        ("decide", *TRANSFER, *WORLD, "--json"),
+        ("query", "answer_due", "r_1", "_", *WORLD),
+        ("query", "answer_due", "r_1", "_", *WORLD, "--json"),
+        ("explain", "answer_due", "r_1", "_", *WORLD),
+        ("explain", "answer_due", "r_1", "_", *WORLD, "--json"),
+        ("facts", "validate", str(FACTS)),
+    ],
+    ids=["decide", "decide --json", "query", "query --json", "explain", "explain --json", "facts"],
+)
+def test_an_error_while_printing_is_an_internal_error_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """Output that cannot be written (a closed pipe, an encoding) fails like any other error:
+    ``error: internal error: …`` and exit 2, never a traceback."""
+    echo = typer.echo
+
+    def closed_stdout(*args: object, **kwargs: Any) -> None:
+        if not kwargs.get("err"):
+            raise OSError("stdout is closed")
+        echo(*args, **kwargs)  # type: ignore[arg-type]
+
+    def closed_console(*args: object, **kwargs: object) -> None:
+        raise OSError("stdout is closed")
+
+    monkeypatch.setattr(typer, "echo", closed_stdout)
+    monkeypatch.setattr(Console, "print", closed_console)
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.stderr.strip() == "error: internal error: OSError: stdout is closed"
+    assert "Traceback" not in result.output

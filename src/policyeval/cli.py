@@ -147,25 +147,27 @@ AssumeFile = Annotated[
 @app.command()
 def check(policies: PolicyDirs = DEFAULT_POLICIES, facts: Facts = Path("facts")) -> None:
     """Parse and check the rules, validate the facts; print every problem."""
-    with _failing(), err.status("checking…") as status:
-        rules, problems = check_sources(policies, facts, progress=status.update)
-    for problem in problems:
-        typer.echo(str(problem))
-    if problems or rules is None:
-        typer.echo(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}", err=True)
-        raise typer.Exit(EXIT_NEGATIVE)
-    typer.echo(f"ok: {len(rules.rules)} rules, {len(clause_index(rules))} clauses")
+    with _failing():
+        with err.status("checking…") as status:
+            rules, problems = check_sources(policies, facts, progress=status.update)
+        for problem in problems:
+            typer.echo(str(problem))
+        if problems or rules is None:
+            typer.echo(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}", err=True)
+            raise typer.Exit(EXIT_NEGATIVE)
+        typer.echo(f"ok: {len(rules.rules)} rules, {len(clause_index(rules))} clauses")
 
 
 @facts_app.command("validate")
 def facts_validate(directory: Annotated[Path, typer.Argument(help="fact directory")]) -> None:
     """Validate fact files; print every problem."""
-    try:
-        fact_base = load_facts(directory).fact_base
-    except PolicyError as exc:
-        _print_error(exc)
-        raise typer.Exit(EXIT_NEGATIVE) from exc
-    typer.echo(f"ok: {len(fact_base.facts)} facts, version {fact_base.version}")
+    with _failing():
+        try:
+            fact_base = load_facts(directory).fact_base
+        except PolicyError as exc:
+            _print_error(exc)
+            raise typer.Exit(EXIT_NEGATIVE) from exc
+        typer.echo(f"ok: {len(fact_base.facts)} facts, version {fact_base.version}")
 
 
 @app.command()
@@ -191,14 +193,14 @@ def clauses(
     with _failing():
         rule_set = load_rules(policies).rules
         entries = clause_index(rule_set, scenarios, strict=True)
-    if check_status:
-        _check_statuses(rule_set, entries, policies / DECREE_FILE)
-    if as_json:
-        typer.echo(json.dumps([entry.model_dump() for entry in entries], indent=2))
-    elif markdown:
-        typer.echo(render_clause_index_markdown(entries), nl=False)
-    else:
-        _show(_clause_table(entries))
+        if check_status:
+            _check_statuses(rule_set, entries, policies / DECREE_FILE)
+        if as_json:
+            typer.echo(json.dumps([entry.model_dump() for entry in entries], indent=2))
+        elif markdown:
+            typer.echo(render_clause_index_markdown(entries), nl=False)
+        else:
+            _show(_clause_table(entries))
 
 
 def _check_statuses(rule_set: RuleSet, entries: list[ClauseEntry], decree: Path) -> NoReturn:
@@ -260,10 +262,10 @@ def decide(
         )
         _write_report(report, decision, snapshot)
         _log_decision(decision, decision_log)
-    if as_json:
-        typer.echo(json.dumps(json.loads(decision.at_level(explain)), indent=2))
-    else:
-        _show(_decision_tree(decision, explain))
+        if as_json:
+            typer.echo(json.dumps(json.loads(decision.at_level(explain)), indent=2))
+        else:
+            _show(_decision_tree(decision, explain))
     raise typer.Exit(EXIT_OK if decision.decision == "allowed" else EXIT_NEGATIVE)
 
 
@@ -285,10 +287,10 @@ def query(
         snapshot = _load(policies, facts)
         arguments = parse_arguments(args or [], snapshot.argument_types.get(predicate), predicate)
         result = _ask(snapshot, predicate, arguments, on, assume, proofs=proofs)
-    if as_json:
-        typer.echo(result.model_dump_json(indent=2))
-    else:
-        _print_query(result, arguments)
+        if as_json:
+            typer.echo(result.model_dump_json(indent=2))
+        else:
+            _print_query(result, arguments)
     raise typer.Exit(EXIT_OK if result.answers else EXIT_NEGATIVE)
 
 
@@ -308,10 +310,10 @@ def explain(
         snapshot = _load(policies, facts)
         arguments = parse_arguments(args or [], snapshot.argument_types.get(predicate), predicate)
         result = _ask(snapshot, predicate, arguments, on, assume)
-    if as_json:
-        typer.echo(result.model_dump_json(indent=2))
-    else:
-        _print_explanation(result)
+        if as_json:
+            typer.echo(result.model_dump_json(indent=2))
+        else:
+            _print_explanation(result)
     raise typer.Exit(EXIT_OK if result.answers else EXIT_NEGATIVE)
 
 
@@ -354,16 +356,16 @@ def serve(
     overrides: dict[str, Any] = {"policies": first, "redactions": others, "facts": facts}
     if decision_log is not None:
         overrides["decision_log"] = decision_log
-    settings = Settings(**overrides)
     with _failing():
+        settings = Settings(**overrides)
         for directory in settings.rule_directories:  # fail fast: the facts load behind the port
             load_rules(directory)
         _first_admin(CredentialStore(settings.credentials))
-    err.print(
-        f"serving on http://{host}:{port} (OpenAPI at /docs); loading rules and facts in the "
-        "background: /healthz says `loading` until they are served"
-    )
-    uvicorn.run(create_app(settings, background=True), host=host, port=port)
+        err.print(
+            f"serving on http://{host}:{port} (OpenAPI at /docs); loading rules and facts in "
+            "the background: /healthz says `loading` until they are served"
+        )
+        uvicorn.run(create_app(settings, background=True), host=host, port=port)
 
 
 def _first_admin(store: CredentialStore) -> None:
@@ -393,19 +395,19 @@ def run_tests(
     with _failing():
         results = run_scenarios(paths or [Path("tests/scenarios")], policies, root)
         redaction = read_redaction(policies)
-    failed = sum(not result.passed for result in results)
-    applied = redaction.redaction if redaction else "undeclared"
-    if as_json:
-        report = {
-            "redaction": applied,
-            "passed": len(results) - failed,
-            "failed": failed,
-            "results": [result.model_dump(mode="json") for result in results],
-        }
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        _print_scenarios(results)
-        typer.echo(f"{len(results) - failed} passed, {failed} failed (the {applied} redaction)")
+        failed = sum(not result.passed for result in results)
+        applied = redaction.redaction if redaction else "undeclared"
+        if as_json:
+            report = {
+                "redaction": applied,
+                "passed": len(results) - failed,
+                "failed": failed,
+                "results": [result.model_dump(mode="json") for result in results],
+            }
+            typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        else:
+            _print_scenarios(results)
+            typer.echo(f"{len(results) - failed} passed, {failed} failed (the {applied} redaction)")
     raise typer.Exit(EXIT_NEGATIVE if failed else EXIT_OK)
 
 
@@ -427,19 +429,18 @@ def report(
     """A logged decision's report: the question, the decision, the decree's text of every clause
     cited, the proof or the reasons, the facts with their sources, the versions, who asked and
     when. Printed as HTML unless --html or --pdf is given; exit 2 when the id is not logged."""
-    path = _log_target(log)
     with _failing():
+        path = _log_target(log)
         record = _existing_log(path).get(decision_id)
-    if record is None:
-        _fail(f"no decision `{decision_id}` in the decision log `{path}`")
-    with _failing():
+        if record is None:
+            _fail(f"no decision `{decision_id}` in the decision log `{path}`")
         page = logged_report_html(record, _report_clauses(policies, record.redaction))
         if pdf is not None:
             pdf.write_bytes(render_report_pdf(page))
-    if html is not None:
-        html.write_text(page, encoding="utf-8")
-    if html is None and pdf is None:
-        typer.echo(page, nl=False)
+        if html is not None:
+            html.write_text(page, encoding="utf-8")
+        if html is None and pdf is None:
+            typer.echo(page, nl=False)
 
 
 def _report_clauses(policies: list[Path], redaction: str | None) -> list[ClauseEntry]:
@@ -835,8 +836,8 @@ def credentials_create(
             [r for r in ROLES if r in role],
             customer or [],
         )
-    err.print(f"created `{record.id}` for {record.name} ({', '.join(record.roles)}); the key:")
-    typer.echo(token)
+        err.print(f"created `{record.id}` for {record.name} ({', '.join(record.roles)}); the key:")
+        typer.echo(token)
 
 
 @credentials_app.command("list")
@@ -845,17 +846,17 @@ def credentials_list(store: CredentialFile = Path("var/credentials.json")) -> No
     table = Table("id", "name", "roles", "customers", "created", "revoked")
     with _failing():
         records = CredentialStore(store).list()
-    for r in records:
-        revoked = r.revoked.isoformat(timespec="seconds") if r.revoked else ""
-        table.add_row(
-            r.id,
-            escape(r.name),
-            ", ".join(r.roles),
-            escape(", ".join(r.customers)),
-            r.created.isoformat(timespec="seconds"),
-            revoked,
-        )
-    _show(table)
+        for r in records:
+            revoked = r.revoked.isoformat(timespec="seconds") if r.revoked else ""
+            table.add_row(
+                r.id,
+                escape(r.name),
+                ", ".join(r.roles),
+                escape(", ".join(r.customers)),
+                r.created.isoformat(timespec="seconds"),
+                revoked,
+            )
+        _show(table)
 
 
 @credentials_app.command("revoke")
@@ -866,7 +867,7 @@ def credentials_revoke(
     """Revoke a key: it stops working at the next request."""
     with _failing():
         record = CredentialStore(store).revoke(key_id)
-    err.print(f"revoked `{record.id}` ({escape(record.name)})")
+        err.print(f"revoked `{record.id}` ({escape(record.name)})")
 
 
 # -- the decision log -----------------------------------------------------------------------
@@ -899,10 +900,10 @@ def log_verify(
         expected = _read_head(expect_head) if expect_head else None
         broken = log.verify(expected)
         head = log.head()
-    if broken is not None:
-        typer.echo(f"broken: {broken}")
-        raise typer.Exit(EXIT_NEGATIVE)
-    typer.echo(f"intact: {head.seq} entries, head {head.entry_hash}")
+        if broken is not None:
+            typer.echo(f"broken: {broken}")
+            raise typer.Exit(EXIT_NEGATIVE)
+        typer.echo(f"intact: {head.seq} entries, head {head.entry_hash}")
     raise typer.Exit(EXIT_OK)
 
 
@@ -912,8 +913,8 @@ def log_head(decision_log: LogTarget = None) -> None:
     still contains it (`log verify --expect-head`)."""
     with _failing():
         head = _existing_log(decision_log).head()
-    document = {"seq": head.seq, "hash": head.entry_hash, "recorded_at": head.recorded_at}
-    typer.echo(json.dumps(document))
+        document = {"seq": head.seq, "hash": head.entry_hash, "recorded_at": head.recorded_at}
+        typer.echo(json.dumps(document))
 
 
 def _log_target(target: str | None) -> str:

@@ -26,6 +26,31 @@ def _iso_date_text(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 """A date given as ``YYYY-MM-DD``."""
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8_text(value: object) -> object:
+    r"""A string with a lone surrogate (JSON's ``"\ud800"``) is no text UTF-8 can carry: it
+    is refused here, naming its field, before it reaches an answer that could not be written.
+
+    >>> _utf8_text("acme"), _utf8_text(7)
+    ('acme', 7)
+    >>> _utf8_text("r_\ud800")
+    Traceback (most recent call last):
+    ValueError: contains a lone surrogate (\ud800), which is not text
+    """
+    if isinstance(value, str) and (found := _SURROGATE.search(value)):
+        shown = found.group().encode("utf-8", "backslashreplace").decode("ascii")
+        raise ValueError(f"contains a lone surrogate ({shown}), which is not text")
+    return value
+
+
+Utf8 = BeforeValidator(_utf8_text)
+"""Refuses a string with a lone surrogate; a union's strings too when put on the union."""
+
+Text = Annotated[StrictStr, Utf8]
+"""A string of a request: strict, and text UTF-8 can carry."""
+
 FactRecord = dict[str, Any]
 """A fact record, of the same shape as a record of a fact file."""
 
@@ -49,9 +74,9 @@ class WhatIf(BaseModel):
 class TransferRequest(WhatIf):
     """May ``customer`` transfer ``secrets`` to ``executor`` on ``on``?"""
 
-    customer: Annotated[StrictStr, Field(min_length=1, description="the customer's id")]
-    executor: Annotated[StrictStr, Field(min_length=1, description="the executor's id")]
-    secrets: Annotated[list[StrictStr], Field(min_length=1, description="ids of the secrets")]
+    customer: Annotated[Text, Field(min_length=1, description="the customer's id")]
+    executor: Annotated[Text, Field(min_length=1, description="the executor's id")]
+    secrets: Annotated[list[Text], Field(min_length=1, description="ids of the secrets")]
     on: Annotated[IsoDate, Field(description="the transfer date, YYYY-MM-DD")]
 
 
@@ -62,9 +87,9 @@ class QueryRequest(WhatIf):
     """Every row of ``predicate`` matching ``args`` (``null`` = any), with proofs if asked."""
 
     predicate: Annotated[
-        str, Field(pattern=r"^[a-z][A-Za-z0-9_]*$", description="a predicate name")
+        str, Field(pattern=r"^[a-z][A-Za-z0-9_]*$", description="a predicate name"), Utf8
     ]
-    args: list[StrictStr | StrictInt | None] = Field(
+    args: list[Annotated[StrictStr | StrictInt | None, Utf8]] = Field(
         description="constants, read by the type the predicate declares for each argument: "
         'a string argument takes text or an integer (`8` is `"8"`), an integer argument an '
         'integer or its decimal text (`"8"` is `8`), a date argument YYYY-MM-DD text; any '
