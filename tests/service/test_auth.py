@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -291,3 +292,14 @@ def test_a_first_start_creates_one_admin_key_and_shows_it_once(tmp_path: Path) -
     assert "admin" in record.roles and record.customers == ["*"]
     _first_admin(store)  # a second start creates nothing
     assert len(store.list()) == 1
+
+
+def test_the_api_pages_load_nothing_from_outside(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources, page
+        for source in sources:
+            assert source.startswith("/"), (page, source)  # no CDN, no font service
+            assert client.get(source).status_code == 200, source
+        assert "googleapis" not in html and "jsdelivr" not in html
