@@ -28,6 +28,8 @@ from typing import Any
 
 import httpx
 
+from policyeval import ALL_CUSTOMERS, CredentialStore
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 HOST = "127.0.0.1"
@@ -41,6 +43,9 @@ def start_server(
         POLICYEVAL_POLICIES=str(ROOT / "policies"),
         POLICYEVAL_FACTS=str(world / "facts"),
         POLICYEVAL_DECISION_LOG=str(log),
+        POLICYEVAL_CREDENTIALS=str(log.with_name("credentials.json")),
+        # Every client's request is let in: the bench measures throughput, not the 503 `busy`.
+        POLICYEVAL_MAX_CONCURRENT_EVALUATIONS=str(max(workers, 1) * 64),
         BENCH_MATERIALIZE="1" if materialize else "0",
     )
     command = [sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "--factory"]
@@ -83,16 +88,29 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
             server.wait(timeout=10)
 
 
+def officer_key(log: Path) -> dict[str, str]:
+    """A key for every customer, in the store the server will read (created before it starts)."""
+    _, token = CredentialStore(log.with_name("credentials.json")).create(
+        "http_bench", ["officer"], [ALL_CUSTOMERS]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 def load_test(
-    port: int, questions: list[dict[str, Any]], requests: int, clients: int
+    port: int,
+    questions: list[dict[str, Any]],
+    requests: int,
+    clients: int,
+    key: dict[str, str],
+    explain: str = "reasons",
 ) -> dict[str, Any]:
     local = threading.local()
-    url = f"http://{HOST}:{port}/v1/decisions/transfer"
+    url = f"http://{HOST}:{port}/v1/decisions/transfer?explain={explain}"
 
     def one(k: int) -> tuple[float, bool | None]:
         client = getattr(local, "client", None)
         if client is None:
-            client = local.client = httpx.Client(timeout=60, headers={"X-Asked-By": "http_bench"})
+            client = local.client = httpx.Client(timeout=60, headers=key)
         q = questions[k % len(questions)]
         body = {
             "customer": q["customer"],
@@ -134,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         "--start-timeout", type=float, default=1200, help="seconds to load the world"
     )
     parser.add_argument(
+        "--explain",
+        choices=["none", "reasons", "full"],
+        default="reasons",
+        help="the explanation level asked (none: the bare answer; reasons: with repairs)",
+    )
+    parser.add_argument(
         "--plain",
         action="store_true",
         help="serve with materialize=False instead of the library's default build",
@@ -143,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for workers in args.workers:
         with tempfile.TemporaryDirectory() as tmp:
+            key = officer_key(Path(tmp) / "decisions.sqlite3")
             server = start_server(
                 args.world, args.port, workers, not args.plain, Path(tmp) / "decisions.sqlite3"
             )
@@ -156,9 +181,14 @@ def main(argv: list[str] | None = None) -> int:
                         "on": q["on"],
                     }
                     httpx.post(
-                        f"http://{HOST}:{args.port}/v1/decisions/transfer", json=body, timeout=60
+                        f"http://{HOST}:{args.port}/v1/decisions/transfer",
+                        json=body,
+                        timeout=60,
+                        headers=key,
                     )
-                result = load_test(args.port, questions, args.requests, args.clients)
+                result = load_test(
+                    args.port, questions, args.requests, args.clients, key, args.explain
+                )
                 result.update(workers=workers, ready_s=ready)
                 rows.append(result)
             except (RuntimeError, TimeoutError) as exc:
@@ -169,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"## HTTP: POST /v1/decisions/transfer on {HOST}, {args.world.name},"
         f" {args.requests} requests,"
-        f" {args.clients} concurrent clients, one secret per request, build: {build}\n"
+        f" {args.clients} concurrent clients, one secret per request, build: {build},"
+        f" explain={args.explain}\n"
     )
     print("| uvicorn workers | ready after s | p50 ms | p99 ms | decisions/s | errors | agree |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

@@ -130,7 +130,10 @@ def test_the_explanation_level_says_how_much_a_decision_carries(client: TestClie
     full = client.post(url, json=body, params={"explain": "full"}).json()
     assert full["per_secret"][0]["proof"]["rule"] == "toy.transfer"
     assert full["per_secret"][1]["why_not"]["kind"] == "not_derivable"
-    logged = client.get(f"/v1/decisions/{bare['decision_id']}", params={"explain": "full"})
+    # `none` is the cheap path: nothing but the answer was sought, so nothing more is logged.
+    cheap = client.get(f"/v1/decisions/{bare['decision_id']}", params={"explain": "full"})
+    assert cheap.json()["detail"]["per_secret"][1]["why_not"] is None
+    logged = client.get(f"/v1/decisions/{default['decision_id']}", params={"explain": "full"})
     assert logged.json()["detail"]["per_secret"][1]["why_not"] == full["per_secret"][1]["why_not"]
     assert_problem(client.post(url, json=body, params={"explain": "everything"}), 422)
 

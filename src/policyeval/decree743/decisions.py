@@ -152,12 +152,15 @@ def decide_transfer(
     *,
     redaction: AppliedRedaction | None = None,
     warnings: Iterable[RedactionWarning] = (),
+    explain: ExplainLevel = "full",
 ) -> TransferDecision:
     """Decide one transfer request; raises `UnknownEntityError` naming every unknown id.
 
     ``redaction`` is the redaction whose rules ``evaluator`` holds and ``warnings`` the doubts
     about it on ``on`` (``Snapshot.in_force(on)`` gives both); without them, the decision says
-    the rules declare no redaction."""
+    the rules declare no redaction. With ``explain="none"`` only the engine's bare answer is
+    sought (no proof, why-not or repairs: the cheap path); otherwise everything is, and a
+    response may leave part of it out (:meth:`TransferDecision.at_level`)."""
     wanted = list(dict.fromkeys(secrets))
     if not wanted:
         raise QueryError("a transfer request names at least one secret")
@@ -172,9 +175,8 @@ def decide_transfer(
             "the facts do not know " + ", ".join(f"{kind} `{id_}`" for kind, id_ in unknown),
             [Problem("unknown_entity", f"unknown {kind} `{id_}`") for kind, id_ in unknown],
         )
-    per_secret = [
-        _decide_one(snapshot, customer, executor, secret, on, assumed) for secret in wanted
-    ]
+    decide = _decide_bare if explain == "none" else _decide_one
+    per_secret = [decide(snapshot, customer, executor, secret, on, assumed) for secret in wanted]
     allowed = all(item.decision == "allowed" for item in per_secret)
     if redaction is None:
         undeclared = Timeline.of([UNDECLARED]).choose(on)
@@ -195,6 +197,19 @@ def decide_transfer(
         policy_version=kb.policy_version,
         facts_version=kb.facts_version,
     )
+
+
+def _decide_bare(
+    evaluator: Evaluator,
+    customer: str,
+    executor: str,
+    secret: str,
+    on: dt.date,
+    assume: list[BaseFact],
+) -> SecretDecision:
+    """The decision alone: the engine's answer, without its explanation."""
+    rows = evaluator.ask(TRANSFER_PREDICATE, [customer, executor, secret, on], assume=assume)
+    return SecretDecision(secret=secret, decision="allowed" if rows else "refused")
 
 
 def _decide_one(

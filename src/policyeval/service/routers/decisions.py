@@ -34,7 +34,8 @@ ExplainQuery = Annotated[
     Query(
         description="none: the decision only; reasons (default): with the reasons, the checked "
         "repairs and the clauses each secret's decision rests on; full: with the proof and "
-        "why-not trees (the log always keeps full)"
+        "why-not trees. The log keeps the full explanation of every decision asked at `reasons` "
+        "or `full`; `none` takes the cheap path (the bare answer) and logs only that"
     ),
 ]
 
@@ -68,6 +69,7 @@ def decide(
             snapshot.assumed(body.assume),
             redaction=rules.redaction,
             warnings=rules.warnings,
+            explain=explain,
         )
         payload = decision.model_dump_json()
     decision_log.record(decision, principal.name, serialized=payload)
