@@ -326,9 +326,8 @@ def _move_value(condition: FailedCondition, search: _Search) -> list[_Edit]:
         stored_new = _as_stored(term, tuple(new_row), origin.source)
         change = _changed(term, old, origin.position, wanted, condition.operator, origin)
         fact = BaseFact(origin.predicate, stored_new, FactSource("(repair)", 0, str(old[0])))
-        edits.append(
-            _Edit(add=(fact,), remove=(BaseFact(origin.predicate, stored_old),), changes=(change,))
-        )
+        removed = (BaseFact(origin.predicate, stored_old), *_computed_rows(term, old, search))
+        edits.append(_Edit(add=(fact,), remove=removed, changes=(change,)))
     return edits
 
 
@@ -348,8 +347,27 @@ def _remove_blocker(
         stored = _as_stored(term, args, node.source)
         day = args[-1] if term.dated else None
         change = _removed(term, args, node.source, day)
-        edits.append(_Edit(remove=(BaseFact(node.predicate or "", stored),), changes=(change,)))
+        removed = (BaseFact(node.predicate or "", stored), *_computed_rows(term, args, search))
+        edits.append(_Edit(remove=removed, changes=(change,)))
     return edits
+
+
+def _computed_rows(term: BaseTerm, args: Sequence[Value], search: _Search) -> tuple[BaseFact, ...]:
+    """The stored rows computed from the records a changed fact counts in (the sum of a
+    capital's shares): retracted with it, so a check never counts on a sum that no longer
+    holds. The edit may then be too strict, never too lenient."""
+    store = search.evaluator.knowledge_base.facts
+    schema = store.schema()
+    rows: list[BaseFact] = []
+    for name, position in term.computed:
+        if name not in schema or position >= len(args):
+            continue
+        pattern: list[Value | None] = [args[position]] + [None] * (schema[name] - 1)
+        for row, source in store.match(name, pattern):
+            period = source.period if source is not None else None
+            stored = (*row[:-1], *period) if store.is_dated(name) and period else tuple(row)
+            rows.append(BaseFact(name, stored))
+    return tuple(rows)
 
 
 # -- facts as stored ---------------------------------------------------------------------------

@@ -166,3 +166,24 @@ def test_the_search_for_repairs_stops_at_its_time_and_says_so() -> None:
     advice = find_repairs(evaluator, "receive", ["acme", DAY], why_not, GLOSSARY, seconds=0)
     assert advice.repairs == []
     assert advice.none_because == "the search for repairs stopped after 0 s without finding one"
+
+
+def test_a_repair_that_ends_a_share_no_longer_counts_on_the_capital_it_summed() -> None:
+    # On the bundled world: ending the share of Steppe Systems' owner also retracts the computed
+    # fact that its capital is accounted for 100 %, so no check can count on that sum.
+    from paths import FACTS, POLICIES
+    from policyeval.decree743 import VOCABULARY
+    from policyeval.decree743.decisions import decide_transfer
+    from policyeval.loading import load
+
+    assert VOCABULARY.glossary()["owns"][0].computed == (("capital_accounted", 1),)
+    day = dt.date(2026, 3, 10)
+    rules = load(POLICIES, FACTS).in_force(day)
+    decision = decide_transfer(rules.evaluator(), "kazspecmash", "steppe_systems", ["doc_4"], day)
+    advice = decision.per_secret[0].repairs
+    assert advice is not None and advice.repairs
+    for repair in advice.repairs:
+        _, retracted = repair.facts()
+        owned = {fact.args[1] for fact in retracted if fact.predicate == "owns"}
+        summed = {fact.args[0] for fact in retracted if fact.predicate == "capital_accounted"}
+        assert owned and owned == summed

@@ -76,7 +76,10 @@ class DecisionFilter(BaseModel):
     )
     limit: int = Field(default=50, ge=1, le=1000)
     before: int | None = Field(
-        default=None, ge=1, description="a cursor: entries logged before this `seq` only"
+        default=None,
+        ge=1,
+        le=2**63 - 1,  # a database integer: beyond it SQLite overflows (found by the fuzzer)
+        description="a cursor: entries logged before this `seq` only",
     )
     explain: ExplainLevel = Field(
         default="reasons", description="how much of each decision's detail to return"

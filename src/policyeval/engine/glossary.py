@@ -36,6 +36,10 @@ class BaseTerm:
     many: bool = False
     """Whether the field lists several values (an annex's secrets): adding one is an edit,
     while a single-valued field that has a value would have it replaced."""
+    computed: tuple[tuple[str, int], ...] = ()
+    """Predicates computed from records of this kind (the shares of a capital summed) that
+    this fact counts in: each with the position of this fact's argument that is the computed
+    row's first (the group). A what-if that retracts this fact must retract those rows too."""
 
     @property
     def entity(self) -> bool:

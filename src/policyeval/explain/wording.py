@@ -71,9 +71,8 @@ def field_source(term: BaseTerm, row: Sequence[Value | None], position: int) -> 
 def missing_text(glossary: Glossary, predicate: str, pattern: Pattern, store: FactStore) -> str:
     """A missing base fact in record words; the values on record instead, when there are."""
     term = term_of(glossary, predicate)
-    if term is None:
-        shown = ", ".join("_" if v is None else plain(v) for v in pattern)
-        return f"no fact {predicate}({shown})"
+    if term is None or " " in term.field:  # unknown, or computed from several records
+        return _no_fact(term, predicate, pattern)
     on = _on_day(term, pattern)
     if term.entity:
         return f"{plain(pattern[0])} is not {article(term.kind)}"
@@ -97,6 +96,14 @@ def missing_text(glossary: Glossary, predicate: str, pattern: Pattern, store: Fa
         return f"the `{term.kind}` {plain(subject)} has no `{term.field}`{on}"
     instead = f" (it has {', '.join(actual)})" if actual else f" (it has no `{term.field}`)"
     return f"the `{term.kind}` {plain(subject)} does not have `{term.field}` {wanted}{on}{instead}"
+
+
+def _no_fact(term: BaseTerm | None, predicate: str, pattern: Pattern) -> str:
+    """A missing fact the glossary cannot name as one record's field."""
+    shown = ", ".join("_" if v is None else plain(v) for v in pattern)
+    if term is None:
+        return f"no fact {predicate}({shown})"
+    return f"the `{term.kind}` records do not make {predicate}({shown}) hold ({term.field})"
 
 
 def on_record(store: FactStore, term: BaseTerm, pattern: Pattern) -> list[str]:

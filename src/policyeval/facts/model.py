@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar, get_args, get_origin
@@ -487,8 +487,21 @@ class Vocabulary:
         """Each base predicate → how the record kinds giving it name it (for explanations)."""
         terms: dict[str, tuple[BaseTerm, ...]] = {}
         for spec in self.predicates:
-            terms[spec.name] = (*terms.get(spec.name, ()), spec.term())
+            term = replace(spec.term(), computed=self._computed_from(spec))
+            terms[spec.name] = (*terms.get(spec.name, ()), term)
         return terms
+
+    def _computed_from(self, spec: PredicateSpec) -> tuple[tuple[str, int], ...]:
+        """The computed predicates of ``spec``'s kind grouped by a field ``spec`` gives."""
+        found: list[tuple[str, int]] = []
+        for computed in self.record_types[spec.kind].computed:
+            if computed.name == spec.name:
+                continue
+            if computed.group in spec.relation_fields:
+                found.append((computed.name, spec.relation_fields.index(computed.group)))
+            elif spec.field == computed.group:
+                found.append((computed.name, 1))
+        return tuple(found)
 
     def store(self) -> FactStore:
         """An empty fact store declaring every base predicate of the vocabulary."""
