@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from paths import TOY_FACTS, TOY_POLICIES
 from policyeval import ALL_CUSTOMERS, ROLES, CredentialStore, Role
 from policyeval.service import Settings
+
+
+def toy_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """The service over the toy rules and facts, its log and credentials under ``tmp_path``."""
+    return Settings(
+        policies=TOY_POLICIES,
+        facts=TOY_FACTS,
+        decision_log=tmp_path / "var" / "decisions.sqlite3",
+        credentials=tmp_path / "var" / "credentials.json",
+        scenarios=tmp_path / "scenarios",
+        **overrides,
+    )
 
 
 def bearer(

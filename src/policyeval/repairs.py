@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
@@ -28,7 +28,13 @@ from policyeval.engine.glossary import BaseTerm, Glossary
 from policyeval.engine.store import ALWAYS, BaseFact, FactSource
 from policyeval.errors import EvaluationTimeout
 from policyeval.evaluator import Evaluator
-from policyeval.explain.model import FactRef, FailedCondition, ProofNode, RuleFailure
+from policyeval.explain.model import (
+    FactRef,
+    FailedCondition,
+    ProofNode,
+    RuleFailure,
+    ValueOrigin,
+)
 from policyeval.explain.reasons import question_records, rank_alternatives
 from policyeval.explain.wording import article, plain, term_of
 from policyeval.language.syntax import Value
@@ -135,8 +141,8 @@ class _Search:
     assumed: tuple[BaseFact, ...] = ()
     """Facts the question itself assumed (a what-if): every edit is made on top of them."""
     checks: int = 0
-    fixed: list[str] | None = None
-    kept: list[str] | None = None
+    fixed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     """Failed conditions a repair would meet only by replacing a value on record."""
     asked: frozenset[str] = frozenset()
     """The records the question names: what is asked about is not removed to allow it."""
@@ -171,8 +177,6 @@ def find_repairs(
         tuple(args),
         glossary,
         tuple(assumed),
-        fixed=[],
-        kept=[],
         asked=question_records(failure),
     )
     found: list[_Edit] = []
@@ -336,7 +340,7 @@ def _remove_blocker(
 ) -> list[_Edit]:
     """Each fact under the proof of the blocking atom that the parties could end, removed."""
     edits: list[_Edit] = []
-    for node in _facts_of(proof):
+    for node in proof.fact_nodes():
         term = term_of(search.glossary, node.predicate or "")
         if term is None or node.source is None or node.source.record in search.asked:
             continue
@@ -405,13 +409,6 @@ def _boundary(operator: str, side: str | None, other: Value) -> Value | None:
     return None
 
 
-def _facts_of(node: ProofNode) -> Iterable[ProofNode]:
-    if node.kind == "fact":
-        yield node
-    for child in node.children:
-        yield from _facts_of(child)
-
-
 def _would_replace(search: _Search, term: BaseTerm, pattern: Sequence[Value | None]) -> bool:
     """Whether adding the fact would replace the value a single-valued field already has (the
     customer of an agreement, the head of an organization): not offered as a repair."""
@@ -425,13 +422,11 @@ def _would_replace(search: _Search, term: BaseTerm, pattern: Sequence[Value | No
 
 
 def _note_kept(search: _Search, text: str) -> None:
-    if search.kept is not None:
-        search.kept.append(text)
+    search.kept.append(text)
 
 
 def _note_fixed(search: _Search, text: str) -> None:
-    if search.fixed is not None:
-        search.fixed.append(f"{text} (a fact the parties cannot change)")
+    search.fixed.append(f"{text} (a fact the parties cannot change)")
 
 
 def _moved_twice(first: Change, second: Change) -> Change:
@@ -492,15 +487,14 @@ def _changed(
     position: int,
     wanted: Value,
     operator: str,
-    origin: object,
+    origin: ValueOrigin,
 ) -> Change:
     field = term.relation_fields[position] if term.relation_fields else term.field
-    side = getattr(origin, "side", "left")
-    smaller = (operator in ("<=", "<")) == (side == "left")
+    smaller = (operator in ("<=", "<")) == (origin.side == "left")
     direction = "earlier" if smaller else "later"
     if isinstance(wanted, int):
         direction = "less" if smaller else "more"
-    source = getattr(origin, "source", None)
+    source = origin.source
     record = plain(old[0]) if not term.relation_fields else (source.record if source else None)
     text = (
         f"change `{field}` of the `{term.kind}` {record} from {plain(old[position])} "

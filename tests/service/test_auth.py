@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from paths import TOY_FACTS, TOY_POLICIES
 from policyeval import CredentialStore, load
 from policyeval.cli import app as cli
 from policyeval.service import Settings, create_app, reloads
-from service_auth import bearer
+from service_auth import bearer, toy_settings
 
 BODY = {"customer": "mod", "executor": "acme", "secrets": ["s1"], "on": "2026-02-01"}
 PUBLIC = {"/healthz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
@@ -30,13 +29,7 @@ PUBLIC = {"/healthz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        policies=TOY_POLICIES,
-        facts=TOY_FACTS,
-        decision_log=tmp_path / "var" / "decisions.sqlite3",
-        credentials=tmp_path / "var" / "credentials.json",
-        scenarios=tmp_path / "scenarios",
-    )
+    return toy_settings(tmp_path)
 
 
 @pytest.fixture()

@@ -16,30 +16,19 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message
 
-from paths import FACTS, POLICIES, TOY_FACTS, TOY_POLICIES
+from paths import FACTS, POLICIES
 from policyeval import DatedQueryResult, Snapshot
 from policyeval.engine import budget
 from policyeval.explain.proof import MAX_PROOF_DEPTH
 from policyeval.service import Settings, create_app
 from policyeval.service.limits import LimitsMiddleware
-from service_auth import signed_in
+from service_auth import signed_in, toy_settings
 
 PROBLEM_JSON = "application/problem+json"
 BODY = {"customer": "mod", "executor": "acme", "secrets": ["s1"], "on": "2026-02-01"}
 QUERY = {"predicate": "transfer_allowed", "args": ["mod", "acme", "s1", "2026-02-01"]}
 SAFETY = 60.0
 """How long a test waits for its own background request to reach a point (never decides)."""
-
-
-def toy_settings(tmp_path: Path, **limits: Any) -> Settings:
-    return Settings(
-        policies=TOY_POLICIES,
-        facts=TOY_FACTS,
-        decision_log=tmp_path / "var" / "decisions.sqlite3",
-        credentials=tmp_path / "var" / "credentials.json",
-        scenarios=tmp_path / "scenarios",
-        **limits,
-    )
 
 
 @pytest.fixture()

@@ -8,8 +8,6 @@ created in the connection's ``search_path`` (``?options=-csearch_path%3Dname`` p
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -67,8 +65,8 @@ class PostgresStore(LogStore):
     dialect = _POSTGRES
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
-        self._local = threading.local()
         try:
             db = self._connection()
             with db.transaction():
@@ -94,17 +92,5 @@ class PostgresStore(LogStore):
             )
         return entry
 
-    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self._connection().execute(sql, params).fetchall()
-
-    def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
-
-    def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
-        db: psycopg.Connection[tuple[Any, ...]] | None = getattr(self._local, "db", None)
-        if db is None or db.closed:
-            db = self._local.db = psycopg.connect(self.url, autocommit=True)
-        return db
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        return psycopg.connect(self.url, autocommit=True)

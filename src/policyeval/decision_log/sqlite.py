@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 from policyeval.decision_log.chain import GENESIS, Content, Linked
 from policyeval.decision_log.entries import CONTENT, content_from_detail
@@ -84,8 +82,8 @@ class SqliteStore(LogStore):
     dialect = _SQLITE
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
-        self._local = threading.local()
         try:
             _create_owner_only(path)
             with self._write() as db:
@@ -103,26 +101,13 @@ class SqliteStore(LogStore):
             db.execute(_MOVE_HEAD, (entry.seq, entry.entry_hash, content["recorded_at"]))
         return entry
 
-    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self._connection().execute(sql, params).fetchall()
-
-    def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection (sqlite3 connections must not cross threads)."""
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        return db
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One writer at a time: committed on success, rolled back on error."""
-        db = self._connection()
+        db: sqlite3.Connection = self._connection()
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db

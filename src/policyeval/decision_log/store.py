@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -40,17 +41,35 @@ class LogStore(ABC):
 
     dialect: Dialect
 
+    def __init__(self) -> None:
+        self._threads = threading.local()
+
     @abstractmethod
     def append(self, content: Content) -> Linked:
         """Append one entry after the head, both read and written in one serialized write."""
 
     @abstractmethod
+    def _connect(self) -> Any:
+        """A new connection (a DB-API one: ``execute(...).fetchall()``, ``close()``)."""
+
+    def _connection(self) -> Any:
+        """This thread's connection, opened on first use: connections never cross threads."""
+        db = getattr(self._threads, "db", None)
+        if db is None or getattr(db, "closed", False):
+            db = self._threads.db = self._connect()
+        return db
+
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """The rows of a read."""
+        rows: list[tuple[Any, ...]] = self._connection().execute(sql, params).fetchall()
+        return rows
 
-    @abstractmethod
     def close(self) -> None:
         """Close this thread's connection."""
+        db = getattr(self._threads, "db", None)
+        if db is not None:
+            db.close()
+            self._threads.db = None
 
     def get(self, decision_id: str) -> Linked | None:
         """The entry of this decision, or ``None``."""

@@ -6,6 +6,7 @@ Both serialise to JSON through pydantic and print as indented trees for a termin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -97,6 +98,13 @@ class ProofNode(BaseModel):
             return f"{self.atom}  ({self.kind}: {self.detail})"
         return f"{self.atom}  ({self.kind})"
 
+    def fact_nodes(self) -> Iterator[ProofNode]:
+        """Every base fact the proof rests on (its ``fact`` leaves), in the tree's order."""
+        if self.kind == "fact":
+            yield self
+        for child in self.children:
+            yield from child.fact_nodes()
+
     def rule_ids(self) -> set[str]:
         """Every rule used anywhere in the proof."""
         found = {self.rule} if self.rule else set()
@@ -171,7 +179,7 @@ class FailedCondition(BaseModel):
         if self.see_above:
             head += "  (explained above)"
         if self.in_force:
-            head += f" ({_periods_text(self.in_force)})"
+            head += f" ({periods_text(self.in_force)})"
         lines = [indent + head]
         for alternative in self.alternatives:
             lines.append(alternative.render(indent + "  "))
@@ -220,7 +228,7 @@ class RuleFailure(BaseModel):
         return "\n".join(lines)
 
 
-def _periods_text(periods: list[FactRef]) -> str:
+def periods_text(periods: list[FactRef]) -> str:
     """``on record, in force until 2026-02-28 (facts/x.yaml:3), but not on the day asked``."""
     shown = ", ".join(f"{ref.in_force()} ({ref.file}:{ref.line})" for ref in periods)
     return f"on record {shown}, but not on the day asked"

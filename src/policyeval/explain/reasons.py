@@ -16,7 +16,12 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, Field
 
-from policyeval.explain.model import FactRef, FailedCondition, ProofNode, RuleFailure
+from policyeval.explain.model import (
+    FactRef,
+    FailedCondition,
+    RuleFailure,
+    periods_text,
+)
 
 __all__ = [
     "Blocker",
@@ -302,8 +307,7 @@ def _first_inapplicable(failure: RuleFailure) -> str | None:
 def _words(leaf: FailedCondition) -> str:
     text = leaf.text or leaf.condition
     if leaf.in_force:
-        shown = ", ".join(f"{ref.in_force()} ({ref.file}:{ref.line})" for ref in leaf.in_force)
-        text += f" (on record {shown}, but not on the day asked)"
+        text += f" ({periods_text(leaf.in_force)})"
     if leaf.others:
         text += f" (and {leaf.others} more like it)"
     return text
@@ -311,12 +315,5 @@ def _words(leaf: FailedCondition) -> str:
 
 def _blockers(leaf: FailedCondition) -> Iterator[Blocker]:
     if leaf.kind == "negation_holds" and leaf.holds_because is not None:
-        for node in _fact_nodes(leaf.holds_because):
+        for node in leaf.holds_because.fact_nodes():
             yield Blocker(fact=node.atom, source=node.source)
-
-
-def _fact_nodes(node: ProofNode) -> Iterator[ProofNode]:
-    if node.kind == "fact":
-        yield node
-    for child in node.children:
-        yield from _fact_nodes(child)

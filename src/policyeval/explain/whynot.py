@@ -11,7 +11,6 @@ holds is never reported, and one missing fact is reported with its ancestors onl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from policyeval.engine import budget
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
@@ -204,13 +203,14 @@ class Explainer:
     ) -> list[FailedCondition]:
         """Why ``literal`` holds under none of ``envs``: each distinct instance, explained."""
         if isinstance(literal, Comparison):
-            found: dict[str, FailedCondition] = {}
-            texts = _distinct(render_literal(literal, env) for env in envs)
+            instances: dict[str, Env] = {}
             for env in envs:
-                text = render_literal(literal, env)
-                if text not in found and len(found) < MAX_INSTANCES:
-                    found[text] = self._false_comparison(rule, literal, env, text, head)
-            return _counted(list(found.values()), len(texts))
+                instances.setdefault(render_literal(literal, env), env)
+            shown = [
+                self._false_comparison(rule, literal, env, text, head)
+                for text, env in list(instances.items())[:MAX_INSTANCES]
+            ]
+            return _counted(shown, len(instances))
         if isinstance(literal, Negation):
             return self._blocking(literal, envs)
         return self._failed_atom(rule, literal, envs, depth, head)
@@ -303,7 +303,3 @@ def _env_of(atom: Atom, pattern: Pattern) -> Env:
         for t, v in zip(atom.terms, pattern, strict=True)
         if isinstance(t, Var) and v is not None
     }
-
-
-def _distinct(texts: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(texts))
