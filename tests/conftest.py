@@ -33,3 +33,4 @@ def _private_state(
     var = tmp_path_factory.mktemp("var")
     monkeypatch.setenv("POLICYEVAL_DECISION_LOG", str(var / "decisions.sqlite3"))
     monkeypatch.setenv("POLICYEVAL_CREDENTIALS", str(var / "credentials.json"))
+    monkeypatch.setenv("POLICYEVAL_SESSION_SECRET", str(var / "session-secret"))

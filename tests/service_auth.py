@@ -21,6 +21,7 @@ def toy_settings(tmp_path: Path, **overrides: Any) -> Settings:
         facts=TOY_FACTS,
         decision_log=tmp_path / "var" / "decisions.sqlite3",
         credentials=tmp_path / "var" / "credentials.json",
+        session_secret=tmp_path / "var" / "session-secret",
         scenarios=tmp_path / "scenarios",
         **overrides,
     )

@@ -163,6 +163,26 @@ class CredentialStore:
             raise AuthenticationError(f"API key `{key_id}` was revoked")
         return record.principal()
 
+    @staticmethod
+    def key_id(token: str) -> str:
+        """The id part of an API key (``pe_<id>_<secret>``); not a check of the key.
+
+        >>> CredentialStore.key_id("pe_0a1b2c_secret")
+        '0a1b2c'
+        """
+        return token.removeprefix(_PREFIX).partition("_")[0]
+
+    def principal_of(self, key_id: str) -> Principal:
+        """The principal of the key ``key_id`` as the store says now (a browser session names
+        its key by id); raises `AuthenticationError` for an unknown or revoked key."""
+        with self._lock:
+            record = next((k for k in self._read().keys if k.id == key_id), None)
+        if record is None:
+            raise AuthenticationError(f"unknown API key `{key_id[:20]}`")
+        if record.revoked is not None:
+            raise AuthenticationError(f"API key `{key_id}` was revoked")
+        return record.principal()
+
     def _read(self) -> _Keys:
         """The keys on disk, re-parsed only when the file changed."""
         try:

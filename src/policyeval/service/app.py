@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot, load
-from policyeval.service import errors, limits
+from policyeval.service import errors, limits, web
 from policyeval.service.routers import decisions, facts, query, reports, rules, system
 from policyeval.service.settings import Settings
 from policyeval.service.state import ServiceState
@@ -57,6 +57,7 @@ def create_app(
     errors.install(app)
     for module in (decisions, reports, query, rules, facts, system):
         app.include_router(module.router)
+    web.install(app)  # the pages for people, and their errors as pages
     return app
 
 

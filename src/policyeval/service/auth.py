@@ -34,7 +34,7 @@ async def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The principal of the request's bearer credential; 401 without a valid one."""
-    _check_origin(request, state.settings.allowed_origins)
+    check_origin(request, state.settings.allowed_origins)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("this endpoint needs `Authorization: Bearer <credential>`")
     token = credentials.credentials
@@ -68,7 +68,7 @@ def check_customer(principal: Principal, customer: str) -> None:
         raise ForbiddenError(f"`{principal.name}` does not act for the customer `{customer}`")
 
 
-def _check_origin(request: Request, allowed: list[str]) -> None:
+def check_origin(request: Request, allowed: list[str]) -> None:
     """Refuse a state-changing request from a page of another origin."""
     origin = request.headers.get("origin")
     if origin is None or request.method in _SAFE_METHODS:

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     )
     jwt_issuer: str = ""
     jwt_audience: str = "policyeval"
+    session_secret: Path = Field(
+        default=Path("var/session-secret"),
+        description="the key signing the web pages' session cookies (created 0600 with 32 "
+        "random bytes on first use; replicas serving one site share it)",
+    )
+    session_hours: float = Field(
+        default=8.0, gt=0, description="how long a web sign-in lasts before signing in again"
+    )
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["localhost", "127.0.0.1", "::1", "testserver"],
         description="`Host` values served (others get 400); `*` for any",

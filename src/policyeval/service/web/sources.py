@@ -1,0 +1,64 @@
+"""The files a page may show: the rule files, the fact files and the scenario files served.
+
+A location (``file:line``, as rules, facts and scenarios record it) becomes a link to the
+file's page at that line (``/source/<root>/<path>#L<line>``); only files under one of the
+served roots can be shown, whatever path a request names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from policyeval.service.settings import Settings
+
+
+@dataclass(frozen=True)
+class SourceRoots:
+    """The served directories, each under a short name used in URLs."""
+
+    roots: tuple[tuple[str, Path], ...]
+
+    @classmethod
+    def of(cls, settings: Settings) -> SourceRoots:
+        named = [("rules", settings.policies)]
+        named += [(f"rules-{n}", path) for n, path in enumerate(settings.redactions, start=2)]
+        named += [("facts", settings.facts), ("scenarios", settings.scenarios)]
+        return cls(tuple((name, path.resolve()) for name, path in named))
+
+    def url(self, location: str | None) -> str | None:
+        """The page of ``location`` (``file:line`` or ``file``), or None outside the roots."""
+        if not location:
+            return None
+        file, _, line = location.rpartition(":")
+        if not line.isdigit():
+            file, line = location, ""
+        found = self.find(Path(file))
+        if found is None:
+            return None
+        name, relative = found
+        return f"/source/{name}/{relative.as_posix()}" + (f"#L{line}" if line else "")
+
+    def find(self, file: Path) -> tuple[str, Path] | None:
+        """The root holding ``file`` (absolute, or relative to the working directory or to a
+        root) and its path under it."""
+        candidates = [file] if file.is_absolute() else [Path.cwd() / file]
+        candidates += [] if file.is_absolute() else [root / file for _, root in self.roots]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            for name, root in self.roots:
+                if resolved.is_relative_to(root) and resolved.is_file():
+                    return name, resolved.relative_to(root)
+        return None
+
+    def read(self, name: str, relative: str) -> list[str] | None:
+        """The lines of ``relative`` under the root ``name``; None if it is not a served file."""
+        root = dict(self.roots).get(name)
+        if root is None:
+            return None
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        if path.suffix not in {".md", ".yaml", ".yml", ".json", ".jsonl"}:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()

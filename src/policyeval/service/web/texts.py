@@ -1,0 +1,61 @@
+"""Every text the web pages show, in one catalog per language (``texts/<language>.yaml``).
+
+Templates and routes say ``t("ask.title")``; a text with placeholders is filled by name
+(``t("decisions.count", count=3)``). English is the one catalog today; Russian and Kazakh are
+added as ``ru.yaml`` and ``kk.yaml`` with the same keys (``tests/web/test_texts.py`` checks that
+every key used exists in every catalog). Catalogs are read with ``yaml.safe_load``: data, never
+code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CATALOGS = Path(__file__).parent / "texts"
+DEFAULT_LANGUAGE = "en"
+
+
+class Texts:
+    """One language's catalog, called as ``t(key, **values)``."""
+
+    def __init__(self, language: str, entries: dict[str, str]) -> None:
+        self.language = language
+        self.entries = entries
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        try:
+            text = self.entries[key]
+        except KeyError:
+            raise KeyError(f"no text `{key}` in the `{self.language}` catalog") from None
+        return text.format(**values) if values else text
+
+
+@cache
+def texts(language: str = DEFAULT_LANGUAGE) -> Texts:
+    """The catalog of ``language`` (its file flattened to dotted keys)."""
+    raw = yaml.safe_load((CATALOGS / f"{language}.yaml").read_text(encoding="utf-8"))
+    return Texts(language, dict(_flatten(raw)))
+
+
+def languages() -> list[str]:
+    """The languages with a catalog."""
+    return sorted(path.stem for path in CATALOGS.glob("*.yaml"))
+
+
+def _flatten(tree: dict[str, object], prefix: str = "") -> list[tuple[str, str]]:
+    """``{"a": {"b": "x"}}`` as ``[("a.b", "x")]``.
+
+    >>> _flatten({"nav": {"ask": "Ask", "home": "Home"}})
+    [('nav.ask', 'Ask'), ('nav.home', 'Home')]
+    """
+    flat: list[tuple[str, str]] = []
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.extend(_flatten(value, f"{name}."))
+        else:
+            flat.append((name, str(value)))
+    return flat
