@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from policyeval.service.web import errors, home
-from policyeval.service.web.routes import ROUTERS
+from policyeval.service.web.routes import routers
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,6 +28,6 @@ def install(app: FastAPI) -> None:
     """Serve the pages, their static files, and their errors as pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(home.router)
-    for router in ROUTERS:
+    for router in routers():
         app.include_router(router)
     errors.install(app)

@@ -1,8 +1,9 @@
-"""Every text the web pages show, in one catalog per language (``texts/<language>.yaml``).
+"""Every text the web pages show, in one catalog per language: ``texts/<language>/*.yaml``,
+one file per page family, merged (a key is defined once).
 
 Templates and routes say ``t("ask.title")``; a text with placeholders is filled by name
 (``t("decisions.count", count=3)``). English is the one catalog today; Russian and Kazakh are
-added as ``ru.yaml`` and ``kk.yaml`` with the same keys (``tests/web/test_texts.py`` checks that
+added as ``texts/ru/`` and ``texts/kk/`` with the same files and keys (``tests/web/test_texts.py`` checks that
 every key used exists in every catalog). Catalogs are read with ``yaml.safe_load``: data, never
 code.
 """
@@ -35,14 +36,20 @@ class Texts:
 
 @cache
 def texts(language: str = DEFAULT_LANGUAGE) -> Texts:
-    """The catalog of ``language`` (its file flattened to dotted keys)."""
-    raw = yaml.safe_load((CATALOGS / f"{language}.yaml").read_text(encoding="utf-8"))
-    return Texts(language, dict(_flatten(raw)))
+    """The catalog of ``language``: its files flattened to dotted keys and merged; a key
+    defined twice is an error."""
+    entries: dict[str, str] = {}
+    for path in sorted((CATALOGS / language).glob("*.yaml")):
+        for key, text in _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}):
+            if key in entries:
+                raise ValueError(f"{path}: the text `{key}` is defined twice")
+            entries[key] = text
+    return Texts(language, entries)
 
 
 def languages() -> list[str]:
     """The languages with a catalog."""
-    return sorted(path.stem for path in CATALOGS.glob("*.yaml"))
+    return sorted(path.name for path in CATALOGS.iterdir() if path.is_dir())
 
 
 def _flatten(tree: dict[str, object], prefix: str = "") -> list[tuple[str, str]]:
