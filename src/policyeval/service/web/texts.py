@@ -3,9 +3,9 @@ one file per page family, merged (a key is defined once).
 
 Templates and routes say ``t("ask.title")``; a text with placeholders is filled by name
 (``t("decisions.count", count=3)``). English is the one catalog today; Russian and Kazakh are
-added as ``texts/ru/`` and ``texts/kk/`` with the same files and keys (``tests/web/test_texts.py`` checks that
-every key used exists in every catalog). Catalogs are read with ``yaml.safe_load``: data, never
-code.
+added as ``texts/ru/`` and ``texts/kk/`` with the same files and keys
+(``tests/web/test_texts.py`` checks that every key used exists in every catalog). Catalogs are
+read with ``yaml.safe_load``: data, never code.
 """
 
 from __future__ import annotations
