@@ -1,0 +1,79 @@
+"""The web pages over the bundled world (rules, facts, scenarios), loaded once per session.
+
+``pages(roles, customers)`` gives a test client signed in through the sign-in form, as a
+browser is, with a new credential of those roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from paths import FACTS, POLICIES, SCENARIOS
+from policyeval import ALL_CUSTOMERS, CredentialStore, Role
+from policyeval.service import Settings, create_app
+
+Pages = Callable[..., TestClient]
+
+
+@pytest.fixture(scope="session")
+def world_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path_factory.mktemp("web-var")
+    return Settings(
+        policies=POLICIES,
+        facts=FACTS,
+        scenarios=SCENARIOS,
+        decision_log=var / "decisions.sqlite3",
+        credentials=var / "credentials.json",
+        session_secret=var / "session-secret",
+    )
+
+
+@pytest.fixture(scope="session")
+def world_app(world_settings: Settings) -> Iterator[FastAPI]:
+    """The service over the bundled world, started once (its lifespan runs the load)."""
+    app = create_app(world_settings)
+    with TestClient(app):
+        yield app
+
+
+def sign_in(
+    app: FastAPI,
+    settings: Settings,
+    roles: Iterable[Role],
+    customers: Iterable[str] = (ALL_CUSTOMERS,),
+    name: str = "tester",
+) -> TestClient:
+    """A client signed in through ``POST /signin`` with a new key of ``roles``."""
+    _, token = CredentialStore(settings.credentials).create(name, roles, customers)
+    client = TestClient(app, follow_redirects=False)
+    answer = client.post("/signin", data={"credential": token, "next": "/"})
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+@pytest.fixture
+def pages(world_app: FastAPI, world_settings: Settings) -> Pages:
+    """``pages(roles=("lawyer",), customers=("*",), name="tester")``: a signed-in client."""
+
+    def make(
+        roles: Iterable[Role] = ("admin",),
+        customers: Iterable[str] = (ALL_CUSTOMERS,),
+        name: str = "tester",
+    ) -> TestClient:
+        officer_customers = customers if "officer" in roles else ()
+        return sign_in(world_app, world_settings, roles, officer_customers or customers, name)
+
+    return make
+
+
+@pytest.fixture
+def anonymous(world_app: FastAPI) -> TestClient:
+    return TestClient(world_app, follow_redirects=False)
+
+
+__all__ = ["Pages", "Path"]
