@@ -6,18 +6,16 @@ browser is, with a new credential of those roles.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from paths import FACTS, POLICIES, SCENARIOS
-from policyeval import ALL_CUSTOMERS, CredentialStore, Role
+from policyeval import ALL_CUSTOMERS, Role
 from policyeval.service import Settings, create_app
-
-Pages = Callable[..., TestClient]
+from web_session import Pages, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -41,21 +39,6 @@ def world_app(world_settings: Settings) -> Iterator[FastAPI]:
         yield app
 
 
-def sign_in(
-    app: FastAPI,
-    settings: Settings,
-    roles: Iterable[Role],
-    customers: Iterable[str] = (ALL_CUSTOMERS,),
-    name: str = "tester",
-) -> TestClient:
-    """A client signed in through ``POST /signin`` with a new key of ``roles``."""
-    _, token = CredentialStore(settings.credentials).create(name, roles, customers)
-    client = TestClient(app, follow_redirects=False)
-    answer = client.post("/signin", data={"credential": token, "next": "/"})
-    assert answer.status_code == 303, answer.text
-    return client
-
-
 @pytest.fixture
 def pages(world_app: FastAPI, world_settings: Settings) -> Pages:
     """``pages(roles=("lawyer",), customers=("*",), name="tester")``: a signed-in client."""
@@ -74,6 +57,3 @@ def pages(world_app: FastAPI, world_settings: Settings) -> Pages:
 @pytest.fixture
 def anonymous(world_app: FastAPI) -> TestClient:
     return TestClient(world_app, follow_redirects=False)
-
-
-__all__ = ["Pages", "Path"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from conftest import Pages
 from policyeval import CredentialStore
 from policyeval.service import Settings
+from web_session import Pages
 
 
 def test_a_page_without_a_session_sends_the_browser_to_sign_in_and_back(
