@@ -56,7 +56,8 @@ class _Table:
     rows: list[tuple[Value, ...]] = field(default_factory=list)
     sources: list[FactSource | None] = field(default_factory=list)
     positions: list[dict[Value, list[int]]] = field(default_factory=list)
-    keys: set[tuple[Value, ...]] = field(default_factory=set)
+    keys: dict[tuple[Value, ...], int] = field(default_factory=dict)
+    """Each stored row → its index: a fully bound lookup is one probe."""
 
     def __post_init__(self) -> None:
         self.positions = [{} for _ in range(self.width)]
@@ -71,8 +72,8 @@ class _Table:
             return
         if self.dated and source is not None:
             source = replace(source, period=_period(row))
-        self.keys.add(row)
         index = len(self.rows)
+        self.keys[row] = index
         self.rows.append(row)
         self.sources.append(source)
         for position, value in enumerate(row):
@@ -84,9 +85,9 @@ class _Table:
             yield from range(len(self.rows))
             return
         if len(bound) == self.width:
-            row = tuple(v for _, v in bound)
-            if row in self.keys:
-                yield from (i for i in self.positions[0].get(row[0], ()) if self.rows[i] == row)
+            index = self.keys.get(tuple(v for _, v in bound))
+            if index is not None:
+                yield index
             return
         candidates = min((self.positions[i].get(v, ()) for i, v in bound), key=len)
         for index in candidates:
