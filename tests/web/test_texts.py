@@ -22,7 +22,17 @@ def used_keys() -> set[str]:
 
 @pytest.mark.parametrize("language", catalog.languages())
 def test_every_key_used_is_in_the_catalog(language: str) -> None:
-    missing = used_keys() - set(catalog.texts(language).entries)
+    keys = set(catalog.texts(language).entries)
+    # A key ending in "." is a prefix completed at run time (`t("facts.kinds." ~ kind)`).
+    missing = {
+        used
+        for used in used_keys()
+        if (
+            not any(key.startswith(used) for key in keys)
+            if used.endswith(".")
+            else used not in keys
+        )
+    }
     assert not missing, f"texts missing from `{language}`: {sorted(missing)}"
 
 
@@ -35,7 +45,7 @@ def test_the_catalogs_have_the_same_keys() -> None:
 def test_a_text_is_filled_by_name_and_a_missing_one_is_named() -> None:
     t = catalog.texts("en")
     assert t("site.signed_in_as", name="Aida") == "Signed in as Aida"
-    with pytest.raises(KeyError, match="no text `nowhere.at_all`"):
+    with pytest.raises(KeyError, match=r"no text `nowhere\.at_all`"):
         t("nowhere.at_all")
 
 
@@ -48,7 +58,7 @@ def test_a_key_defined_in_two_files_is_refused(
     monkeypatch.setattr(catalog, "CATALOGS", tmp_path)
     catalog.texts.cache_clear()
     try:
-        with pytest.raises(ValueError, match="`nav.ask` is defined twice"):
+        with pytest.raises(ValueError, match=r"`nav\.ask` is defined twice"):
             catalog.texts("xx")
     finally:
         catalog.texts.cache_clear()

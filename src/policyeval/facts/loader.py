@@ -1,7 +1,8 @@
 """Load fact files into a :class:`FactBase`: records, their base facts with provenance, a version.
 
-A fact file is YAML: a list of records, or a mapping whose one key ``records`` holds that list.
-Each record is a mapping with ``kind``, ``id`` and the fields of its kind, as the
+A fact file is YAML: a list of records, or a mapping whose one key ``records`` holds that list;
+or JSON Lines (``*.jsonl``, one record per line: :mod:`policyeval.facts.jsonl_source`). Each
+record is a mapping with ``kind``, ``id`` and the fields of its kind, as the
 :class:`~policyeval.facts.model.Vocabulary` given declares them (the decree's:
 :mod:`policyeval.decree743.vocabulary`).
 
@@ -26,6 +27,7 @@ from pydantic import ValidationError
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.errors import FactError, Problem, counted, sorted_problems
+from policyeval.facts import jsonl_source
 from policyeval.facts.model import (
     DATED_SHAPES,
     FactRecord,
@@ -48,10 +50,12 @@ from policyeval.language.syntax import Location
 
 __all__ = ["FACT_FILE_SUFFIXES", "FactBase", "load_fact_files", "load_fact_records"]
 
-FACT_FILE_SUFFIXES = (".yaml", ".yml")
-"""Files a directory contributes; a file named explicitly is read whatever its name."""
+FACT_FILE_SUFFIXES = (".yaml", ".yml", jsonl_source.SUFFIX)
+"""Files a directory contributes; a file named explicitly is read whatever its name (as JSON
+Lines if it ends in ``.jsonl``, else as YAML)."""
 
-_UNREAD = frozenset({"missing_file", "bad_file", "yaml_error"})
+_SYNTAX = frozenset({"yaml_error", "json_error"})
+_UNREAD = frozenset({"missing_file", "bad_file"}) | _SYNTAX
 """Codes of problems that lose a file's records: a path, a file or its YAML that cannot be read."""
 
 
@@ -118,7 +122,7 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
         problems += file_problems
     unread = any(problem.code in _UNREAD for problem in problems)
     valid, check_problems = _check(raws, {}, vocabulary, unknown_references=not unread)
-    syntax = [problem for problem in problems if problem.code == "yaml_error"]
+    syntax = [problem for problem in problems if problem.code in _SYNTAX]
     _raise_if_any(problems + check_problems, first=syntax)
     records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
     for record, _ in valid:
@@ -221,11 +225,25 @@ def _parse(file: str, data: bytes) -> tuple[list[_Raw], list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [], [Problem("bad_file", f"not UTF-8 text: {exc.reason}", Location(file, 1))]
+    if file.endswith(jsonl_source.SUFFIX):
+        return _json_lines(file, text)
     document, node, problems = read_document(text, file, _Loader)
     if node is None:
         return [], problems
     raws, shape_problems = _records(file, document, node)
     return raws, problems + shape_problems
+
+
+def _json_lines(file: str, text: str) -> tuple[list[_Raw], list[Problem]]:
+    """The records of a JSON Lines file, each located at its line."""
+    raws: list[_Raw] = []
+    problems: list[Problem] = []
+    for item in jsonl_source.read_lines(file, text):
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            raws.append(_Raw(file, *item))
+    return raws, problems
 
 
 def _records(file: str, document: Any, node: yaml.Node) -> tuple[list[_Raw], list[Problem]]:
