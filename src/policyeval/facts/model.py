@@ -392,8 +392,14 @@ def _references(model: Part, prefix: tuple[str | int, ...]) -> Iterator[Referenc
             yield Reference(path, value, field.ref.kinds)
 
 
+_PLAIN = frozenset({str, int, dt.date})
+"""The types a field value already has as a Datalog constant (the common case, one probe)."""
+
+
 def _value(item: Any) -> Value:
     """A field value as a Datalog constant: enums by their symbol."""
+    if type(item) in _PLAIN:
+        return item  # type: ignore[no-any-return]
     if isinstance(item, Enum):
         return str(item.value)
     if isinstance(item, str | int | dt.date) and not isinstance(item, bool):
