@@ -59,6 +59,7 @@ from policyeval.evaluator import (
 from policyeval.explain.model import FailedCondition, ProofNode, RuleFailure
 from policyeval.explain.reasons import Blocker, OtherWay, Reason, cited_clauses, other_ways_heading
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
+from policyeval.facts.model import FactRecord
 from policyeval.facts.schema_export import fact_file_json_schema
 from policyeval.language.checker import check
 from policyeval.language.parser import load_rule_set, parse_rules
@@ -130,6 +131,7 @@ __all__ = [
     "ExplainLevel",
     "FactBase",
     "FactError",
+    "FactRecord",
     "FactSource",
     "FactStore",
     "FailedCondition",

@@ -217,17 +217,19 @@ class Evaluator:
         args: Sequence[Argument],
         *,
         assume: Iterable[BaseFact] = (),
+        retract: Iterable[BaseFact] = (),
         proofs: bool = True,
         explain: bool = True,
     ) -> QueryResult:
-        """All answers, each with its proof; when there are none, every failed condition.
+        """All answers, each with its proof; when there are none, every failed condition
+        (with ``assume`` facts added and ``retract`` facts taken away, as in :meth:`ask`).
 
         A ground question asked with its proof is answered by the proof search itself: the
         search is complete for a ground atom, so a proof found is the yes and none found is the
         no, and the engine is not asked the same question twice.
         """
         kb = self._knowledge_base
-        program, store = kb.world(assume)
+        program, store = kb.world(assume, retract)
         prover = kb.prover(program, store) if proofs else None
         ground = _ground_row(args)
         rows: list[tuple[Value, ...]]

@@ -140,6 +140,8 @@ class _Search:
     glossary: Glossary
     assumed: tuple[BaseFact, ...] = ()
     """Facts the question itself assumed (a what-if): every edit is made on top of them."""
+    retracted: tuple[BaseFact, ...] = ()
+    """Facts on record the question itself took away (a what-if): they stay away."""
     checks: int = 0
     fixed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -149,13 +151,13 @@ class _Search:
 
     def allowed(self, edit: _Edit) -> bool:
         self.checks += 1
-        assume = (*self.assumed, *edit.add)
-        rows = self.evaluator.ask(self.predicate, self.args, assume=assume, retract=edit.remove)
+        assume, retract = (*self.assumed, *edit.add), (*self.retracted, *edit.remove)
+        rows = self.evaluator.ask(self.predicate, self.args, assume=assume, retract=retract)
         return bool(rows)
 
     def remaining(self, edit: _Edit) -> FailedCondition | None:
-        assume = (*self.assumed, *edit.add)
-        return self.evaluator.why_not(self.predicate, self.args, assume=assume, retract=edit.remove)
+        assume, retract = (*self.assumed, *edit.add), (*self.retracted, *edit.remove)
+        return self.evaluator.why_not(self.predicate, self.args, assume=assume, retract=retract)
 
 
 def find_repairs(
@@ -166,17 +168,20 @@ def find_repairs(
     glossary: Glossary,
     assumed: Iterable[BaseFact] = (),
     *,
+    retracted: Iterable[BaseFact] = (),
     seconds: float = SEARCH_SECONDS,
 ) -> RepairAdvice:
     """The checked repairs of the refused ground question ``predicate(args)`` whose why-not is
-    ``failure`` (asked with the facts ``assumed``, if it was a what-if). The search stops after
-    ``seconds`` (or the evaluation's own budget, whichever ends first) with what it found."""
+    ``failure`` (asked with the facts ``assumed`` and without those ``retracted``, if it was a
+    what-if). The search stops after ``seconds`` (or the evaluation's own budget, whichever
+    ends first) with what it found."""
     search = _Search(
         evaluator,
         predicate,
         tuple(args),
         glossary,
         tuple(assumed),
+        tuple(retracted),
         asked=question_records(failure),
     )
     found: list[_Edit] = []

@@ -124,6 +124,10 @@ def test_an_officer_acts_for_its_customers_only(client: TestClient, settings: Se
     assert client.get("/v1/decisions?customer=mod", headers=other).status_code == 403
     two = bearer(settings, "officer-2", ["officer"], ["mod", "kaz"])
     assert client.get("/v1/decisions", headers=two).status_code == 422
+    # A lawyer's role adds no customer to an officer's: still only its own decisions.
+    both = bearer(settings, "officer-lawyer", ["officer", "lawyer"], ["someone_else"])
+    assert client.get(f"/v1/decisions/{decision_id}", headers=both).status_code == 403
+    assert client.get("/v1/decisions?customer=mod", headers=both).status_code == 403
 
 
 def test_the_asker_is_the_credential_not_a_header(client: TestClient, settings: Settings) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,7 @@ from policyeval.errors import Problem, QueryError, UnknownEntityError
 from policyeval.evaluator import Evaluator, Outcome
 from policyeval.explain.model import FailedCondition, ProofNode
 from policyeval.explain.reasons import Reason, cited_clauses
+from policyeval.language.syntax import Value
 from policyeval.redactions import UNDECLARED, AppliedRedaction, RedactionWarning, Timeline
 from policyeval.repairs import RepairAdvice, find_repairs
 
@@ -105,7 +106,11 @@ class TransferDecision(BaseModel):
     reasons: list[TransferReason] = Field(
         default_factory=list, description="every refusal reason, merged across secrets"
     )
-    assumed: int = Field(default=0, description="number of what-if facts the decision assumed")
+    assumed: int = Field(
+        default=0,
+        description="number of what-if facts the decision assumed: added, or taken away from "
+        "the facts on record",
+    )
     redaction: AppliedRedaction = Field(description="the redaction of the decree applied")
     warnings: list[RedactionWarning] = Field(
         default_factory=list,
@@ -150,6 +155,7 @@ def decide_transfer(
     on: dt.date,
     assume: Iterable[BaseFact] = (),
     *,
+    retract: Iterable[BaseFact] = (),
     redaction: AppliedRedaction | None = None,
     warnings: Iterable[RedactionWarning] = (),
     explain: ExplainLevel = "full",
@@ -160,15 +166,17 @@ def decide_transfer(
     about it on ``on`` (``Snapshot.in_force(on)`` gives both); without them, the decision says
     the rules declare no redaction. With ``explain="none"`` only the engine's bare answer is
     sought (no proof, why-not or repairs: the cheap path); otherwise everything is, and a
-    response may leave part of it out (:meth:`TransferDecision.at_level`)."""
+    response may leave part of it out (:meth:`TransferDecision.at_level`). A what-if adds the
+    ``assume`` facts and takes the ``retract`` facts (as stored) away, for this decision only
+    (a repair's :meth:`~policyeval.repairs.Repair.facts`)."""
     wanted = list(dict.fromkeys(secrets))
     if not wanted:
         raise QueryError("a transfer request names at least one secret")
-    assumed = list(assume)
+    what = _WhatIf(list(assume), list(retract))
     # One snapshot for every secret: `Evaluator.replace` on the shared one cannot interleave.
     snapshot = Evaluator(evaluator.knowledge_base)
     kb = snapshot.knowledge_base
-    _, store = kb.world(assumed)
+    _, store = kb.world(what.add, what.remove)
     unknown = unknown_entities(store, customer, executor, wanted)
     if unknown:
         raise UnknownEntityError(
@@ -176,7 +184,7 @@ def decide_transfer(
             [Problem("unknown_entity", f"unknown {kind} `{id_}`") for kind, id_ in unknown],
         )
     decide = _decide_bare if explain == "none" else _decide_one
-    per_secret = [decide(snapshot, customer, executor, secret, on, assumed) for secret in wanted]
+    per_secret = [decide(snapshot, customer, executor, secret, on, what) for secret in wanted]
     allowed = all(item.decision == "allowed" for item in per_secret)
     if redaction is None:
         undeclared = Timeline.of([UNDECLARED]).choose(on)
@@ -191,12 +199,19 @@ def decide_transfer(
         on=on,
         per_secret=per_secret,
         reasons=_merge(per_secret),
-        assumed=len(assumed),
+        assumed=len(what.add) + len(what.remove),
         redaction=redaction,
         warnings=list(warnings),
         policy_version=kb.policy_version,
         facts_version=kb.facts_version,
     )
+
+
+class _WhatIf(NamedTuple):
+    """A what-if: facts added, and facts on record (as stored) taken away."""
+
+    add: list[BaseFact]
+    remove: list[BaseFact]
 
 
 def _decide_bare(
@@ -205,10 +220,11 @@ def _decide_bare(
     executor: str,
     secret: str,
     on: dt.date,
-    assume: list[BaseFact],
+    what: _WhatIf,
 ) -> SecretDecision:
     """The decision alone: the engine's answer, without its explanation."""
-    rows = evaluator.ask(TRANSFER_PREDICATE, [customer, executor, secret, on], assume=assume)
+    args: list[Value] = [customer, executor, secret, on]
+    rows = evaluator.ask(TRANSFER_PREDICATE, args, assume=what.add, retract=what.remove)
     return SecretDecision(secret=secret, decision="allowed" if rows else "refused")
 
 
@@ -218,9 +234,10 @@ def _decide_one(
     executor: str,
     secret: str,
     on: dt.date,
-    assume: list[BaseFact],
+    what: _WhatIf,
 ) -> SecretDecision:
-    result = evaluator.query(TRANSFER_PREDICATE, [customer, executor, secret, on], assume=assume)
+    args = (customer, executor, secret, on)
+    result = evaluator.query(TRANSFER_PREDICATE, args, assume=what.add, retract=what.remove)
     if result.answers:
         proof = result.answers[0].proof
         return SecretDecision(
@@ -232,10 +249,15 @@ def _decide_one(
         )
     repairs = None
     if result.why_not is not None:
-        args = (customer, executor, secret, on)
         glossary = evaluator.knowledge_base.glossary
         repairs = find_repairs(
-            evaluator, TRANSFER_PREDICATE, args, result.why_not, glossary, assume
+            evaluator,
+            TRANSFER_PREDICATE,
+            args,
+            result.why_not,
+            glossary,
+            what.add,
+            retracted=what.remove,
         )
     return SecretDecision(
         secret=secret,

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from policyeval import AuthenticationError, Principal, Role
+from policyeval import AuthenticationError, DecisionFilter, Principal, QueryError, Role
 from policyeval.service.deps import StateDep
 from policyeval.service.errors import ForbiddenError
 
@@ -61,11 +61,40 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 def check_customer(principal: Principal, customer: str) -> None:
-    """An officer who is not also an auditor or admin asks for its own customers only."""
-    if principal.roles & {"admin", "auditor", "lawyer"}:
+    """An officer who is not also an auditor or admin reads and asks for its own customers
+    only (a lawyer's role adds no customer: a lawyer's what-ifs are admitted by :func:`may_ask`
+    before this check)."""
+    if principal.roles & {"admin", "auditor"}:
         return
     if not principal.may_act_for(customer):
         raise ForbiddenError(f"`{principal.name}` does not act for the customer `{customer}`")
+
+
+def may_ask(principal: Principal, customer: str, *, what_if: bool) -> None:
+    """A real decision is an officer's, for its customers; a what-if also a lawyer's (the API's
+    ``POST /v1/decisions/transfer`` and the ``/ask`` and ``/whatif`` pages)."""
+    if what_if and principal.roles & {"lawyer", "admin"}:
+        return
+    if not principal.roles & {"officer", "admin"}:
+        raise ForbiddenError(f"`{principal.name}` may ask what-if decisions only (role `lawyer`)")
+    check_customer(principal, customer)
+
+
+def officer_scope(principal: Principal, filters: DecisionFilter) -> DecisionFilter:
+    """The decision-log search ``principal`` may make: an officer (not also an auditor or admin)
+    lists one of its customers' decisions, the one it names or its only customer (the API's
+    ``GET /v1/decisions`` and the ``/decisions`` page)."""
+    if principal.roles & {"auditor", "admin"}:
+        return filters
+    if filters.customer is not None:
+        check_customer(principal, filters.customer)
+        return filters
+    customers = sorted(principal.customers)
+    if len(customers) == 1 and customers[0] != "*":
+        return filters.model_copy(update={"customer": customers[0]})
+    if customers == ["*"]:
+        return filters
+    raise QueryError("name the customer whose decisions to list: `?customer=` one of yours")
 
 
 def check_origin(request: Request, allowed: list[str]) -> None:

@@ -11,14 +11,13 @@ from policyeval import (
     DecisionRecord,
     ExplainLevel,
     Principal,
-    QueryError,
     TransferDecision,
     decide_transfer,
     explained,
 )
-from policyeval.service.auth import check_customer, require
+from policyeval.service.auth import check_customer, may_ask, officer_scope, require
 from policyeval.service.deps import DecisionLogDep, SnapshotDep
-from policyeval.service.errors import PROBLEM_RESPONSES, ForbiddenError, NotFoundError
+from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
 from policyeval.service.limits import EvaluationsDep
 from policyeval.service.schemas import TransferRequest
 
@@ -56,7 +55,7 @@ def decide(
     is not validated again on the way out. The rules are those of the redaction in force on
     ``on``; the decision names it, with its warnings.
     """
-    _may_ask(principal, body.customer, what_if=bool(body.assume))
+    may_ask(principal, body.customer, what_if=bool(body.assume))
     evaluations.check(body)
     rules = snapshot.in_force(body.on)
     with evaluations.slot():
@@ -88,7 +87,7 @@ def recent(
     """Logged decisions matching every filter given, newest first; what-ifs only when asked
     (``hypothetical``). A full page links the next (``Link: <…&before=seq>; rel="next"``). An
     unknown parameter is a 422 naming it. An officer sees its customers' decisions only."""
-    filters = _officer_scope(principal, filters)
+    filters = officer_scope(principal, filters)
     found = decision_log.search(filters)
     if len(found) == filters.limit:
         following = request.url.include_query_params(before=found[-1].seq)
@@ -110,28 +109,3 @@ def get(
         raise NotFoundError(f"no decision `{decision_id}` in the decision log")
     check_customer(principal, str(entry.detail.get("customer", "")))
     return entry.model_copy(update={"detail": explained(entry.detail, explain)})
-
-
-def _may_ask(principal: Principal, customer: str, *, what_if: bool) -> None:
-    """A real decision is an officer's, for its customers; a what-if also a lawyer's."""
-    if what_if and principal.roles & {"lawyer", "admin"}:
-        return
-    if not principal.roles & {"officer", "admin"}:
-        raise ForbiddenError(f"`{principal.name}` may ask what-if decisions only (role `lawyer`)")
-    check_customer(principal, customer)
-
-
-def _officer_scope(principal: Principal, filters: DecisionFilter) -> DecisionFilter:
-    """An officer (not also an auditor or admin) lists one of its customers' decisions: the one
-    it names, or its only customer."""
-    if principal.roles & {"auditor", "admin"}:
-        return filters
-    if filters.customer is not None:
-        check_customer(principal, filters.customer)
-        return filters
-    customers = sorted(principal.customers)
-    if len(customers) == 1 and customers[0] != "*":
-        return filters.model_copy(update={"customer": customers[0]})
-    if customers == ["*"]:
-        return filters
-    raise QueryError("name the customer whose decisions to list: `?customer=` one of yours")

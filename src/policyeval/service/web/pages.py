@@ -21,6 +21,7 @@ from policyeval.service.web.texts import texts
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.undefined = StrictUndefined  # a misspelt name fails the page's test, not silently
+TEMPLATES.env.autoescape = True  # every template, *.html.j2 too (select_autoescape would skip them)
 TEMPLATES.env.globals["may"] = may
 
 SECURITY_HEADERS = {

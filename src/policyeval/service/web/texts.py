@@ -41,6 +41,8 @@ def texts(language: str = DEFAULT_LANGUAGE) -> Texts:
     entries: dict[str, str] = {}
     for path in sorted((CATALOGS / language).glob("*.yaml")):
         for key, text in _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}):
+            if "True" in key.split(".") or "False" in key.split("."):
+                raise ValueError(f"{path}: a key under `{key}` reads as yes/no: quote it")
             if key in entries:
                 raise ValueError(f"{path}: the text `{key}` is defined twice")
             entries[key] = text
