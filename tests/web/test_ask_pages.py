@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from paths import FACTS
 from policyeval import DecisionLog, Snapshot
 from policyeval.service.web.forms import label
 from web_session import Pages
@@ -403,3 +404,13 @@ def test_the_question_opens_as_a_what_if_from_the_ask_page(pages: Pages) -> None
     assert 'name="executor" value="bereke_systems"' in answer.text
     assert 'value="doc_9" checked' in answer.text
     assert "The decision with the what-if" not in answer.text
+
+
+def test_answers_name_files_under_their_served_root_never_the_servers_path(
+    pages: Pages, world_app: FastAPI
+) -> None:
+    officer = pages(roles=("officer",), customers=(CUSTOMER,))
+    for form in (ALLOWED, REFUSED):
+        page, _ = decided(officer, world_app, form)
+        assert form is REFUSED or "<code>facts/secrets.yaml:" in page  # a proof's fact, linked
+        assert str(FACTS.resolve().parent) not in page

@@ -354,9 +354,9 @@ def test_the_scenarios_of_clause_8_pass_after_a_run_by_name_with_their_anchors(
 
 
 def scenario_rows(html: str, heading: str) -> dict[str, list[Cell]]:
-    """The rows of the scenarios page under ``heading``, by file."""
+    """The rows of the scenarios page under ``heading``, by file (shown under its root)."""
     table = Tables(html).tables[heading]
-    return {cells[1].text: cells for _, cells in table}
+    return {cells[1].text.removeprefix("scenarios/"): cells for _, cells in table}
 
 
 def test_every_role_reads_the_scenarios_but_only_lawyers_run_them(

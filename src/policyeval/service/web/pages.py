@@ -51,7 +51,13 @@ def render(
     response = TEMPLATES.TemplateResponse(
         request,
         template,
-        {"t": texts(), "viewer": principal, "source_url": sources.url, **context},
+        {
+            "t": texts(),
+            "viewer": principal,
+            "source_url": sources.url,
+            "source_label": sources.label,
+            **context,
+        },
         status_code=status_code,
     )
     response.headers.update(SECURITY_HEADERS)

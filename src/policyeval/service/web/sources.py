@@ -39,6 +39,18 @@ class SourceRoots:
         name, relative = found
         return f"/source/{name}/{relative.as_posix()}" + (f"#L{line}" if line else "")
 
+    def label(self, location: str | None) -> str:
+        """``location`` as a page shows it: relative to its served root (``facts/x.yaml:5``),
+        never the server's absolute path; one outside the roots by its file name only."""
+        if not location:
+            return ""
+        file, _, line = location.rpartition(":")
+        if not line.isdigit():
+            file, line = location, ""
+        found = self.find(Path(file))
+        shown = f"{found[0]}/{found[1].as_posix()}" if found else Path(file).name
+        return f"{shown}:{line}" if line else shown
+
     def find(self, file: Path) -> tuple[str, Path] | None:
         """The root holding ``file`` (absolute, or relative to the working directory or to a
         root) and its path under it."""
