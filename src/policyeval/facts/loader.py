@@ -108,6 +108,7 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
     files, problems = expand_paths(paths, FACT_FILE_SUFFIXES)
     digest = hashlib.sha256()
     raws: list[_Raw] = []
+    valid: list[tuple[FactRecord, _Raw]] = []
     for file in files:
         try:
             data = file.read_bytes()
@@ -118,10 +119,14 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
             continue
         digest.update(len(data).to_bytes(8, "big") + data)
         file_raws, file_problems = _parse(str(file), data)
-        raws += file_raws
         problems += file_problems
+        # Validated file by file: its YAML node tree is dropped before the next file is read.
+        file_valid, file_problems = _validate_all(file_raws, vocabulary)
+        problems += file_problems
+        raws += file_raws
+        valid += file_valid
     unread = any(problem.code in _UNREAD for problem in problems)
-    valid, check_problems = _check(raws, {}, vocabulary, unknown_references=not unread)
+    check_problems = _cross_check(raws, valid, {}, vocabulary, unknown_references=not unread)
     syntax = [problem for problem in problems if problem.code in _SYNTAX]
     _raise_if_any(problems + check_problems, first=syntax)
     records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
@@ -151,7 +156,8 @@ def load_fact_records(
         _raise_if_any([Problem("bad_file", "records must be given as a list", where)])
     raws = [_Raw(file, position, data) for position, data in enumerate(raw, 1)]
     known = {rid: kind for kind, by_id in base.records.items() for rid in by_id} if base else {}
-    valid, problems = _check(raws, known, kinds)
+    valid, problems = _validate_all(raws, kinds)
+    problems += _cross_check(raws, valid, known, kinds)
     _raise_if_any(problems)
     return _facts(valid) + _computed_with(valid, base)
 
@@ -193,10 +199,24 @@ class _Raw:
     position: int
     data: Any
     node: yaml.Node | None = None
+    slim: Mapping[tuple[str | int, ...], Location] | None = None
+    """Once validated without its node: the places of the record, its id and its references."""
 
     @property
     def line(self) -> int:
-        return self.node.start_mark.line + 1 if self.node else self.position
+        if self.node is not None:
+            return self.node.start_mark.line + 1
+        return self.slim[()].line if self.slim else self.position
+
+    def slimmed(self, record: FactRecord | None) -> _Raw:
+        """This record without its node tree or data: its kind, id and the places the checks
+        across records may name (the record, its id, each reference)."""
+        paths: list[FieldPath] = [(), ("id",)]
+        paths += [ref.path for ref in record.references()] if record is not None else []
+        places = {tuple(path): self.location(path) for path in paths}
+        kept = self.data if isinstance(self.data, dict) else {}
+        data = {key: kept[key] for key in ("kind", "id") if key in kept}
+        return _Raw(self.file, self.position, data, None, places)
 
     @property
     def kind(self) -> str | None:
@@ -215,9 +235,11 @@ class _Raw:
 
     def location(self, path: FieldPath = ()) -> Location:
         """Where the value at ``path`` (or the nearest enclosing one) was written."""
-        if self.node is None:
-            return Location(self.file, self.position)
-        return mark(self.file, node_at(self.node, path))
+        if self.node is not None:
+            return mark(self.file, node_at(self.node, path))
+        if self.slim is not None:
+            return self.slim.get(tuple(path)) or self.slim[()]
+        return Location(self.file, self.position)
 
 
 def _parse(file: str, data: bytes) -> tuple[list[_Raw], list[Problem]]:
@@ -261,26 +283,38 @@ def _records(file: str, document: Any, node: yaml.Node) -> tuple[list[_Raw], lis
 # ---- checking -----------------------------------------------------------------------------
 
 
-def _check(
+def _validate_all(
+    raws: list[_Raw], vocabulary: Vocabulary
+) -> tuple[list[tuple[FactRecord, _Raw]], list[Problem]]:
+    """Validate each record; each read from YAML is then kept without its node tree (only the
+    places later checks may name), so a file's tree is freed once its records are checked."""
+    problems: list[Problem] = []
+    valid: list[tuple[FactRecord, _Raw]] = []
+    for index, raw in enumerate(raws):
+        record, record_problems = _validate(raw, vocabulary.record_types)
+        problems += record_problems
+        if raw.node is not None:
+            raws[index] = raw = raw.slimmed(record)
+        if record is not None:
+            valid.append((record, raw))
+    return valid, problems
+
+
+def _cross_check(
     raws: list[_Raw],
+    valid: list[tuple[FactRecord, _Raw]],
     known: Mapping[str, str],
     vocabulary: Vocabulary,
     *,
     unknown_references: bool = True,
-) -> tuple[list[tuple[FactRecord, _Raw]], list[Problem]]:
-    """Validate every record, then ids and references across all of them (references to ids
-    no record has only with ``unknown_references``)."""
+) -> list[Problem]:
+    """Ids and references across every record (references to ids no record has only with
+    ``unknown_references``)."""
     problems: list[Problem] = []
-    valid: list[tuple[FactRecord, _Raw]] = []
-    for raw in raws:
-        record, record_problems = _validate(raw, vocabulary.record_types)
-        problems += record_problems
-        if record is not None:
-            valid.append((record, raw))
     ids = _index_ids(raws, known, problems, vocabulary.record_types)
     for record, raw in valid:
         problems += _reference_problems(record, raw, ids, unknown=unknown_references)
-    return valid, problems
+    return problems
 
 
 def _validate(
