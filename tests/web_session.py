@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from paths import FACTS, POLICIES, SCENARIOS
 from policyeval import ALL_CUSTOMERS, CredentialStore, Role
 from policyeval.service import Settings
+
+
+def bundled_settings(var: Path, scenarios: Path = SCENARIOS) -> Settings:
+    """The service over the bundled rules and facts, its log, keys and session key in ``var``."""
+    return Settings(
+        policies=POLICIES,
+        facts=FACTS,
+        scenarios=scenarios,
+        decision_log=var / "decisions.sqlite3",
+        credentials=var / "credentials.json",
+        session_secret=var / "session-secret",
+    )
+
 
 Pages = Callable[..., TestClient]
 """The ``pages`` fixture of ``tests/web``: ``pages(roles=..., customers=..., name=...)``."""

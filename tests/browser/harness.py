@@ -30,9 +30,9 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from paths import FACTS, POLICIES, SCENARIOS
 from policyeval import ALL_CUSTOMERS, CredentialStore, Role, Snapshot
 from policyeval.service import Settings, create_app
+from web_session import bundled_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import (
@@ -119,14 +119,7 @@ class Service:
 @contextmanager
 def serve(var: Path) -> Iterator[Service]:
     """The service over the bundled world, answering on loopback until the block ends."""
-    settings = Settings(
-        policies=POLICIES,
-        facts=FACTS,
-        scenarios=SCENARIOS,
-        decision_log=var / "decisions.sqlite3",
-        credentials=var / "credentials.json",
-        session_secret=var / "session-secret",
-    )
+    settings = bundled_settings(var)
     store = CredentialStore(settings.credentials)
     keys = {name: store.create(name, *USERS[name])[1] for name in USERS}
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -12,23 +12,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from paths import FACTS, POLICIES, SCENARIOS
 from policyeval import ALL_CUSTOMERS, Role
 from policyeval.service import Settings, create_app
-from web_session import Pages, sign_in
+from web_session import Pages, bundled_settings, sign_in
 
 
 @pytest.fixture(scope="session")
 def world_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var = tmp_path_factory.mktemp("web-var")
-    return Settings(
-        policies=POLICIES,
-        facts=FACTS,
-        scenarios=SCENARIOS,
-        decision_log=var / "decisions.sqlite3",
-        credentials=var / "credentials.json",
-        session_secret=var / "session-secret",
-    )
+    return bundled_settings(var)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from paths import FACTS, POLICIES, SCENARIOS
+from paths import FACTS, SCENARIOS
 from policyeval import VOCABULARY, FactBase, FactRecord, load_fact_files
 from policyeval.decree743.vocabulary import Organization, Ownership
 from policyeval.service import Settings, create_app
@@ -20,7 +20,7 @@ from policyeval.service.web import fact_views
 from policyeval.service.web.fact_index import build
 from policyeval.service.web.ownership import owners
 from policyeval.service.web.scenario_runs import scenario_runs
-from web_session import Pages, sign_in
+from web_session import Pages, bundled_settings, sign_in
 
 # -- reading a page ---------------------------------------------------------------------------
 
@@ -315,14 +315,7 @@ def clause_8_app(
     for file in entry.scenarios:
         shutil.copy(SCENARIOS / file, scenarios / file)
     var = top / "var"
-    settings = Settings(
-        policies=POLICIES,
-        facts=FACTS,
-        scenarios=scenarios,
-        decision_log=var / "decisions.sqlite3",
-        credentials=var / "credentials.json",
-        session_secret=var / "session-secret",
-    )
+    settings = bundled_settings(var, scenarios)
     app = create_app(settings)
     with TestClient(app):
         yield app, settings, list(entry.scenarios)
