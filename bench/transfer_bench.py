@@ -68,7 +68,9 @@ def percentiles(samples: list[float]) -> dict[str, float | None]:
     return {"p50": statistics.median(ordered) * 1e6, "p99": p99 * 1e6, "n": len(ordered)}
 
 
-def timed_each(action: Callable[..., Any], items: list[Question]) -> tuple[list[Any], list[float]]:
+def timed_each(
+    action: Callable[..., Any], items: Sequence[tuple[Any, ...]]
+) -> tuple[list[Any], list[float]]:
     results, samples = [], []
     for item in items:
         start = time.perf_counter()
@@ -125,6 +127,11 @@ def child_policyeval(
     answers, samples = timed_each(ask, questions)
     result["answers"] = answers
     result["decide"] = percentiles(samples)
+    # The median of two clusters is fragile: each outcome's own figures too.
+    result["decide_allowed"] = percentiles([t for t, a in zip(samples, answers, strict=True) if a])
+    result["decide_refused"] = percentiles(
+        [t for t, a in zip(samples, answers, strict=True) if not a]
+    )
     allowed = [q for q, a in zip(questions, answers, strict=True) if a][:limit]
     refused = [q for q, a in zip(questions, answers, strict=True) if not a][:limit]
 
@@ -135,16 +142,27 @@ def child_policyeval(
     def why_not(c: str, e: str, s: str, d: dt.date) -> bool:
         return evaluator.why_not("transfer_allowed", [c, e, s, d]) is not None
 
-    proved, samples = timed_each(proof, allowed)
+    proved, samples = timed_each(proof, allowed)  # first time: the proof cache is cold
+    result["proof_cold"] = percentiles(samples)
+    proved, samples = timed_each(proof, allowed)  # the same questions again: warm
     result["proof"] = percentiles(samples)
     result["proof_ok"] = sum(proved)
     explained, samples = timed_each(why_not, refused)
     result["why_not"] = percentiles(samples)
     result["why_not_ok"] = sum(explained)
+    result["audit"] = _audit_sweep(evaluator, fact_base.records.get("transfer", {}))
     if profile:
         result["profile"] = _profile(ask, questions[:profile])
     result["peak_mib"] = peak_mib()
     return result
+
+
+def _audit_sweep(evaluator: Any, transfers: Any) -> dict[str, Any]:
+    """Every past transfer judged (``audit_result(T, Result)``): total seconds and per transfer."""
+    items = [(transfer_id,) for transfer_id in sorted(transfers)]
+    start = time.perf_counter()
+    _, samples = timed_each(lambda t: evaluator.ask("audit_result", [t, None]), items)
+    return {"total_s": time.perf_counter() - start, **percentiles(samples)}
 
 
 def _profile(ask: Callable[..., Any], questions: list[Question]) -> str:
@@ -395,6 +413,7 @@ def _notes(
                 f"/{entry['proof']['n']}, why-not trees"
                 f" {entry['why_not_ok']}/{entry['why_not']['n']}"
             )
+            notes.append(_split_note(name, entry))
     others = results.get("others", {})
     clingo = others.get("clingo", {})
     if "batch_s" in clingo:
@@ -410,6 +429,22 @@ def _notes(
             " (parse + floor + clingo + cedar in one process)"
         )
     return notes
+
+
+def _split_note(name: str, entry: dict[str, Any]) -> str:
+    """Decisions by outcome, proofs cold and warm, and the audit sweep (p50 / p99 µs)."""
+    audit = entry.get("audit", {})
+    sweep = (
+        f"; audit sweep of {audit['n']:,} transfers {audit['total_s']:.2f} s,"
+        f" {_pair(audit)} µs each"
+        if audit.get("n")
+        else ""
+    )
+    return (
+        f"{name}: decide allowed {_pair(entry.get('decide_allowed'))}, refused"
+        f" {_pair(entry.get('decide_refused'))}; with proof cold {_pair(entry.get('proof_cold'))},"
+        f" warm {_pair(entry.get('proof'))}{sweep}"
+    )
 
 
 def _clingo_note(clingo: dict[str, Any], reference: list[bool], labels: list[bool]) -> str:

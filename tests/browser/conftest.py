@@ -59,14 +59,15 @@ NewPage = Callable[[], "Page"]
 """The ``new_page`` fixture: ``new_page()``, a page of a browser of its own."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     with serve(tmp_path_factory.mktemp("browser-var")) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="package")  # not "session": Playwright's sync API keeps an event loop
+def browser() -> Iterator[Browser]:  # running in the main thread until it stops, which breaks
+    # any later test that calls asyncio.run() (tests/service/test_limits.py did, in CI)
     if WHY_NOT is not None:  # a test module named on the command line is collected anyway
         give_up()
     with chromium() as launched:
