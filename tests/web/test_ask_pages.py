@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from paths import FACTS
 from policyeval import DecisionLog, Snapshot
 from policyeval.service.web.forms import label
+from policyeval.service.web.presets import PRESETS
 from web_session import Pages
 
 CUSTOMER, OTHER_CUSTOMER = "kazspecmash", "minprom"
@@ -414,3 +415,9 @@ def test_answers_name_files_under_their_served_root_never_the_servers_path(
         page, _ = decided(officer, world_app, form)
         assert form is REFUSED or "<code>facts/secrets.yaml:" in page  # a proof's fact, linked
         assert str(FACTS.resolve().parent) not in page
+
+
+def test_every_preset_asks_a_predicate_the_rules_define_with_its_arity(world_app: FastAPI) -> None:
+    arities = snapshot_of(world_app).knowledge_base.program.arities
+    for preset in PRESETS:
+        assert arities.get(preset.predicate) == len(preset.args), preset.key
