@@ -7,6 +7,7 @@ not on the size of the store: every argument position is indexed by value.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -55,7 +56,9 @@ class _Table:
     dated: bool = False
     rows: list[tuple[Value, ...]] = field(default_factory=list)
     sources: list[FactSource | None] = field(default_factory=list)
-    positions: list[dict[Value, list[int]]] = field(default_factory=list)
+    positions: list[dict[Value, array[int]]] = field(default_factory=list)
+    """Per argument position, each value → the indexes of the rows holding it (4 bytes each,
+    not a list of int objects)."""
     keys: dict[tuple[Value, ...], int] = field(default_factory=dict)
     """Each stored row → its index: a fully bound lookup is one probe."""
 
@@ -77,7 +80,10 @@ class _Table:
         self.rows.append(row)
         self.sources.append(source)
         for position, value in enumerate(row):
-            self.positions[position].setdefault(value, []).append(index)
+            postings = self.positions[position].get(value)
+            if postings is None:
+                postings = self.positions[position][value] = array("I")
+            postings.append(index)
 
     def match(self, pattern: Sequence[Value | None]) -> Iterator[int]:
         bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
