@@ -244,6 +244,14 @@ def test_bad_input_gives_the_form_again_with_a_422_naming_the_field(
         ("- {kind: bogus, id: b}", "Record 1: unknown kind `bogus`"),
         ("- [unclosed", "Records as YAML or JSON: line 1: expected ',' or ']'"),
         ("just text", "write a list of records"),
+        (  # nine levels of nine aliases: 387 million values if anything expanded them
+            "\n".join(
+                ["- &l0 [x, x, x, x, x, x, x, x, x]"]
+                + [f"- &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 9)]
+                + ["- {kind: person, id: p, name: *l8, citizenship: kz}"]
+            ),
+            "anchors and aliases (&name, *name) are not accepted",
+        ),
     ],
 )
 def test_bad_assumed_records_give_a_422_naming_the_record_and_field(

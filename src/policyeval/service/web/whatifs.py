@@ -94,6 +94,10 @@ def read_records_text(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     if not text.strip():
         return [], []
     try:
+        # An alias repeats a node without copying it: nested, a few lines expand to billions
+        # of values the moment anything prints or serializes them. Values are written out.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
+            return [], [t("ask.whatif.problem.alias")]
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
