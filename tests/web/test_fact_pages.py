@@ -17,7 +17,7 @@ from policyeval import VOCABULARY, FactBase, FactRecord, load_fact_files
 from policyeval.decree743.vocabulary import Organization, Ownership
 from policyeval.service import Settings, create_app
 from policyeval.service.web import fact_views
-from policyeval.service.web.fact_index import build
+from policyeval.service.web.fact_index import build, is_indexed
 from policyeval.service.web.ownership import owners
 from policyeval.service.web.scenario_runs import scenario_runs
 from web_session import Pages, bundled_settings, sign_in
@@ -361,3 +361,13 @@ def test_every_role_reads_the_scenarios_but_only_lawyers_run_them(
     assert page.status_code == 200
     assert 'action="/scenarios"' not in page.text
     assert auditor.post("/scenarios", data={"wait": "true"}).status_code == 403
+
+
+def test_the_fact_index_is_built_when_a_snapshot_is_served_not_at_the_first_page(
+    world_app: FastAPI, world_settings: Settings
+) -> None:
+    state = world_app.state.service
+    for thread in state.warming:
+        thread.join()
+    assert is_indexed(state.snapshot, world_settings.facts)
+    assert not is_indexed(state.snapshot, world_settings.facts.parent)  # another key: not built

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -28,6 +28,7 @@ def create_app(
     ``loading`` until it is done, ``failed`` with its problems if it fails)."""
     settings = settings or Settings()
     preloaded = [snapshot] if snapshot is not None else []  # for the first start only
+    warm_ups: list[Callable[[Snapshot], object]] = []  # filled below, run by the state
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,6 +41,7 @@ def create_app(
             decision_log=DecisionLog(settings.decision_log),
             credentials=CredentialStore(settings.credentials),
             jwt=_jwt_verifier(settings),
+            warm_ups=warm_ups,
         )
         if current is None:
             state.loader.start()
@@ -57,7 +59,7 @@ def create_app(
     errors.install(app)
     for module in (decisions, reports, query, rules, facts, system):
         app.include_router(module.router)
-    web.install(app)  # the pages for people, and their errors as pages
+    warm_ups.extend(web.install(app, settings))  # the pages for people, errors as pages
     return app
 
 

@@ -13,21 +13,28 @@ secrets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from policyeval import Snapshot
+from policyeval.service.settings import Settings
 from policyeval.service.web import errors, home
+from policyeval.service.web.fact_index import fact_index
 from policyeval.service.web.routes import routers
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install(app: FastAPI) -> None:
-    """Serve the pages, their static files, and their errors as pages."""
+def install(app: FastAPI, settings: Settings) -> list[Callable[[Snapshot], object]]:
+    """Serve the pages, their static files, and their errors as pages; returns the work to do
+    for each snapshot served before a page needs it (who names whom, for the fact pages: ~1 s
+    at 1,000 executors, which the first fact page would otherwise wait for)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(home.router)
     for router in routers():
         app.include_router(router)
     errors.install(app)
+    return [lambda snapshot: fact_index(snapshot, settings.facts)]

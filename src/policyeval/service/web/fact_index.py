@@ -130,6 +130,13 @@ def fact_index(snapshot: Snapshot, facts: Path | None = None) -> FactIndex:
         return found
 
 
+def is_indexed(snapshot: Snapshot, facts: Path | None = None) -> bool:
+    """Whether the index of ``snapshot``'s facts is built already."""
+    key = (snapshot.facts_version, facts.resolve() if facts is not None else None)
+    with _lock:
+        return key in _cache
+
+
 def build(fact_base: FactBase, facts: Path | None = None) -> FactIndex:
     """Index every record of ``fact_base`` (one pass over its records, one over its facts)."""
     records = {rid: r for by_id in fact_base.records.values() for rid, r in by_id.items()}
