@@ -57,10 +57,13 @@ class SourceRoots:
         candidates = [file] if file.is_absolute() else [Path.cwd() / file]
         candidates += [] if file.is_absolute() else [root / file for _, root in self.roots]
         for candidate in candidates:
-            resolved = candidate.resolve()
-            for name, root in self.roots:
-                if resolved.is_relative_to(root) and resolved.is_file():
-                    return name, resolved.relative_to(root)
+            try:
+                resolved = candidate.resolve()
+                for name, root in self.roots:
+                    if resolved.is_relative_to(root) and resolved.is_file():
+                        return name, resolved.relative_to(root)
+            except (OSError, ValueError):  # a name too long, a NUL: no such file
+                continue
         return None
 
     def read(self, name: str, relative: str) -> list[str] | None:
@@ -68,9 +71,12 @@ class SourceRoots:
         root = dict(self.roots).get(name)
         if root is None:
             return None
-        path = (root / relative).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
+        try:
+            path = (root / relative).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                return None
+            if path.suffix not in {".md", ".yaml", ".yml", ".json", ".jsonl"}:
+                return None
+            return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (OSError, ValueError):  # a name too long, a NUL, unreadable: not a served file
             return None
-        if path.suffix not in {".md", ".yaml", ".yml", ".json", ".jsonl"}:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
