@@ -34,3 +34,10 @@ def _private_state(
     monkeypatch.setenv("POLICYEVAL_DECISION_LOG", str(var / "decisions.sqlite3"))
     monkeypatch.setenv("POLICYEVAL_CREDENTIALS", str(var / "credentials.json"))
     monkeypatch.setenv("POLICYEVAL_SESSION_SECRET", str(var / "session-secret"))
+
+
+@pytest.fixture(autouse=True)
+def _no_wall_clock_in_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repair search runs to its count bounds, not to its 2 s cap: what a refusal says must
+    not depend on how fast the machine is (a slow CI machine once gave up a golden repair)."""
+    monkeypatch.setattr("policyeval.repairs.SEARCH_SECONDS", None)

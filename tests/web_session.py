@@ -22,6 +22,7 @@ def bundled_settings(var: Path, scenarios: Path = SCENARIOS) -> Settings:
         decision_log=var / "decisions.sqlite3",
         credentials=var / "credentials.json",
         session_secret=var / "session-secret",
+        evaluation_seconds=None,  # no wall-clock budget: a slow machine must not turn a page 503
     )
 
 

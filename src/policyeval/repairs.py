@@ -49,10 +49,12 @@ MAX_REPAIRS = 3
 """Checked repairs offered."""
 BRANCHING = 4
 """Candidate edits kept per condition and per round."""
-SEARCH_SECONDS = 2.0
+SEARCH_SECONDS: float | None = 2.0
 """How long the search for repairs may take, at most, inside the evaluation's own budget: a
 candidate that gives up a large table (a share of a long ownership chain) can make one check
-slow, and a refusal must not wait for its repairs."""
+slow, and a refusal must not wait for its repairs. Read when a search starts; ``None``: no cap
+but the evaluation's budget and :data:`MAX_CHECKS` (the tests: a wall-clock cap would make what
+a refusal says depend on the machine's speed)."""
 
 
 class Change(BaseModel):
@@ -169,7 +171,7 @@ def find_repairs(
     assumed: Iterable[BaseFact] = (),
     *,
     retracted: Iterable[BaseFact] = (),
-    seconds: float = SEARCH_SECONDS,
+    seconds: float | None = None,
 ) -> RepairAdvice:
     """The checked repairs of the refused ground question ``predicate(args)`` whose why-not is
     ``failure`` (asked with the facts ``assumed`` and without those ``retracted``, if it was a
@@ -184,10 +186,11 @@ def find_repairs(
         tuple(retracted),
         asked=question_records(failure),
     )
+    limit = SEARCH_SECONDS if seconds is None else seconds
     found: list[_Edit] = []
     stopped = False
     try:
-        with budget.deadline(seconds):
+        with budget.deadline(limit):
             _search(search, failure, found)
     except EvaluationTimeout:
         budget.check()  # the evaluation's own budget is spent too: that stops the decision
@@ -198,7 +201,8 @@ def find_repairs(
         return RepairAdvice(repairs=repairs)
     if stopped:
         return RepairAdvice(
-            none_because=f"the search for repairs stopped after {seconds:g} s without finding one"
+            none_because=f"the search for repairs stopped after {limit or 0:g} s"
+            " without finding one"
         )
     return RepairAdvice(none_because=_why_none(search))
 
