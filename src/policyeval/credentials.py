@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import threading
@@ -239,9 +238,3 @@ class JwtVerifier:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def json_safe(record: KeyRecord) -> dict[str, object]:
-    """A key as listed: everything but its hash."""
-    listed: dict[str, object] = json.loads(record.model_dump_json(exclude={"sha256"}))
-    return listed

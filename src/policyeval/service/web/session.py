@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,8 +40,10 @@ class SignInRequired(AuthenticationError):
         self.next_path = next_path
 
 
+@cache
 def secret_key(path: Path) -> bytes:
-    """The signing key at ``path``, created 0600 with 32 random bytes when there is none."""
+    """The signing key at ``path``, created 0600 with 32 random bytes when there is none; read
+    once per process, not at every page."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
