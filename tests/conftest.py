@@ -34,6 +34,7 @@ def _private_state(
     monkeypatch.setenv("POLICYEVAL_DECISION_LOG", str(var / "decisions.sqlite3"))
     monkeypatch.setenv("POLICYEVAL_CREDENTIALS", str(var / "credentials.json"))
     monkeypatch.setenv("POLICYEVAL_SESSION_SECRET", str(var / "session-secret"))
+    monkeypatch.setenv("POLICYEVAL_SNAPSHOTS", str(var / "snapshots"))
 
 
 @pytest.fixture(autouse=True)

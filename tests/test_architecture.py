@@ -31,7 +31,10 @@ ALLOWED: dict[str, set[str]] = {
     "repairs": GENERIC | {"evaluator"},
     "decree743": GENERIC | {"evaluator", "redactions", "repairs"},
     "decision_log": GENERIC | {"evaluator", "decree743", "redactions", "repairs"},
-    "loading": GENERIC | {"evaluator", "decree743", "redactions", "repairs", "scenarios"},
+    # A loaded fact base and its tables in one file: facts and engine tables, no evaluation.
+    "snapshot_file": GENERIC - {"explain"},
+    "loading": GENERIC
+    | {"evaluator", "decree743", "redactions", "repairs", "scenarios", "snapshot_file"},
     "scenarios": GENERIC | {"evaluator", "loading"},
     # A decision's report: read from the decision, the log's record and the clause index.
     "report": GENERIC | {"decree743", "decision_log", "loading", "scenarios"},

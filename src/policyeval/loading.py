@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from policyeval.decree743 import BUILTINS, VOCABULARY
+from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import (
     FactError,
@@ -42,7 +43,13 @@ from policyeval.evaluator import (
     build_knowledge_base,
 )
 from policyeval.facts.argument_types import vocabulary_argument_types
-from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
+from policyeval.facts.loader import (
+    FactBase,
+    fact_files_digest,
+    load_fact_files,
+    load_fact_records,
+)
+from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.argument_types import (
     PredicateTypes,
     agreed_types,
@@ -63,6 +70,14 @@ from policyeval.redactions import (
     read_redaction,
 )
 from policyeval.scenarios.clause_index import ClauseEntry, clause_index
+from policyeval.snapshot_file import (
+    SnapshotKey,
+    StoredEdition,
+    StoredFacts,
+    code_version,
+    read_snapshot,
+    write_snapshot,
+)
 
 __all__ = [
     "DatedQueryResult",
@@ -419,16 +434,149 @@ def load(
     facts: Path,
     scenarios: Path | None = None,
     progress: Progress | None = None,
+    snapshots: Path | None = None,
 ) -> Snapshot:
     """Parse, load, check and compile into one snapshot; its clause index cites the scenario
     files under ``scenarios`` (if given). ``policies`` is one rule directory or several, each
     declaring its redaction: each is compiled over the same facts. Raises a `PolicyError`
     subclass listing every problem.
+
+    With a ``snapshots`` directory, the fact base and its tables are restored from the
+    snapshot file there written for these very fact files, rule files and code
+    (:mod:`policyeval.snapshot_file`), and when there is none they are loaded and computed,
+    then written there for the next start. A snapshot answers exactly as the load it came from.
     """
-    redactions, loaded = load_all_sources(policies, facts, progress)
+    if snapshots is None:
+        redactions, loaded = load_all_sources(policies, facts, progress)
+        return _snapshot(redactions, loaded, scenarios, progress)
+    try:
+        redactions = load_redactions(policies, progress)
+    except RuleSyntaxError:
+        load_all_sources(policies, facts, progress)  # raises with the facts' problems too
+        raise
+    restored = _restore(redactions, facts, scenarios, progress, snapshots)
+    if restored is not None:
+        return restored
+    try:
+        loaded = load_facts(facts, progress)
+    except FactError:
+        load_all_sources(policies, facts, progress)  # raises as without snapshots
+        raise
+    snapshot = _snapshot(redactions, loaded, scenarios, progress)
+    _keep(snapshots, facts, redactions, loaded, snapshot.editions, progress)
+    return snapshot
+
+
+def _snapshot(
+    redactions: Sequence[LoadedRules],
+    loaded: LoadedFacts,
+    scenarios: Path | None,
+    progress: Progress | None,
+) -> Snapshot:
     editions = tuple(_edition(rules, loaded, scenarios, progress) for rules in redactions)
     latest = editions[-1]
     return Snapshot(latest.knowledge_base, loaded.fact_base, latest.clauses, editions)
+
+
+def _snapshot_key(
+    redactions: Sequence[LoadedRules], facts: Path, facts_digest: str
+) -> SnapshotKey:
+    versions = tuple(rules.version for rules in redactions)
+    return SnapshotKey(code_version(), facts_digest, versions, str(facts))
+
+
+def _restore(
+    redactions: Sequence[LoadedRules],
+    facts: Path,
+    scenarios: Path | None,
+    progress: Progress | None,
+    snapshots: Path,
+) -> Snapshot | None:
+    """The snapshot restored from ``snapshots``, or ``None`` when it holds none for these
+    rules, fact files and code."""
+    digest = fact_files_digest([facts])
+    if digest is None:
+        return None
+    key = _snapshot_key(redactions, facts, digest)
+    stored = read_snapshot(snapshots, key, VOCABULARY, [rules.rules for rules in redactions])
+    if stored is None:
+        _say(progress, "no snapshot of these files: loading them")
+        return None
+    what = counted(len(stored.fact_base.facts), "fact")
+    _say(progress, f"restored {what} and their tables from {snapshots / key.file_name()}")
+    editions = tuple(
+        _restored_edition(rules, edition, stored, scenarios, progress)
+        for rules, edition in zip(redactions, stored.editions, strict=True)
+    )
+    latest = editions[-1]
+    return Snapshot(latest.knowledge_base, stored.fact_base, latest.clauses, editions)
+
+
+def _restored_edition(
+    rules: LoadedRules,
+    edition: StoredEdition,
+    stored: StoredFacts,
+    scenarios: Path | None,
+    progress: Progress | None,
+) -> Edition:
+    """One redaction's knowledge base compiled over restored tables (checked when written)."""
+    schema = stored.store.schema()
+    analysis = ProgramAnalysis(rules.rules)
+    inputs = stored.store.inputs()
+    plain = CompiledProgram(rules.rules, schema, BUILTINS, analysis=analysis, base_inputs=inputs)
+    program = CompiledProgram(
+        rules.rules,
+        schema,
+        BUILTINS,
+        materialized=edition.tabled,
+        slices=edition.slices,
+        analysis=analysis,
+        base_inputs=inputs,
+    )
+    knowledge_base = KnowledgeBase(
+        program,
+        edition.store,
+        rules.version,
+        stored.fact_base.version,
+        plain,
+        stored.store,
+        glossary=GLOSSARY,
+    )
+    what = counted(len(rules.rules.rules), "rule")
+    _say(progress, f"compiled {what} of the {rules.redaction.redaction} redaction")
+    return Edition(rules.redaction, knowledge_base, tuple(clause_index(rules.rules, scenarios)))
+
+
+def _keep(
+    snapshots: Path,
+    facts: Path,
+    redactions: Sequence[LoadedRules],
+    loaded: LoadedFacts,
+    editions: Sequence[Edition],
+    progress: Progress | None,
+) -> None:
+    """Write the snapshot of what was just loaded, keyed by what it was loaded from; a
+    snapshot that cannot be written is said, not raised: the load itself succeeded."""
+    stored = StoredFacts(
+        loaded.fact_base,
+        loaded.store,
+        tuple(
+            StoredEdition(
+                edition.knowledge_base.policy_version,
+                edition.knowledge_base.program.materialized,
+                edition.knowledge_base.program.slices,
+                edition.knowledge_base.store,
+            )
+            for edition in editions
+        ),
+    )
+    key = _snapshot_key(redactions, facts, loaded.fact_base.digest)
+    try:
+        path = write_snapshot(snapshots, key, stored)
+    except OSError as exc:
+        _say(progress, f"could not write a snapshot in {snapshots}: {exc.strerror or exc}")
+        return
+    _say(progress, f"wrote the snapshot {path}")
 
 
 def _edition(

@@ -45,7 +45,7 @@ class BaseFact:
 
 
 @dataclass(slots=True)
-class _Table:
+class Table:
     """Rows of one predicate with one value index per argument position.
 
     A dated table stores each row with two more columns, the first and last day of its period;
@@ -56,14 +56,44 @@ class _Table:
     dated: bool = False
     rows: list[tuple[Value, ...]] = field(default_factory=list)
     sources: list[FactSource | None] = field(default_factory=list)
-    positions: list[dict[Value, array[int]]] = field(default_factory=list)
+    indexes: list[dict[Value, array[int]] | None] = field(default_factory=list)
     """Per argument position, each value → the indexes of the rows holding it (4 bytes each,
-    not a list of int objects)."""
+    not a list of int objects); ``None`` until first used in a table restored from a
+    snapshot (:meth:`position`)."""
     keys: dict[tuple[Value, ...], int] = field(default_factory=dict)
     """Each stored row → its index: a fully bound lookup is one probe."""
 
     def __post_init__(self) -> None:
-        self.positions = [{} for _ in range(self.width)]
+        self.indexes = [{} for _ in range(self.width)]
+
+    @classmethod
+    def restored(
+        cls,
+        arity: int,
+        dated: bool,
+        rows: list[tuple[Value, ...]],
+        sources: list[FactSource | None],
+    ) -> Table:
+        """A table of ``rows`` (distinct, each as stored) whose value indexes are built when
+        first used: most argument positions of a table are never looked up by value."""
+        table = cls(arity, dated, rows, sources)
+        table.keys = dict(zip(rows, range(len(rows)), strict=True))
+        table.indexes = [None] * table.width
+        return table
+
+    def position(self, index: int) -> dict[Value, array[int]]:
+        """Argument ``index``'s value index, built from the rows on first use. (Two threads
+        may both build it; each builds the same one.)"""
+        found = self.indexes[index]
+        if found is None:
+            found = {}
+            for number, row in enumerate(self.rows):
+                postings = found.get(row[index])
+                if postings is None:
+                    postings = found[row[index]] = array("I")
+                postings.append(number)
+            self.indexes[index] = found
+        return found
 
     @property
     def width(self) -> int:
@@ -75,14 +105,18 @@ class _Table:
             return
         if self.dated and source is not None:
             source = replace(source, period=_period(row))
+        if None in self.indexes:  # restored: every index is built before it changes
+            for position in range(self.width):
+                self.position(position)
         index = len(self.rows)
         self.keys[row] = index
         self.rows.append(row)
         self.sources.append(source)
         for position, value in enumerate(row):
-            postings = self.positions[position].get(value)
+            values = self.position(position)
+            postings = values.get(value)
             if postings is None:
-                postings = self.positions[position][value] = array("I")
+                postings = values[value] = array("I")
             postings.append(index)
 
     def match(self, pattern: Sequence[Value | None]) -> Iterator[int]:
@@ -95,7 +129,7 @@ class _Table:
             if index is not None:
                 yield index
             return
-        candidates = min((self.positions[i].get(v, ()) for i, v in bound), key=len)
+        candidates = min((self.position(i).get(v, ()) for i, v in bound), key=len)
         for index in candidates:
             row = self.rows[index]
             if all(_same(row[i], v) for i, v in bound):
@@ -112,7 +146,7 @@ class FactStore:
     def __init__(
         self, schema: Mapping[str, int] | None = None, dated: Collection[str] = ()
     ) -> None:
-        self._tables: dict[str, _Table] = {}
+        self._tables: dict[str, Table] = {}
         self._parent: FactStore | None = None
         self._shared: frozenset[str] = frozenset()
         self._removed: dict[str, set[tuple[Value, ...]]] = {}
@@ -127,7 +161,7 @@ class FactStore:
         open), and a question asks for the rows in force on the day it binds.
         """
         if predicate not in self._tables:
-            self._tables[predicate] = _Table(arity, dated)
+            self._tables[predicate] = Table(arity, dated)
 
     def add(
         self, predicate: str, args: tuple[Value, ...], source: FactSource | None = None
@@ -136,7 +170,7 @@ class FactStore:
             raise ValueError(f"`{predicate}` is shared with the store this one extends")
         table = self._tables.get(predicate)
         if table is None:
-            table = self._tables[predicate] = _Table(len(args))
+            table = self._tables[predicate] = Table(len(args))
         if len(args) != table.width:
             raise ValueError(f"`{predicate}` takes {table.width} values, got {len(args)}")
         if table.dated:
@@ -197,13 +231,13 @@ class FactStore:
         """How many distinct values argument ``position`` of ``predicate`` takes (an upper
         bound in an overlay, which counts its own and its parent's apart)."""
         own = self._tables.get(predicate)
-        count = len(own.positions[position]) if own is not None else 0
+        count = len(own.position(position)) if own is not None else 0
         return count + (self._parent.distinct(predicate, position) if self._parent else 0)
 
     def count(self, predicate: str, position: int, value: Value) -> int:
         """Rows of ``predicate`` whose argument ``position`` is ``value``."""
         own = self._tables.get(predicate)
-        count = len(own.positions[position].get(value, ())) if own is not None else 0
+        count = len(own.position(position).get(value, ())) if own is not None else 0
         return count + (self._parent.count(predicate, position, value) if self._parent else 0)
 
     def match(
@@ -242,7 +276,7 @@ class FactStore:
         child._parent = self
         dated = self.dated()
         for predicate, arity in self.schema().items():
-            child._tables[predicate] = _Table(arity, predicate in dated)
+            child._tables[predicate] = Table(arity, predicate in dated)
         child.add_all(facts)
         for fact in removed:
             child._removed.setdefault(fact.predicate, set()).add(fact.args)
@@ -259,6 +293,18 @@ class FactStore:
 
     def facts(self, predicate: str) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
         yield from self.match(predicate, ())
+
+    def own_tables(self) -> dict[str, Table]:
+        """The tables this store holds itself: not its parent's, not those it shares with the
+        store it extends (:meth:`extended`)."""
+        return {name: t for name, t in self._tables.items() if name not in self._shared}
+
+    def put_table(self, predicate: str, table: Table) -> None:
+        """Hold ``table`` (rows and indexes built elsewhere, as a snapshot restores them) as
+        ``predicate``'s, in place of the empty one it was declared with."""
+        if predicate in self._shared:
+            raise ValueError(f"`{predicate}` is shared with the store this one extends")
+        self._tables[predicate] = table
 
 
 def _stored(match: tuple[tuple[Value, ...], FactSource | None], dated: bool) -> tuple[Value, ...]:
@@ -286,7 +332,7 @@ def _check_period(predicate: str, row: tuple[Value, ...]) -> None:
 
 
 def _match_dated(
-    table: _Table, pattern: Sequence[Value | None]
+    table: Table, pattern: Sequence[Value | None]
 ) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
     """The rows of a dated table in force on the pattern's day (its last value)."""
     day = pattern[-1] if pattern else None

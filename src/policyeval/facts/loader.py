@@ -48,7 +48,13 @@ from policyeval.facts.yaml_source import (
 )
 from policyeval.language.syntax import Location
 
-__all__ = ["FACT_FILE_SUFFIXES", "FactBase", "load_fact_files", "load_fact_records"]
+__all__ = [
+    "FACT_FILE_SUFFIXES",
+    "FactBase",
+    "fact_files_digest",
+    "load_fact_files",
+    "load_fact_records",
+]
 
 FACT_FILE_SUFFIXES = (".yaml", ".yml", jsonl_source.SUFFIX)
 """Files a directory contributes; a file named explicitly is read whatever its name (as JSON
@@ -69,9 +75,12 @@ class FactBase:
     """
 
     records: Mapping[str, Mapping[str, FactRecord]]
-    facts: list[BaseFact]
+    facts: Sequence[BaseFact]
     version: str
     vocabulary: Vocabulary
+    digest: str = ""
+    """The whole sha256 of the files' bytes (``version`` is its first 12 hex digits); empty
+    for a fact base not read from files as they are."""
 
     def kind_of(self, record_id: str) -> str | None:
         """The kind of the record called ``record_id``, or None when there is none."""
@@ -117,7 +126,7 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
                 Problem("bad_file", f"cannot read: {exc.strerror}", Location(str(file), 1))
             )
             continue
-        digest.update(len(data).to_bytes(8, "big") + data)
+        _add_file(digest, data)
         file_raws, file_problems = _parse(str(file), data)
         problems += file_problems
         # Validated file by file: its YAML node tree is dropped before the next file is read.
@@ -132,7 +141,28 @@ def load_fact_files(paths: Iterable[Path], vocabulary: Vocabulary) -> FactBase:
     records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
     for record, _ in valid:
         records[record.kind][record.id] = record
-    return FactBase(records, _facts(valid), digest.hexdigest()[:12], vocabulary)
+    whole = digest.hexdigest()
+    return FactBase(records, _facts(valid), whole[:12], vocabulary, whole)
+
+
+def fact_files_digest(paths: Iterable[Path]) -> str | None:
+    """The sha256 :func:`load_fact_files` would give these files (its ``digest``), without
+    loading them; ``None`` when a path or file cannot be read."""
+    files, problems = expand_paths(paths, FACT_FILE_SUFFIXES)
+    if problems:
+        return None
+    digest = hashlib.sha256()
+    try:
+        for file in files:
+            _add_file(digest, file.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _add_file(digest: Any, data: bytes) -> None:
+    """One file's part of a fact base's digest: its length, then its bytes."""
+    digest.update(len(data).to_bytes(8, "big") + data)
 
 
 def load_fact_records(

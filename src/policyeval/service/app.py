@@ -34,7 +34,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         current = preloaded.pop() if preloaded else None
         if current is None and not background:
-            current = load(settings.rule_directories, settings.facts, settings.scenarios)
+            current = load(
+                settings.rule_directories,
+                settings.facts,
+                settings.scenarios,
+                snapshots=settings.snapshots,
+            )
         app.state.service = state = ServiceState(
             settings=settings,
             snapshot=current,

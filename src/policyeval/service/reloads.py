@@ -73,6 +73,7 @@ class Loader:
                 settings.facts,
                 settings.scenarios,
                 progress=job.progress.append,
+                snapshots=settings.snapshots,
             )
         except PolicyError as exc:
             job.error, job.state = exc, "failed"

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         description="the decision log: a SQLite file, or a `postgresql://` URL shared by replicas",
     )
     scenarios: Path = Path("tests/scenarios")
+    snapshots: Path | None = Field(
+        default=Path("var/snapshots"),
+        description="where the loaded fact base and its tables are kept between starts (a "
+        "file per version of the fact files, rule files and code; written 0600, used only "
+        "when all three are the same); `null`: load from the files every time",
+    )
     credentials: Path = Field(
         default=Path("var/credentials.json"),
         description="the API keys' store (hashes only; created 0600)",

@@ -1,0 +1,93 @@
+"""A fact store's tables as plain columns of numbers, and back: what a snapshot file holds.
+
+Every value (text, integer, day) is written once, in a value list shared by all the tables of a
+snapshot (:class:`Interner`); a table becomes one column of 4-byte value numbers per argument, a
+column of source numbers, and per argument its index (value → rows holding it) as one
+permutation of row numbers with the offset where each value's rows start. Restoring builds the
+same :class:`~policyeval.engine.store.Table`, with one object per distinct value; its value
+indexes are built from its rows when first used (:meth:`~policyeval.engine.store.Table.position`).
+
+The columns are bytes and plain numbers only: nothing in them can name code to run.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Hashable, Sequence
+from typing import Any, Generic, TypeVar
+
+from policyeval.engine.store import FactSource, Table
+from policyeval.language.syntax import Value
+
+NONE = 0xFFFFFFFF
+"""The number standing for "no value" in a column (a row without a source)."""
+
+Item = TypeVar("Item", bound=Hashable)
+
+
+class Interner(Generic[Item]):
+    """Numbers for distinct items, in the order first seen; typed, so ``1`` and ``"1"`` differ."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self._numbers: dict[tuple[type, Item], int] = {}
+
+    def number(self, item: Item) -> int:
+        key = (type(item), item)
+        found = self._numbers.get(key)
+        if found is None:
+            found = self._numbers[key] = len(self.items)
+            self.items.append(item)
+        return found
+
+
+def encode_table(
+    table: Table, values: Interner[Value], sources: Interner[FactSource]
+) -> dict[str, Any]:
+    """``table`` as columns of numbers into ``values`` and ``sources``."""
+    numbered = [[values.number(value) for value in column] for column in _columns(table)]
+    return {
+        "arity": table.arity,
+        "dated": table.dated,
+        "rows": len(table.rows),
+        "columns": [as_bytes(column) for column in numbered],
+        "sources": as_bytes(
+            [NONE if source is None else sources.number(source) for source in table.sources]
+        ),
+    }
+
+
+def decode_table(
+    encoded: dict[str, Any], values: Sequence[Value], sources: Sequence[FactSource]
+) -> Table:
+    """The table :func:`encode_table` wrote, over the restored ``values`` and ``sources``;
+    raises ``ValueError`` (or ``IndexError``, ``KeyError``, ``TypeError``) when it is not
+    one."""
+    arity, dated, count = int(encoded["arity"]), bool(encoded["dated"]), int(encoded["rows"])
+    columns = [[values[n] for n in as_numbers(column)] for column in encoded["columns"]]
+    if len(columns) != arity + dated or any(len(column) != count for column in columns):
+        raise ValueError("a table's columns do not match its width and rows")
+    rows: list[tuple[Value, ...]] = list(zip(*columns, strict=True)) if columns else [()] * count
+    sources_of = [None if n == NONE else sources[n] for n in as_numbers(encoded["sources"])]
+    if len(sources_of) != count:
+        raise ValueError("a table's sources do not match its rows")
+    table = Table.restored(arity, dated, rows, sources_of)
+    if len(table.keys) != count:
+        raise ValueError("a table holds a row twice")
+    return table
+
+
+def _columns(table: Table) -> list[list[Value]]:
+    return [[row[i] for row in table.rows] for i in range(table.width)]
+
+
+def as_bytes(numbers: Sequence[int]) -> bytes:
+    """``numbers`` (each below 2**32) as 4-byte machine integers."""
+    return array("I", numbers).tobytes()
+
+
+def as_numbers(data: bytes) -> array[int]:
+    """The numbers :func:`as_bytes` wrote."""
+    numbers = array("I")
+    numbers.frombytes(data)
+    return numbers
