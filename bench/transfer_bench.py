@@ -11,6 +11,8 @@ own and a system that runs out of time or memory does not take the others with i
   ``Evaluator.query(..., proofs=True)`` per allowed one, ``Evaluator.why_not`` per refused one;
 * ``policyeval-plain``: the same with ``build_knowledge_base(..., materialize=False)``, when
   the library has that option;
+* ``policyeval-restart``: the library as served, restarted: a first child loads and writes the
+  snapshot file (``load(..., snapshots=WORLD/snapshots)``), the timed one starts from it;
 * ``others``: the facts parsed once by ``load_fact_files``, then the hand-written floor
   (``bench/floor.py``), clingo (``bench/asp.py``) and cedarpy (``bench/cedar.py``).
 
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+SYSTEMS = ["policyeval", "policyeval-plain", "policyeval-restart"]
+SNAPSHOTS = "snapshots"
+"""Where in a world's directory the restart row's snapshot file is kept."""
 Question = tuple[str, str, str, dt.date]
 
 
@@ -91,24 +96,21 @@ def read_questions(world: Path) -> tuple[list[Question], list[bool]]:
 
 
 def child_policyeval(
-    world: Path, materialize: bool | None, profile: int, limit: int, count: int
+    world: Path,
+    materialize: bool | None,
+    profile: int,
+    limit: int,
+    count: int,
+    snapshots: Path | None = None,
 ) -> dict[str, Any]:
-    """Load as the library does and answer the first ``count`` questions three ways."""
+    """Load as the library does (from a snapshot file in ``snapshots``, which must hold one)
+    and answer the first ``count`` questions three ways."""
     from policyeval.evaluator import Evaluator
-    from policyeval.loading import compile_knowledge_base, load, load_sources
 
     questions = read_questions(world)[0][:count]
     before = rss_mib()
     start = time.perf_counter()
-    if materialize is None:
-        loaded = load(ROOT / "policies", world / "facts")
-        knowledge_base, fact_base = loaded.knowledge_base, loaded.fact_base
-    else:
-        rules, facts = load_sources(ROOT / "policies", world / "facts")
-        knowledge_base = compile_knowledge_base(
-            rules, facts.store, facts.version, materialize=materialize
-        )
-        fact_base = facts.fact_base
+    knowledge_base, fact_base = _load_policyeval(world, materialize, snapshots)
     load_s = time.perf_counter() - start
     records = sum(len(by_id) for by_id in fact_base.records.values())
     result: dict[str, Any] = {
@@ -155,6 +157,23 @@ def child_policyeval(
         result["profile"] = _profile(ask, questions[:profile])
     result["peak_mib"] = peak_mib()
     return result
+
+
+def _load_policyeval(world: Path, materialize: bool | None, snapshots: Path | None) -> Any:
+    """The knowledge base and fact base, loaded as :func:`child_policyeval` says."""
+    from policyeval.loading import compile_knowledge_base, load, load_sources
+
+    if materialize is None:
+        said: list[str] = []
+        loaded = load(ROOT / "policies", world / "facts", progress=said.append, snapshots=snapshots)
+        if snapshots is not None and not any(line.startswith("restored ") for line in said):
+            raise SystemExit(f"no snapshot restored: {said}")
+        return loaded.knowledge_base, loaded.fact_base
+    rules, facts = load_sources(ROOT / "policies", world / "facts")
+    knowledge_base = compile_knowledge_base(
+        rules, facts.store, facts.version, materialize=materialize
+    )
+    return knowledge_base, facts.fact_base
 
 
 def _audit_sweep(evaluator: Any, transfers: Any) -> dict[str, Any]:
@@ -360,6 +379,7 @@ def report(size: int, results: dict[str, dict[str, Any]], labels: list[bool]) ->
     rows: list[tuple[str, dict[str, Any]]] = [
         ("policyeval (library default)", results.get("policyeval", {})),
         ("policyeval (materialize=False)", results.get("policyeval-plain", {})),
+        ("policyeval restarted from its snapshot file", results.get("policyeval-restart", {})),
         ("  YAML parse + checks (shared by the rows below)", others.get("parse", {})),
         ("floor: hand-written Python over dicts", others.get("floor", {})),
         ("clingo: ground base once; ground + look up per question", others.get("clingo", {})),
@@ -405,7 +425,7 @@ def _notes(
 ) -> list[str]:
     """The notes under the table: peak memory, explanations built, clingo's batch, Cedar."""
     notes = []
-    for name in ("policyeval", "policyeval-plain"):
+    for name in SYSTEMS:
         entry = results.get(name, {})
         if "answers" in entry:
             notes.append(
@@ -481,7 +501,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument(
-        "--systems", nargs="+", default=["policyeval", "policyeval-plain", "others"]
+        "--systems", nargs="+", default=[*SYSTEMS, "others"], choices=[*SYSTEMS, "others"]
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per system and size")
     parser.add_argument(
@@ -498,7 +518,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--save", type=Path, help="write every result as JSON here")
     # child mode
-    parser.add_argument("--child", choices=["policyeval", "policyeval-plain", "others"])
+    parser.add_argument("--child", choices=[*SYSTEMS, "others"])
+    parser.add_argument(
+        "--prepare", action="store_true", help="only load, writing the snapshot a restart reads"
+    )
     parser.add_argument("--world", type=Path)
     parser.add_argument("--result", type=Path)
     return parser
@@ -508,9 +531,16 @@ def _run_as_child(args: argparse.Namespace) -> dict[str, Any]:
     """Child mode: the one system group named by ``--child``, on ``--world``."""
     if args.child == "others":
         return child_others(args.world)
-    materialize = None if args.child == "policyeval" else False
+    snapshots = args.world / SNAPSHOTS if args.child == "policyeval-restart" else None
+    if args.prepare:
+        from policyeval.loading import load
+
+        start = time.perf_counter()
+        load(ROOT / "policies", args.world / "facts", snapshots=snapshots)
+        return {"load_s": time.perf_counter() - start}
+    materialize = None if args.child in ("policyeval", "policyeval-restart") else False
     return child_policyeval(
-        args.world, materialize, args.profile, args.explain_limit, args.pe_questions
+        args.world, materialize, args.profile, args.explain_limit, args.pe_questions, snapshots
     )
 
 
@@ -526,6 +556,8 @@ def _run_size(args: argparse.Namespace, size: int) -> dict[str, dict[str, Any]]:
         child = ["--child", system, "--world", str(world), "--profile", str(args.profile)]
         child += ["--explain-limit", str(args.explain_limit)]
         child += ["--pe-questions", str(args.pe_questions)]
+        if system == "policyeval-restart":  # a load that writes the snapshot, untimed here
+            run_child([*child, "--prepare"], args.timeout, args.memory_gib)
         results[system] = run_child(child, args.timeout, args.memory_gib)
         if "error" in results[system]:
             print(f"#   {results[system]['error']}", flush=True)
@@ -536,7 +568,7 @@ def _run_size(args: argparse.Namespace, size: int) -> dict[str, dict[str, Any]]:
 
 def _print_profiles(profile: int, size: int, results: dict[str, dict[str, Any]]) -> None:
     """Print (and take out of ``results``) the policyeval children's cProfile output."""
-    for system in ("policyeval", "policyeval-plain"):
+    for system in SYSTEMS:
         if "profile" in results.get(system, {}):
             print(f"### cProfile of {profile} questions, {system}, N={size}\n")
             print("```\n" + results[system].pop("profile") + "```\n", flush=True)
