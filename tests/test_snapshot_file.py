@@ -20,7 +20,7 @@ from policyeval import decide_transfer, load
 from policyeval.engine.store import FactStore
 from policyeval.language.syntax import Value
 from policyeval.loading import Snapshot
-from policyeval.snapshot_file import MAGIC, StoredFactList, encode_day, decode_day
+from policyeval.snapshot_file import MAGIC, FactList, decode_day, encode_day
 
 
 def _restored(said: list[str]) -> bool:
@@ -96,7 +96,7 @@ def test_a_restored_snapshot_answers_exactly_as_the_load_it_came_from(
     restored, said = _load(FACTS, snapshots)
     assert _restored(said)
 
-    assert isinstance(restored.fact_base.facts, StoredFactList)
+    assert isinstance(restored.fact_base.facts, FactList)
     assert list(restored.fact_base.facts) == list(loaded.fact_base.facts)
     assert restored.fact_base.records == loaded.fact_base.records
     assert (restored.fact_base.version, restored.fact_base.digest) == (

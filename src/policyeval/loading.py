@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import yaml
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import BaseFact, FactStore
+from policyeval.engine.store_columns import FactList
 from policyeval.errors import (
     FactError,
     PolicyError,
@@ -359,7 +360,9 @@ def load_facts(facts: Path, progress: Progress | None = None) -> LoadedFacts:
     fact_base = load_fact_files([facts], VOCABULARY)
     _refuse_empty(fact_base, facts)
     _say(progress, f"loaded {counted(len(fact_base.facts), 'fact')}")
-    return LoadedFacts(fact_base, fact_base.store())
+    store = fact_base.store()
+    # The facts are the store's rows: kept once, as numbers into its tables.
+    return LoadedFacts(replace(fact_base, facts=FactList.of(fact_base.facts, store)), store)
 
 
 def _refuse_empty(fact_base: FactBase, facts: Path) -> None:

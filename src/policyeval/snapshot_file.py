@@ -21,11 +21,11 @@ import hashlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import msgpack
 from pydantic import TypeAdapter, ValidationError
@@ -34,6 +34,7 @@ from policyeval.engine.slicing import Slice
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.engine.store_columns import (
     NONE,
+    FactList,
     Interner,
     as_bytes,
     as_numbers,
@@ -233,14 +234,12 @@ def _encode_sources(sources: Sequence[FactSource], values: Interner[Value]) -> l
 def _encode_fact_order(
     facts: Sequence[BaseFact], store: FactStore, sources: Interner[FactSource]
 ) -> list[Any]:
-    """The fact base's facts, in their order, as their predicate, their row's number in its
-    table and their source (a dated fact's as its record gave it, without the period)."""
-    tables = store.own_tables()
-    names = {name: i for i, name in enumerate(tables)}
-    predicates = [names[fact.predicate] for fact in facts]
-    rows = [tables[fact.predicate].keys[fact.args] for fact in facts]
-    numbers = [NONE if f.source is None else sources.number(f.source) for f in facts]
-    return [list(tables), as_bytes(predicates), as_bytes(rows), as_bytes(numbers)]
+    """The fact base's facts, in their order, as their table, their row's number in it and
+    their source (a dated fact's as its record gave it, without the period)."""
+    listed = facts if isinstance(facts, FactList) else FactList.of(facts, store)
+    numbers = [NONE if n == NONE else sources.number(listed.source_list[n]) for n in listed.sources]
+    names = [name for name, _ in listed.tables]
+    return [names, as_bytes(listed.predicates), as_bytes(listed.rows), as_bytes(numbers)]
 
 
 def encode_day(value: object) -> msgpack.ExtType:
@@ -340,10 +339,10 @@ def _adapter(model: type[FactRecord]) -> TypeAdapter[list[FactRecord]]:
 
 def _decode_fact_order(
     encoded: list[Any], store: FactStore, sources: Sequence[FactSource]
-) -> StoredFactList:
+) -> FactList:
     names, predicates, rows, numbers = encoded
     tables = store.own_tables()
-    fact_list = StoredFactList(
+    fact_list = FactList(
         [(name, tables[name].rows) for name in names],
         as_numbers(predicates),
         as_numbers(rows),
@@ -353,46 +352,3 @@ def _decode_fact_order(
     if not len(fact_list.predicates) == len(fact_list.rows) == len(fact_list.sources):
         raise ValueError("the fact base's facts do not match their sources")
     return fact_list
-
-
-class StoredFactList(Sequence[BaseFact]):
-    """A restored fact base's facts, in their order, made when read from the rows of the
-    store they are in (four bytes a fact for its row, four for its source) rather than kept
-    a second time as objects."""
-
-    def __init__(
-        self,
-        tables: list[tuple[str, list[tuple[Value, ...]]]],
-        predicates: Sequence[int],
-        rows: Sequence[int],
-        sources: Sequence[int],
-        source_list: Sequence[FactSource],
-    ) -> None:
-        self.tables = tables
-        self.predicates = predicates
-        self.rows = rows
-        self.sources = sources
-        self.source_list = source_list
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @overload
-    def __getitem__(self, index: int) -> BaseFact: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[BaseFact]: ...
-    def __getitem__(self, index: int | slice) -> BaseFact | list[BaseFact]:
-        if isinstance(index, slice):
-            return [self._fact(i) for i in range(*index.indices(len(self)))]
-        return self._fact(range(len(self))[index])
-
-    def __iter__(self) -> Iterator[BaseFact]:
-        for i in range(len(self)):
-            yield self._fact(i)
-
-    def _fact(self, index: int) -> BaseFact:
-        name, rows = self.tables[self.predicates[index]]
-        number = self.sources[index]
-        return BaseFact(
-            name, rows[self.rows[index]], None if number == NONE else self.source_list[number]
-        )

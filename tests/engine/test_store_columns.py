@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from policyeval.engine.store import FactSource, FactStore
-from policyeval.engine.store_columns import Interner, decode_table, encode_table
+from policyeval.engine.store import BaseFact, FactSource, FactStore
+from policyeval.engine.store_columns import FactList, Interner, decode_table, encode_table
 from policyeval.language.syntax import Value
 
 DAY = dt.date(2026, 3, 10)
@@ -80,3 +80,16 @@ def test_a_restored_table_takes_new_rows() -> None:
 def test_equal_values_of_other_types_are_numbered_apart() -> None:
     values: Interner[Value] = Interner()
     assert [values.number(v) for v in (1, "1", 1, DAY, "1")] == [0, 1, 0, 2, 1]
+
+
+def test_a_fact_list_reads_its_facts_back_from_the_store_rows() -> None:
+    store = _store()
+    facts = [
+        BaseFact(name, row, source)
+        for name, table in store.own_tables().items()
+        for row, source in zip(table.rows, table.sources, strict=True)
+    ]
+    listed = FactList.of(facts, store)
+    assert list(listed) == facts
+    assert (listed[-1], listed[1:3], len(listed)) == (facts[-1], facts[1:3], len(facts))
+    assert listed[0].args is store.own_tables()["owns"].rows[0]  # the store's row, not a copy

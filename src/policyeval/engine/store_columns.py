@@ -13,10 +13,10 @@ The columns are bytes and plain numbers only: nothing in them can name code to r
 from __future__ import annotations
 
 from array import array
-from collections.abc import Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import Any, Generic, TypeVar, overload
 
-from policyeval.engine.store import FactSource, Table
+from policyeval.engine.store import BaseFact, FactSource, FactStore, Table
 from policyeval.language.syntax import Value
 
 NONE = 0xFFFFFFFF
@@ -91,3 +91,61 @@ def as_numbers(data: bytes) -> array[int]:
     numbers = array("I")
     numbers.frombytes(data)
     return numbers
+
+
+class FactList(Sequence[BaseFact]):
+    """A fact base's facts, in their order, made when read from the rows of the store they
+    are in (a fact is three 4-byte numbers: its table, its row, its source) rather than kept
+    a second time as objects."""
+
+    def __init__(
+        self,
+        tables: list[tuple[str, list[tuple[Value, ...]]]],
+        predicates: Sequence[int],
+        rows: Sequence[int],
+        sources: Sequence[int],
+        source_list: Sequence[FactSource],
+    ) -> None:
+        self.tables = tables
+        self.predicates = predicates
+        self.rows = rows
+        self.sources = sources
+        self.source_list = source_list
+
+    @classmethod
+    def of(cls, facts: Iterable[BaseFact], store: FactStore) -> FactList:
+        """``facts``, each of which ``store`` holds as it is given (a dated one with its
+        period), as numbers into ``store``'s tables."""
+        tables = store.own_tables()
+        names = {name: i for i, name in enumerate(tables)}
+        sources: Interner[FactSource] = Interner()
+        predicates, rows, numbers = array("I"), array("I"), array("I")
+        for fact in facts:
+            predicates.append(names[fact.predicate])
+            rows.append(tables[fact.predicate].keys[fact.args])
+            numbers.append(NONE if fact.source is None else sources.number(fact.source))
+        chosen = [(name, table.rows) for name, table in tables.items()]
+        return cls(chosen, predicates, rows, numbers, sources.items)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> BaseFact: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[BaseFact]: ...
+    def __getitem__(self, index: int | slice) -> BaseFact | list[BaseFact]:
+        if isinstance(index, slice):
+            return [self._fact(i) for i in range(*index.indices(len(self)))]
+        return self._fact(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[BaseFact]:
+        for i in range(len(self)):
+            yield self._fact(i)
+
+    def _fact(self, index: int) -> BaseFact:
+        name, rows = self.tables[self.predicates[index]]
+        number = self.sources[index]
+        return BaseFact(
+            name, rows[self.rows[index]], None if number == NONE else self.source_list[number]
+        )
