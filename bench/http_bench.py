@@ -6,8 +6,12 @@ For each worker count, starts ``uvicorn --factory`` (``bench/service_factory.py`
 127.0.0.1, waits until ``/healthz`` answers, sends a fixed number of
 ``POST /v1/decisions/transfer`` requests (the world's questions, one secret each, in a loop)
 from a small pool of concurrent clients, prints p50/p99 latency and decisions per second, and
-stops the server. It sends nothing anywhere but 127.0.0.1 and stops by itself: the requests
-are counted, each has a timeout, and the server start has a deadline.
+stops the server. Beside them: the p50 of the service's trivial endpoint (``GET /healthz``)
+under the same clients and its ratio to the decisions' p50, and the CPU seconds the load
+generator (this process) and the server's processes spent during the decisions' run — on a
+machine of two cores the clients take CPU from the workers. It sends nothing anywhere but
+127.0.0.1 and stops by itself: the requests are counted, each has a timeout, and the server
+start has a deadline.
 """
 
 from __future__ import annotations
@@ -96,6 +100,38 @@ def officer_key(log: Path) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def session_cpu_s(session: int) -> float:
+    """CPU seconds (user + system) spent so far by the live processes of ``session`` (the
+    server's: its master and workers), read from ``/proc``; 0 where there is no ``/proc``."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[3]) == session:  # fields after the name: state, ppid, pgrp, session, …
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def trivial_p50_ms(port: int, requests: int, clients: int) -> float:
+    """The p50 of ``GET /healthz`` (the service's trivial endpoint) from ``clients`` at once."""
+    local = threading.local()
+    url = f"http://{HOST}:{port}/healthz"
+
+    def one(_: int) -> float:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(timeout=60)
+        start = time.perf_counter()
+        client.get(url).raise_for_status()
+        return time.perf_counter() - start
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return statistics.median(pool.map(one, range(requests))) * 1e3
+
+
 def load_test(
     port: int,
     questions: list[dict[str, Any]],
@@ -103,6 +139,7 @@ def load_test(
     clients: int,
     key: dict[str, str],
     explain: str = "reasons",
+    server_session: int | None = None,
 ) -> dict[str, Any]:
     local = threading.local()
     url = f"http://{HOST}:{port}/v1/decisions/transfer?explain={explain}"
@@ -125,10 +162,13 @@ def load_test(
             return elapsed, None
         return elapsed, (response.json()["decision"] == "allowed") == q["allowed"]
 
-    start = time.perf_counter()
+    server_cpu = session_cpu_s(server_session) if server_session else 0.0
+    cpu, start = time.process_time(), time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         results = list(pool.map(one, range(requests)))
     wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    server_cpu = session_cpu_s(server_session) - server_cpu if server_session else 0.0
     latencies = sorted(r[0] for r in results)
     return {
         "requests": requests,
@@ -138,6 +178,8 @@ def load_test(
         "p99_ms": latencies[max(0, round(len(latencies) * 0.99) - 1)] * 1e3,
         "per_s": requests / wall,
         "wall_s": wall,
+        "client_cpu_s": cpu,
+        "server_cpu_s": server_cpu,
     }
 
 
@@ -186,10 +228,11 @@ def main(argv: list[str] | None = None) -> int:
                         timeout=60,
                         headers=key,
                     )
+                trivial = trivial_p50_ms(args.port, args.requests, args.clients)
                 result = load_test(
-                    args.port, questions, args.requests, args.clients, key, args.explain
+                    args.port, questions, args.requests, args.clients, key, args.explain, server.pid
                 )
-                result.update(workers=workers, ready_s=ready)
+                result.update(workers=workers, ready_s=ready, trivial_p50_ms=trivial)
                 rows.append(result)
             except (RuntimeError, TimeoutError) as exc:
                 rows.append({"workers": workers, "error": str(exc)})
@@ -202,17 +245,26 @@ def main(argv: list[str] | None = None) -> int:
         f" {args.clients} concurrent clients, one secret per request, build: {build},"
         f" explain={args.explain}\n"
     )
-    print("| uvicorn workers | ready after s | p50 ms | p99 ms | decisions/s | errors | agree |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| uvicorn workers | ready after s | p50 ms | p99 ms | /healthz p50 ms | p50 ratio |"
+        " decisions/s | load generator CPU s | server CPU s | wall s | errors | agree |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        if "error" in r:
-            print(f"| {r['workers']} | {r['error']} | | | | | |")
-        else:
-            print(
-                f"| {r['workers']} | {r['ready_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
-                f" {r['per_s']:.0f} | {r['errors']} | {r['agree']}/{r['requests']} |"
-            )
+        print(_row(r))
     return 0
+
+
+def _row(r: dict[str, Any]) -> str:
+    """One table row of a worker count's result (or of its error)."""
+    if "error" in r:
+        return f"| {r['workers']} | {r['error']} |" + " |" * 10
+    return (
+        f"| {r['workers']} | {r['ready_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        f" {r['trivial_p50_ms']:.1f} | {r['p50_ms'] / r['trivial_p50_ms']:.2f} |"
+        f" {r['per_s']:.0f} | {r['client_cpu_s']:.1f} | {r['server_cpu_s']:.1f} |"
+        f" {r['wall_s']:.1f} | {r['errors']} | {r['agree']}/{r['requests']} |"
+    )
 
 
 if __name__ == "__main__":

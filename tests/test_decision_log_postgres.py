@@ -1,5 +1,6 @@
 """The decision log in PostgreSQL, shared by several service processes: two processes appending
-at once keep one intact chain, and edits are found as in SQLite.
+at once keep one intact chain, appends arriving together share a transaction (an entry refused
+there is rolled back alone), and edits are found as in SQLite.
 
 The server is ``POLICYEVAL_TEST_POSTGRES`` (default: the one CI starts on 127.0.0.1:5432, trust
 authentication, database ``test``); each test works in a schema of its own, dropped after it.
@@ -12,14 +13,17 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
 
-from decision_log_helpers import AT, decision
+from decision_log_helpers import AT, decision, record_together
 from policyeval import DecisionFilter, DecisionLog, DecisionLogError
+from policyeval.decision_log import DecisionNotLogged
 
 SERVER = os.environ.get("POLICYEVAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -70,6 +74,32 @@ def test_two_processes_appending_at_once_keep_one_chain(url: str, tmp_path: Path
     logged = log.search(DecisionFilter(limit=1000))
     assert sorted(r.seq for r in logged) == list(range(1, 81))
     assert {r.asked_by for r in logged} == {"a", "b"}
+
+
+def test_threads_appending_at_once_keep_one_chain_with_every_entry_once(url: str) -> None:
+    log = DecisionLog(url)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda n: log.record(decision(n), "officer", AT), range(1, 61)))
+    assert log.verify() is None and log.head().seq == 60
+    assert sorted(r.decision_id for r in log.search(DecisionFilter(limit=1000))) == sorted(ids)
+
+
+@contextmanager
+def head_locked(url: str) -> Iterator[None]:
+    """Hold the head row's lock, as another process's append would, until the block ends."""
+    with psycopg.connect(url) as other:
+        other.execute("SELECT seq FROM decision_log_head WHERE id = 1 FOR UPDATE")
+        yield
+        other.rollback()
+
+
+def test_a_duplicate_id_in_a_batch_fails_its_caller_only(url: str) -> None:
+    log = DecisionLog(url)
+    answers = record_together(log, head_locked(url), [1, 2, 3, 2, 4])
+    refused = [answer for answer in answers if isinstance(answer, DecisionNotLogged)]
+    assert len(refused) == 1 and "duplicate key" in str(refused[0])
+    assert sorted(a for a in answers if isinstance(a, str)) == ["d0001", "d0002", "d0003", "d0004"]
+    assert log.verify() is None and log.head().seq == 4
 
 
 def test_an_edit_is_found_and_not_served(url: str) -> None:

@@ -21,6 +21,7 @@ from policyeval.decision_log import (
     DecisionFilter,
     DecisionLog,
     DecisionLogError,
+    DecisionNotLogged,
     DecisionRecord,
 )
 from policyeval.decree743 import BUILTINS, VOCABULARY
@@ -123,6 +124,7 @@ __all__ = [
     "DecisionFilter",
     "DecisionLog",
     "DecisionLogError",
+    "DecisionNotLogged",
     "DecisionRecord",
     "Edition",
     "EntryIntoForce",

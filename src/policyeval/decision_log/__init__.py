@@ -5,7 +5,8 @@ hypothetical, …) with the decision's JSON stored once, and links into a hash c
 (:mod:`.chain`): ``verify`` finds the first entry edited, deleted or moved, and ``head`` is what
 to export and keep elsewhere. The log is SQLite by default (:mod:`.sqlite`, a path) or
 PostgreSQL for several processes (:mod:`.postgres`, a ``postgresql://`` URL); every write is
-committed before ``record`` returns.
+committed before ``record`` returns. Concurrent ``record`` calls share a transaction and its
+sync (:mod:`.group_commit`); a failed one raises :class:`DecisionNotLogged`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from policyeval.decision_log.entries import (
     content_of,
     record_of,
 )
-from policyeval.decision_log.store import DecisionLogError, LogStore
+from policyeval.decision_log.store import DecisionLogError, DecisionNotLogged, LogStore
 from policyeval.decree743.decisions import TransferDecision, explained
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "DecisionFilter",
     "DecisionLog",
     "DecisionLogError",
+    "DecisionNotLogged",
     "DecisionRecord",
 ]
 
@@ -50,7 +52,8 @@ class DecisionLog:
         serialized: str | None = None,
     ) -> str:
         """Append ``decision`` as asked by ``asked_by`` (committed); returns its id.
-        ``serialized`` is the decision's JSON when the caller has it already."""
+        ``serialized`` is the decision's JSON when the caller has it already. Raises
+        `DecisionNotLogged` when it could not be committed: the decision must not be served."""
         at = at or dt.datetime.now(dt.UTC)
         self._store.append(content_of(decision, asked_by, at, serialized))
         return decision.decision_id

@@ -2,7 +2,9 @@
 on several hosts writing one log.
 
 Appends lock the head row (``SELECT … FOR UPDATE``) and move it in the same transaction, so
-concurrent writers, in any process, append one after the other to one chain. The tables are
+concurrent writers, in any process, append one after the other to one chain. A process's appends
+arriving together are written in one transaction (:mod:`.group_commit`), each entry in a
+savepoint of its own, so that one refused (a duplicate id) is rolled back alone. The tables are
 created in the connection's ``search_path`` (``?options=-csearch_path%3Dname`` picks a schema).
 """
 
@@ -14,8 +16,9 @@ import psycopg
 
 from policyeval.decision_log.chain import GENESIS, Content, Linked
 from policyeval.decision_log.entries import CONTENT
+from policyeval.decision_log.group_commit import EntryRefused
 from policyeval.decision_log.query import COLUMNS, Dialect
-from policyeval.decision_log.store import DecisionLogError, LogStore, insert_values, next_entry
+from policyeval.decision_log.store import DecisionLogError, LogStore, chain_batch, insert_values
 
 __all__ = ["PostgresStore"]
 
@@ -57,6 +60,9 @@ _CREATING = 743_0001
 
 _POSTGRES = Dialect(mark="%s", has_secret="jsonb_exists(secrets::jsonb, %s)")
 _INSERT = f"INSERT INTO decisions ({COLUMNS}) VALUES ({', '.join(['%s'] * (3 + len(CONTENT)))})"
+_REFUSED = (psycopg.IntegrityError, psycopg.DataError, TypeError, ValueError)
+"""What refuses one entry (a duplicate id, a value the column cannot hold, content the
+canonical JSON cannot hold): its savepoint is rolled back and the batch goes on."""
 
 
 class PostgresStore(LogStore):
@@ -76,7 +82,7 @@ class PostgresStore(LogStore):
         except psycopg.Error as exc:
             raise DecisionLogError(f"cannot open the decision log in PostgreSQL: {exc}") from exc
 
-    def append(self, content: Content) -> Linked:
+    def _append_batch(self, contents: list[Content]) -> list[Linked | EntryRefused]:
         db = self._connection()
         with db.transaction():
             row = db.execute(
@@ -84,13 +90,21 @@ class PostgresStore(LogStore):
             ).fetchone()
             if row is None:
                 raise RuntimeError("the decision log's head row is missing")
-            entry = next_entry((row[0], row[1]), content)
-            db.execute(_INSERT, insert_values(entry))
-            db.execute(
-                "UPDATE decision_log_head SET seq = %s, entry_hash = %s, recorded_at = %s",
-                (entry.seq, entry.entry_hash, content["recorded_at"]),
+            outcomes, last = chain_batch(
+                (row[0], row[1]), contents, lambda entry: _insert(db, entry), _REFUSED
             )
-        return entry
+            if last is not None:
+                db.execute(
+                    "UPDATE decision_log_head SET seq = %s, entry_hash = %s, recorded_at = %s",
+                    (last.seq, last.entry_hash, last.content["recorded_at"]),
+                )
+        return outcomes
 
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
         return psycopg.connect(self.url, autocommit=True)
+
+
+def _insert(db: psycopg.Connection[tuple[Any, ...]], entry: Linked) -> None:
+    """Insert ``entry`` in a savepoint: a refusal rolls back the entry only."""
+    with db.transaction():
+        db.execute(_INSERT, insert_values(entry))

@@ -1,8 +1,15 @@
 """The embedded backend: one SQLite file, WAL mode, one connection per thread.
 
-Appends are serialized with ``BEGIN IMMEDIATE``: the head is read and moved in the writer's own
-transaction, so threads and processes sharing the file keep one chain. The file, its ``-wal`` and
-``-shm`` are made readable by their owner only (0600), the directory 0700 when created here.
+Appends are written in batches (:mod:`.group_commit`: the appends of a process's threads
+arriving together, in one transaction) serialized with ``BEGIN IMMEDIATE``: the head is read and
+moved in the writer's own transaction, so threads and processes sharing the file keep one chain.
+Before it, a batch's writer takes an exclusive ``flock`` on ``<log>-writer``: the processes of a
+service queue there and are woken as soon as the lock is free, where SQLite's busy handler would
+poll, sleeping up to 100 ms at a time.
+Every connection syncs with ``synchronous=FULL``: a committed batch survives a crash of the
+process and a power loss, and no caller returns before its batch is committed. The file, its
+``-wal`` and ``-shm`` are made readable by their owner only (0600), the directory 0700 when
+created here.
 
 The schema's version is SQLite's ``user_version``. Version 3 added the hash chain and the real
 columns: a log of version 1 or 2 is migrated when opened, its rows read back from their JSON and
@@ -11,6 +18,7 @@ chained in the order they were written — the chain vouches for them from the m
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -19,8 +27,15 @@ from pathlib import Path
 
 from policyeval.decision_log.chain import GENESIS, Content, Linked
 from policyeval.decision_log.entries import CONTENT, content_from_detail
+from policyeval.decision_log.group_commit import EntryRefused
 from policyeval.decision_log.query import COLUMNS, Dialect
-from policyeval.decision_log.store import DecisionLogError, LogStore, insert_values, next_entry
+from policyeval.decision_log.store import (
+    DecisionLogError,
+    LogStore,
+    chain_batch,
+    insert_values,
+    next_entry,
+)
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -74,6 +89,11 @@ _CHAIN_ROW = (
     f"{', '.join(f'{column} = ?' for column in _FILLED)} WHERE decision_id = ?"
 )
 _MOVE_HEAD = "INSERT OR REPLACE INTO decision_log_head VALUES (1, ?, ?, ?)"
+_REFUSED = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
+"""What refuses one entry's insert (a duplicate id, a value SQLite cannot store) and nothing
+else: SQLite backs out the failed statement alone and the transaction goes on."""
+_UNLINKABLE = (TypeError, ValueError)
+"""What refuses one entry's link (content the canonical JSON cannot hold), before any write."""
 
 
 class SqliteStore(LogStore):
@@ -93,28 +113,70 @@ class SqliteStore(LogStore):
             raise DecisionLogError(f"cannot open the decision log `{path}`: {exc}") from exc
         _owner_only(path)
 
-    def append(self, content: Content) -> Linked:
-        with self._write() as db:
+    def _append_batch(self, contents: list[Content]) -> list[Linked | EntryRefused]:
+        with _exclusive(_writer_lock(self.path)), self._write() as db:
             ((seq, prev_hash),) = db.execute("SELECT seq, entry_hash FROM decision_log_head")
-            entry = next_entry((seq, prev_hash), content)
-            db.execute(_INSERT, insert_values(entry))
-            db.execute(_MOVE_HEAD, (entry.seq, entry.entry_hash, content["recorded_at"]))
-        return entry
+            outcomes, last = chain_batch(
+                (seq, prev_hash),
+                contents,
+                lambda entry: _insert(db, entry),
+                _REFUSED + _UNLINKABLE,
+            )
+            if last is not None:
+                db.execute(_MOVE_HEAD, (last.seq, last.entry_hash, last.content["recorded_at"]))
+        return outcomes
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db.execute("PRAGMA synchronous=FULL")  # per connection: each commit synced to disk
+        return db
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One writer at a time: committed on success, rolled back on error."""
+        """One writer at a time: committed on success, rolled back on any error (the commit's
+        own included)."""
         db: sqlite3.Connection = self._connection()
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            self._roll_back(db)
             raise
-        db.execute("COMMIT")
+
+    def _roll_back(self, db: sqlite3.Connection) -> None:
+        """Undo the open transaction; a connection that cannot is closed (which undoes it)."""
+        try:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+        except sqlite3.Error:
+            self.close()
+
+
+def _insert(db: sqlite3.Connection, entry: Linked) -> None:
+    """Insert ``entry``; a refusal leaves the transaction open and the entry out."""
+    try:
+        db.execute(_INSERT, insert_values(entry))
+    except _REFUSED as exc:
+        if not db.in_transaction:  # a refusal that ended the transaction: the batch fails
+            raise sqlite3.OperationalError("the transaction ended with a refused entry") from exc
+        raise
+
+
+def _writer_lock(path: Path) -> Path:
+    """The file the writers of the log at ``path`` queue on."""
+    return path.with_name(f"{path.name}-writer")
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock`` (created 0600), waiting for it without polling."""
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -185,6 +247,7 @@ def _create_owner_only(path: Path) -> None:
 
 def _owner_only(path: Path) -> None:
     """The log's files readable and writable by their owner only (they hold who asked what)."""
-    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+    for suffix in ("", "-wal", "-shm", "-writer"):
+        file = path.with_name(f"{path.name}{suffix}")
         with suppress(FileNotFoundError, PermissionError):
             os.chmod(file, 0o600)

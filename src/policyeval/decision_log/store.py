@@ -1,21 +1,31 @@
-"""What a backend of the log does (append under one lock, read), and the reads both share."""
+"""What a backend of the log does (append in batches under one lock, read), and the reads both
+share.
+
+Appends go through a :class:`~.group_commit.GroupCommit`: the appends of several request threads
+arriving together are written by one of them in one transaction, committed (and synced) once;
+each returns once that commit is done, or raises :class:`DecisionNotLogged`.
+"""
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final
 
 from policyeval.decision_log.chain import GENESIS, ChainHead, Content, Linked, link
 from policyeval.decision_log.entries import CONTENT, DecisionFilter, linked
+from policyeval.decision_log.group_commit import EntryRefused, GroupCommit, NotCommitted
 from policyeval.decision_log.query import COLUMNS, Dialect, where
 from policyeval.errors import PolicyError
 
-__all__ = ["DecisionLogError", "LogStore", "next_entry"]
+__all__ = ["DecisionLogError", "DecisionNotLogged", "LogStore", "chain_batch", "next_entry"]
 
 PAGE = 1000
 """Entries read at a time when walking the whole chain."""
+
+MAX_BATCH: Final = 64
+"""The most entries written in one transaction, and waiting for the next one."""
 
 
 class DecisionLogError(PolicyError):
@@ -25,10 +35,40 @@ class DecisionLogError(PolicyError):
     code = "decision_log"
 
 
+class DecisionNotLogged(DecisionLogError):
+    """An append failed: the decision is not acknowledged as logged (ask again). Raised to
+    every caller of a batch whose transaction failed, or to the one whose entry was refused."""
+
+    code = "decision_not_logged"
+
+
 def next_entry(head: tuple[int, str], content: Content) -> Linked:
     """The entry appended after ``head`` (its seq and hash): the caller holds the write lock."""
     seq, prev_hash = head[0] + 1, head[1]
     return Linked(seq, prev_hash, link(prev_hash, seq, content), content)
+
+
+def chain_batch(
+    head: tuple[int, str],
+    contents: list[Content],
+    insert: Callable[[Linked], None],
+    refused: tuple[type[Exception], ...],
+) -> tuple[list[Linked | EntryRefused], Linked | None]:
+    """Link ``contents`` after ``head`` one by one, ``insert``-ing each: an entry whose link or
+    insert raises one of ``refused`` is left out (``insert`` undid it) and the next takes its
+    place. Returns each entry's outcome and the last entry written (``None``: none was)."""
+    outcomes: list[Linked | EntryRefused] = []
+    last: Linked | None = None
+    for content in contents:
+        try:
+            entry = next_entry(head, content)
+            insert(entry)
+        except refused as exc:
+            outcomes.append(EntryRefused(exc))
+            continue
+        outcomes.append(entry)
+        head, last = (entry.seq, entry.entry_hash), entry
+    return outcomes, last
 
 
 def insert_values(entry: Linked) -> tuple[Any, ...]:
@@ -43,10 +83,20 @@ class LogStore(ABC):
 
     def __init__(self) -> None:
         self._threads = threading.local()
+        self.batches: GroupCommit[Content, Linked] = GroupCommit(self._append_batch, MAX_BATCH)
+        """The appends waiting for the next transaction, and the one being written."""
+
+    def append(self, content: Content) -> Linked:
+        """Append one entry after the head, in the next batch; returns once it is committed."""
+        try:
+            return self.batches.submit(content)
+        except NotCommitted as exc:
+            raise DecisionNotLogged(f"the decision was not logged: {exc}") from exc
 
     @abstractmethod
-    def append(self, content: Content) -> Linked:
-        """Append one entry after the head, both read and written in one serialized write."""
+    def _append_batch(self, contents: list[Content]) -> list[Linked | EntryRefused]:
+        """Append these entries after the head, read and moved in one serialized transaction,
+        and commit it: one outcome per entry (an entry refused alone is rolled back alone)."""
 
     @abstractmethod
     def _connect(self) -> Any:

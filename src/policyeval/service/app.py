@@ -50,7 +50,10 @@ def create_app(
         )
         if current is None:
             state.loader.start()
-        yield
+        try:
+            yield
+        finally:
+            state.close()
 
     # Swagger UI and ReDoc from files shipped in the package: these networks reach no CDN.
     app = FastAPIOffline(

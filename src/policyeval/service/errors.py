@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from policyeval import (
     AuthenticationError,
     DecisionLogError,
+    DecisionNotLogged,
     EvaluationTimeout,
     FactError,
     LimitError,
@@ -69,6 +70,7 @@ _STATUS: tuple[tuple[type[PolicyError], int, str], ...] = (
     (ForbiddenError, 403, "forbidden"),
     (NotFoundError, 404, "not found"),
     (ReportError, 503, "report unavailable"),
+    (DecisionNotLogged, 503, "decision not logged"),  # not acknowledged: ask again
     (DecisionLogError, 500, "the decision log fails verification"),
     (NotReadyError, 503, "loading"),
     (BusyError, 503, "busy"),

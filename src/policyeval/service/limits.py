@@ -32,7 +32,12 @@ from policyeval.service.settings import Settings
 
 PROBLEM_JSON = "application/problem+json"
 
-RETRY_AFTER = {"busy": "1", "time_budget_exceeded": "5", "loading": "5"}
+RETRY_AFTER = {
+    "busy": "1",
+    "time_budget_exceeded": "5",
+    "loading": "5",
+    "decision_not_logged": "1",
+}
 """Seconds a client is told to wait (``Retry-After``) after a 503 of each code."""
 
 

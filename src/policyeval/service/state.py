@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,6 +11,8 @@ from dataclasses import dataclass, field
 from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot
 from policyeval.service.reloads import Loader
 from policyeval.service.settings import Settings
+
+log = logging.getLogger("policyeval.service")
 
 
 @dataclass
@@ -36,18 +40,42 @@ class ServiceState:
     def __post_init__(self) -> None:
         self.loader = Loader(self.settings, self.swap)
         if self.snapshot is not None:
+            settle_heap(collect=False)
             self.warm_up(self.snapshot)
 
     def swap(self, new: Snapshot) -> Snapshot | None:
         """Serve ``new`` from the next request on (one assignment); returns the one replaced."""
         old, self.snapshot = self.snapshot, new
+        settle_heap(collect=True)
         self.warm_up(new)
         return old
 
     def warm_up(self, snapshot: Snapshot) -> None:
-        """Start the warm-ups of ``snapshot`` in the background (a failure only costs the
-        first request the work)."""
+        """Run the warm-ups of ``snapshot`` in a thread of their own (a failure only costs the
+        first request the work), then keep what they built out of the collector's way too."""
+        thread = threading.Thread(target=self._warm, args=(snapshot,), daemon=True)
+        thread.start()
+        self.warming[:] = [*self.warming[-7:], thread]
+
+    def _warm(self, snapshot: Snapshot) -> None:
         for warm_up in self.warm_ups:
-            thread = threading.Thread(target=warm_up, args=(snapshot,), daemon=True)
-            thread.start()
-            self.warming[:] = [*self.warming[-7:], thread]
+            try:
+                warm_up(snapshot)
+            except Exception:
+                log.exception("a warm-up of the snapshot failed; its first use will do the work")
+        settle_heap(collect=False)
+
+    def close(self) -> None:
+        """At shutdown: the objects kept out of the collector's way are collected again."""
+        gc.unfreeze()
+
+
+def settle_heap(*, collect: bool) -> None:
+    """Keep what is alive now, the snapshot served above all, out of the cyclic garbage
+    collector's way (``gc.freeze``): otherwise each full collection walks the whole snapshot
+    (0.7 s at 1,000 organizations, every couple of thousand requests). ``collect``: first free
+    what is garbage (a replaced snapshot, a load's leftovers), one pause per reload."""
+    if collect:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
