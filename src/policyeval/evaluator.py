@@ -81,9 +81,12 @@ class KnowledgeBase:
         the question assumed facts (its store is then an overlay)."""
         return Prover(program, store, self.proofs if store is self.store else None)
 
-    def explainer(self, program: CompiledProgram, store: FactStore) -> Explainer:
-        """A why-not explainer for one question in ``world``, naming facts in record words."""
-        return Explainer(program, store, self.prover(program, store), self.glossary)
+    def explainer(
+        self, program: CompiledProgram, store: FactStore, prover: Prover | None = None
+    ) -> Explainer:
+        """A why-not explainer for one question in ``world``, naming facts in record words;
+        with the ``prover`` that already searched the question, its work is reused."""
+        return Explainer(program, store, prover or self.prover(program, store), self.glossary)
 
 
 class Answer(BaseModel):
@@ -250,7 +253,8 @@ class Evaluator:
             ]
         failure = None
         if not rows and explain:
-            failure = kb.explainer(program, store).why_not(predicate, _pattern(args))
+            explainer = kb.explainer(program, store, prover)
+            failure = explainer.why_not(predicate, _pattern(args))
         return QueryResult(
             question=_question_text(predicate, args),
             answers=answers,
@@ -282,12 +286,21 @@ class Evaluator:
         assume: Iterable[BaseFact] = (),
         retract: Iterable[BaseFact] = (),
     ) -> FailedCondition | None:
-        """Why no row matches (``None`` when some row does)."""
+        """Why no row matches (``None`` when some row does).
+
+        Whether one does is found by the explainer's own lookups when the question is ground,
+        so the why-not reuses that work instead of asking the engine the question first."""
         kb = self._knowledge_base
         program, store = kb.world(assume, retract)
-        if _answers(program, store, predicate, args):
+        explainer = kb.explainer(program, store)
+        ground = _ground_row(args)
+        if ground is not None:
+            _validate(program, predicate, args)
+            if explainer.answers.holds(predicate, ground):
+                return None
+        elif _answers(program, store, predicate, args):
             return None
-        return kb.explainer(program, store).why_not(predicate, _pattern(args))
+        return explainer.why_not(predicate, _pattern(args))
 
 
 def _answers(

@@ -48,6 +48,18 @@ def bind(terms: Sequence[Term], row: Sequence[Value], env: Env) -> Env | None:
     return extended
 
 
+def bind_pattern(terms: Sequence[Term], pattern: Pattern) -> Env | None:
+    """The bindings under which ``terms`` match ``pattern`` where it gives a value (``None`` =
+    any); ``None`` when they cannot.
+
+    >>> from policyeval.language.syntax import Var
+    >>> bind_pattern([Var("X"), Var("Y")], ("a", None))
+    {'X': 'a'}
+    """
+    bound = [(t, v) for t, v in zip(terms, pattern, strict=True) if v is not None]
+    return bind([t for t, _ in bound], [v for _, v in bound], {})
+
+
 def comparison_solutions(comparison: Comparison, env: Env) -> Iterator[Env]:
     """``env`` (extended by ``=``) when the comparison holds."""
     pattern = (value_of(comparison.left, env), value_of(comparison.right, env))

@@ -5,7 +5,9 @@ searches a body instantiation whose conditions all hold, and proves each derived
 turn. An atom already being proved higher up is not used again (no circular proofs).
 
 The proof of an atom of a tabled predicate depends on the fact base alone, so it is kept in the
-knowledge base's :class:`ProofCache` and shared by every later proof that needs it.
+knowledge base's :class:`ProofCache` and shared by every later proof that needs it. The rows of a
+condition come from the question's :class:`~policyeval.explain.answers.Answers` (shared with the
+why-not), and each node's height is known when it is built, so the depth limit costs no walk.
 
 Depth: a proof follows a chain (of owners, say) one atom per level, on the Python stack. At
 :data:`MAX_NESTED` atoms inside one another the search stops, proves the deepest atom first
@@ -24,6 +26,7 @@ from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
 from policyeval.errors import LimitError
+from policyeval.explain.answers import Answers
 from policyeval.explain.model import ProofNode, fact_ref, render_value
 from policyeval.explain.steps import atom_solutions, render_atom, render_literal
 from policyeval.language.syntax import (
@@ -55,7 +58,8 @@ class _TooDeep(Exception):
 
 
 class ProofCache:
-    """Proofs of atoms of tabled predicates, for one knowledge base (at most ``limit``).
+    """Proofs of atoms of tabled predicates, each with its height, for one knowledge base (at
+    most ``limit``).
 
     Such a proof is the same whichever question needs it: a tabled predicate depends only on
     facts and other tabled predicates. Safe to share between threads (single dict operations).
@@ -63,20 +67,26 @@ class ProofCache:
 
     def __init__(self, limit: int = 250_000) -> None:
         self.limit = limit
-        self._nodes: dict[Ground, ProofNode | None] = {}
+        self._nodes: dict[Ground, tuple[ProofNode | None, int]] = {}
 
     def __len__(self) -> int:
         return len(self._nodes)
 
     def get(self, key: Ground) -> tuple[bool, ProofNode | None]:
         """``(True, proof)`` when the atom's proof (or that it has none) is kept."""
-        if key in self._nodes:
-            return True, self._nodes[key]
-        return False, None
+        kept = self._nodes.get(key)
+        if kept is None:
+            return False, None
+        return True, kept[0]
 
-    def put(self, key: Ground, node: ProofNode | None) -> None:
+    def height(self, key: Ground) -> int:
+        """The levels of the kept proof of ``key`` (0 when it has none or none is kept)."""
+        kept = self._nodes.get(key)
+        return 0 if kept is None else kept[1]
+
+    def put(self, key: Ground, node: ProofNode | None, height: int = 0) -> None:
         if len(self._nodes) < self.limit:
-            self._nodes[key] = node
+            self._nodes[key] = (node, height)
 
 
 class Prover:
@@ -88,11 +98,16 @@ class Prover:
         self.program = program
         self.store = store
         self.cache = cache
+        self.answers = Answers(program, store)
+        """The rows of conditions for this question, shared with its why-not."""
         self._proved: dict[Ground, ProofNode] = {}
+        self._refuted: set[Ground] = set()
+        """Atoms of predicates recursive with nothing that have no proof (whatever is above)."""
         self._in_progress: set[Ground] = set()
         self._settled: dict[Ground, ProofNode | None] = {}
         """Atoms proved first because the search met them too deep, with their proof."""
         self._heights: dict[int, tuple[ProofNode, int]] = {}
+        """``id(node)`` → the node (kept, so its id stays its own) and its levels."""
 
     def prove(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
         """A proof that ``predicate(args)`` holds, or ``None`` when it does not.
@@ -125,7 +140,7 @@ class Prover:
             return node
         shared = self._shareable(predicate)
         if shared is not None:
-            kept, node = shared.get(key)
+            kept, node = self._from_cache(shared, key)
             if kept:
                 return node
         if len(self._in_progress) >= MAX_NESTED:
@@ -136,24 +151,48 @@ class Prover:
             node = self._prove(predicate, args)
         finally:
             self._in_progress.discard(key)
-        if node is not None:
-            self._proved[key] = node
+        self._remember(key, node)
         if shared is not None:
-            shared.put(key, node)
+            shared.put(key, node, self._height(node) if node is not None else 0)
         return node
 
+    def _from_cache(self, cache: ProofCache, key: Ground) -> tuple[bool, ProofNode | None]:
+        """The kept proof of ``key``, its height noted, as :meth:`ProofCache.get`."""
+        kept, node = cache.get(key)
+        if node is not None:
+            self._heights[id(node)] = (node, cache.height(key))
+        return kept, node
+
+    def _remember(self, key: Ground, node: ProofNode | None) -> None:
+        """Keeps ``key``'s proof, or that it has none when that cannot depend on what is being
+        proved above it (a predicate recursive with nothing)."""
+        if node is not None:
+            self._proved[key] = node
+        elif key[0] not in self.program.recursive:
+            self._refuted.add(key)
+
     def _known(self, key: Ground) -> tuple[bool, ProofNode | None]:
-        """``(True, proof)`` when this prover has proved the atom, or cannot use it here (it is
-        being proved above: ``None``)."""
+        """``(True, proof)`` when this prover has proved the atom or found it has none, or
+        cannot use it here (it is being proved above: ``None``)."""
         if key in self._proved:
             return True, self._proved[key]
         if key in self._settled:
             return True, self._settled[key]
-        return key in self._in_progress, None
+        return key in self._in_progress or key in self._refuted, None
+
+    def _node(self, **fields: object) -> ProofNode:
+        """A proof node of ``fields``, its height recorded from its children's."""
+        node = ProofNode(**fields)  # type: ignore[arg-type]
+        height = 1 + max((self._height(child) for child in node.children), default=0)
+        self._heights[id(node)] = (node, height)
+        return node
 
     def _height(self, node: ProofNode) -> int:
-        """The levels of ``node``'s tree (walked with a stack of its own, each node once)."""
+        """The levels of ``node``'s tree: recorded when it was built or taken from the cache,
+        else walked with a stack of its own, each node once."""
         known = self._heights
+        if id(node) in known:
+            return known[id(node)][1]
         stack = [node]
         while stack:
             top = stack[-1]
@@ -210,7 +249,7 @@ class Prover:
         if match is None:
             return None
         ref = fact_ref(match[1])
-        return ProofNode(
+        return self._node(
             kind="fact",
             atom=_text(predicate, args),
             predicate=predicate,
@@ -224,7 +263,7 @@ class Prover:
         if not program.ask(predicate, args, self.store):
             return None
         builtin = program.builtins[predicate]
-        return ProofNode(
+        return self._node(
             kind="builtin",
             atom=_text(predicate, args),
             predicate=predicate,
@@ -245,7 +284,7 @@ class Prover:
             return None
         final_env, evaluated = found
         predicate = rule.head.predicate
-        return ProofNode(
+        return self._node(
             kind="rule",
             atom=_text(predicate, args),
             predicate=predicate,
@@ -273,7 +312,7 @@ class Prover:
     def _condition(self, literal: Literal, env: Env) -> Iterator[tuple[Env, ProofNode]]:
         """Every extension of ``env`` under which ``literal`` holds, with its proof."""
         if isinstance(literal, Comparison):
-            return _comparison_proofs(literal, env)
+            return self._comparison_proofs(literal, env)
         if isinstance(literal, Negation):
             return self._absence_proofs(literal.atom, env)
         return self._atom_proofs(literal, env)
@@ -281,10 +320,10 @@ class Prover:
     def _absence_proofs(self, atom: Atom, env: Env) -> Iterator[tuple[Env, ProofNode]]:
         """``env``, when no row of ``atom`` holds under it, with a note of why none does."""
         pattern = pattern_of(atom.terms, env)
-        if not self.program.ask(atom.predicate, pattern, self.store):
+        if not self.answers.holds(atom.predicate, pattern):
             yield (
                 env,
-                ProofNode(
+                self._node(
                     kind="absent",
                     atom=render_atom(atom, env),
                     predicate=atom.predicate,
@@ -303,7 +342,7 @@ class Prover:
             if child is not None:
                 yield env, child
             return
-        for extended, row in atom_solutions(self.program, self.store, atom, env):
+        for extended, row in atom_solutions(self.answers, atom, env):
             child = self.prove(atom.predicate, row)
             if child is not None:
                 yield extended, child
@@ -317,6 +356,11 @@ class Prover:
             and all(v.name in env for v in atom.variables())
         )
 
+    def _comparison_proofs(self, literal: Comparison, env: Env) -> Iterator[tuple[Env, ProofNode]]:
+        """Every extension of ``env`` under which the comparison holds, shown filled in."""
+        for extended in comparison_solutions(literal, env):
+            yield extended, self._node(kind="comparison", atom=render_literal(literal, extended))
+
     def _absence_note(self, atom: Atom) -> str:
         program = self.program
         rules = [r.id for r in program.rules.rules_for(atom.predicate)]
@@ -324,12 +368,6 @@ class Prover:
             return "no such fact"
         prefix = "no such fact, and " if atom.predicate in program.base_predicates else ""
         return prefix + "none of its rules holds: " + ", ".join(rules)
-
-
-def _comparison_proofs(literal: Comparison, env: Env) -> Iterator[tuple[Env, ProofNode]]:
-    """Every extension of ``env`` under which the comparison holds, shown filled in."""
-    for extended in comparison_solutions(literal, env):
-        yield extended, ProofNode(kind="comparison", atom=render_literal(literal, extended))
 
 
 def _text(predicate: str, args: tuple[Value, ...]) -> str:

@@ -1,7 +1,8 @@
 """The solutions of one condition under the bindings of a rule's variables.
 
 Proofs and why-not both walk a rule's body condition by condition; this is the step they share.
-Every lookup goes through the compiled program, so they see exactly what the engine sees.
+Every lookup goes through one question's :class:`~policyeval.explain.answers.Answers`, so they see
+exactly what the engine sees.
 """
 
 from __future__ import annotations
@@ -10,19 +11,15 @@ from collections.abc import Iterator
 
 from policyeval.engine.bindings import Env, bind, pattern_of, value_of
 from policyeval.engine.builtins import Row
-from policyeval.engine.pydatalog import CompiledProgram
-from policyeval.engine.store import FactStore
+from policyeval.explain.answers import Answers
 from policyeval.explain.model import render_value
-from policyeval.language.syntax import Atom, Comparison, Literal, Negation, row_order
+from policyeval.language.syntax import Atom, Comparison, Literal, Negation
 
 
-def atom_solutions(
-    program: CompiledProgram, store: FactStore, atom: Atom, env: Env
-) -> Iterator[tuple[Env, Row]]:
+def atom_solutions(answers: Answers, atom: Atom, env: Env) -> Iterator[tuple[Env, Row]]:
     """Every extension of ``env`` under which ``atom`` holds, with the matching row, in value
-    order: explanations do not depend on the order the engine or an index returns rows in."""
-    rows = program.ask(atom.predicate, pattern_of(atom.terms, env), store)
-    for row in sorted(rows, key=row_order) if len(rows) > 1 else rows:
+    order (:meth:`Answers.rows`)."""
+    for row in answers.rows(atom.predicate, pattern_of(atom.terms, env)):
         extended = bind(atom.terms, row, env)
         if extended is not None:
             yield extended, row

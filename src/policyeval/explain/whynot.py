@@ -70,6 +70,8 @@ class Explainer:
         self.glossary = glossary
         self.sources = ValueSources(program, store, glossary)
         self.prover = prover or Prover(program, store)
+        self.answers = self.prover.answers
+        """The rows of conditions, shared with the prover (and the decision it made)."""
         self._explained: set[tuple[str, Pattern]] = set()
         self._stack: set[tuple[str, Pattern]] = set()
 
@@ -193,9 +195,7 @@ class Explainer:
         if isinstance(literal, Negation):
             return [env for env in envs if not self._holds(literal.atom, env)]
         return [
-            extended
-            for env in envs
-            for extended, _ in atom_solutions(self.program, self.store, literal, env)
+            extended for env in envs for extended, _ in atom_solutions(self.answers, literal, env)
         ]
 
     def _failures(
@@ -239,7 +239,7 @@ class Explainer:
         )
 
     def _holds(self, atom: Atom, env: Env) -> bool:
-        return bool(self.program.ask(atom.predicate, pattern_of(atom.terms, env), self.store))
+        return self.answers.holds(atom.predicate, pattern_of(atom.terms, env))
 
     def _failed_atom(
         self, rule: Rule, atom: Atom, envs: list[Env], depth: int, head: Origins
@@ -261,6 +261,7 @@ class Explainer:
         failures = []
         patterns = list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))
         for pattern in patterns[:MAX_INSTANCES]:
+            # The engine's first row, as it has always been shown (not the first in value order).
             rows = self.program.ask(atom.predicate, pattern, self.store)
             proof = self.prover.prove(atom.predicate, rows[0]) if rows else None
             holds = render_atom(atom, _env_of(atom, pattern))
