@@ -481,9 +481,7 @@ def _snapshot(
     return Snapshot(latest.knowledge_base, loaded.fact_base, latest.clauses, editions)
 
 
-def _snapshot_key(
-    redactions: Sequence[LoadedRules], facts: Path, facts_digest: str
-) -> SnapshotKey:
+def _snapshot_key(redactions: Sequence[LoadedRules], facts: Path, facts_digest: str) -> SnapshotKey:
     versions = tuple(rules.version for rules in redactions)
     return SnapshotKey(code_version(), facts_digest, versions, str(facts))
 
