@@ -18,9 +18,10 @@ import pytest
 from paths import FACTS, POLICIES
 from policyeval import decide_transfer, load
 from policyeval.engine.store import FactStore
+from policyeval.engine.store_columns import FactList
 from policyeval.language.syntax import Value
 from policyeval.loading import Snapshot
-from policyeval.snapshot_file import MAGIC, FactList, decode_day, encode_day
+from policyeval.snapshot_file import MAGIC, decode_day, encode_day
 
 
 def _restored(said: list[str]) -> bool:

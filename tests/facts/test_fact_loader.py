@@ -232,7 +232,7 @@ def test_flags_give_a_row_only_when_true_and_absent_fields_none(tmp_path: Path) 
 def test_every_record_kind_and_every_base_predicate(tmp_path: Path) -> None:
     base = load_fact_files([write(tmp_path, "world.yaml", EVERY_FIELD)], VOCABULARY)
 
-    given = {f.predicate: len(f.args) for f in base.facts + base.computed_facts()}
+    given = {f.predicate: len(f.args) for f in [*base.facts, *base.computed_facts()]}
     dated = VOCABULARY.dated()
     stored = {name: len(args) + (name in dated) for name, args in BASE_PREDICATES.items()}
     assert given == stored
