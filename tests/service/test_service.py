@@ -3,7 +3,9 @@ errors, what-if isolation, reload, the decision log, and that requests carry onl
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from paths import FIXTURES
 from policyeval import Snapshot, load
-from policyeval.service import Settings, create_app
+from policyeval.service import Settings, create_app, reloads
 from service_auth import bearer, signed_in
 
 PROBLEM_JSON = "application/problem+json"
@@ -314,6 +316,33 @@ def test_reload_serves_the_new_versions(client: TestClient, settings: Settings) 
     assert reloaded["facts_version"] == before["facts_version"]
     assert client.get("/healthz").json()["policy_version"] == reloaded["policy_version"]
     assert transfer(client).json()["policy_version"] == reloaded["policy_version"]
+
+
+def _reloaded(client: TestClient) -> str:
+    """Start a reload, wait for it to finish, and return its id."""
+    job_id = str(client.post("/v1/reload").json()["id"])
+    job = cast(FastAPI, client.app).state.service.loader.job(job_id)
+    assert job.done.wait(60)
+    return job_id
+
+
+def test_a_replaced_snapshot_is_let_go_and_the_load_history_is_bounded(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load job keeps the versions it served, not the snapshots: each reload would otherwise
+    keep the whole world it replaced alive."""
+    monkeypatch.setattr(reloads, "KEPT_JOBS", 2)
+    state = cast(FastAPI, client.app).state.service
+    first = weakref.ref(state.snapshot)
+    ids = [_reloaded(client) for _ in range(3)]
+    for warming in state.warming:  # a warm-up holds its snapshot while it runs
+        warming.join()
+    gc.unfreeze()  # what was kept out of the collector's way: a test looks at everything
+    gc.collect()
+    assert first() is None
+    assert [client.get(f"/v1/reload/{i}").status_code for i in ids] == [404, 200, 200]
+    latest = client.get(f"/v1/reload/{ids[-1]}").json()["result"]
+    assert latest["previous_facts_version"] == latest["facts_version"]
 
 
 def test_a_failed_reload_lists_every_problem_and_keeps_serving(

@@ -274,7 +274,7 @@ def test_an_admin_reloads_and_sees_the_load_finish(pages: Pages, world_app: Fast
     assert job.done.wait(timeout=300), "the load did not finish"
     finished = admin.get("/admin", params={"load": job.id})
     assert job.state == "done" and "✓ done" in finished.text
-    assert job.snapshot.policy_version in finished.text
+    assert job.served.policy_version in finished.text
     assert admin.get("/admin", params={"load": "nothere"}).status_code == 404
 
 

@@ -50,6 +50,7 @@ def create_app(
         )
         if current is None:
             state.loader.start()
+        del current  # the state holds the snapshot served; a reload must be able to let it go
         try:
             yield
         finally:

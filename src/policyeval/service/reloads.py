@@ -17,10 +17,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from policyeval import PolicyError, Problem, Snapshot, load
+from policyeval import AppliedRedaction, PolicyError, Problem, Snapshot, load
 from policyeval.service.settings import Settings
 
 JobState = Literal["running", "done", "failed"]
+
+KEPT_JOBS = 32
+"""Loads whose outcome ``GET /v1/reload/{id}`` still answers (the latest ones)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """What a snapshot served: its versions and counts, kept after the snapshot itself is
+    replaced (a job never holds a snapshot: each reload would keep the world it replaced)."""
+
+    policy_version: str
+    facts_version: str
+    rules: int
+    clauses: int
+    facts: int
+    redactions: list[AppliedRedaction]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> Served:
+        return cls(
+            policy_version=snapshot.policy_version,
+            facts_version=snapshot.facts_version,
+            rules=len(snapshot.knowledge_base.rules.rules),
+            clauses=len(snapshot.clauses),
+            facts=len(snapshot.knowledge_base.facts),
+            redactions=snapshot.redactions,
+        )
 
 
 @dataclass
@@ -32,8 +59,10 @@ class LoadJob:
     state: JobState = "running"
     progress: list[str] = field(default_factory=list)
     finished: dt.datetime | None = None
-    snapshot: Snapshot | None = None
-    previous: Snapshot | None = None
+    served: Served | None = None
+    """What the load gave, once it is done."""
+    previous: Served | None = None
+    """What was served before it."""
     error: PolicyError | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -55,6 +84,8 @@ class Loader:
                 return self._running
             job = LoadJob(uuid.uuid4().hex, dt.datetime.now(dt.UTC))
             self._jobs[job.id] = job
+            for old in list(self._jobs)[:-KEPT_JOBS]:
+                del self._jobs[old]
             self._running = job
         threading.Thread(target=self._run, args=(job,), name=f"load-{job.id}", daemon=True).start()
         return job
@@ -81,7 +112,8 @@ class Loader:
             problem = Problem("internal_error", f"{type(exc).__name__}: {exc}"[:500])
             job.error, job.state = PolicyError("the load failed", [problem]), "failed"
         else:
-            job.previous = self._swap(snapshot)
-            job.snapshot, job.state = snapshot, "done"
+            previous = self._swap(snapshot)
+            job.previous = Served.of(previous) if previous is not None else None
+            job.served, job.state = Served.of(snapshot), "done"
         job.finished = dt.datetime.now(dt.UTC)
         job.done.set()

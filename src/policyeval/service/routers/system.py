@@ -11,7 +11,7 @@ from policyeval import Snapshot
 from policyeval.service.auth import require
 from policyeval.service.deps import StateDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
-from policyeval.service.reloads import LoadJob
+from policyeval.service.reloads import LoadJob, Served
 from policyeval.service.schemas import Health, Loading, LoadStatus, ReloadResult, Versions
 
 router = APIRouter(tags=["system"], responses=PROBLEM_RESPONSES)
@@ -88,10 +88,10 @@ def _status(job: LoadJob) -> LoadStatus:
 
 
 def _result(job: LoadJob) -> ReloadResult:
-    assert job.snapshot is not None
+    assert job.served is not None
     previous = job.previous
     return ReloadResult(
-        **_versions(job.snapshot).model_dump(),
+        **Versions.model_validate(job.served, from_attributes=True).model_dump(),
         previous_policy_version=previous.policy_version if previous else "",
         previous_facts_version=previous.facts_version if previous else "",
     )
@@ -104,11 +104,4 @@ def _problems(job: LoadJob | None) -> list[str]:
 
 
 def _versions(snapshot: Snapshot) -> Versions:
-    return Versions(
-        policy_version=snapshot.policy_version,
-        facts_version=snapshot.facts_version,
-        rules=len(snapshot.knowledge_base.rules.rules),
-        clauses=len(snapshot.clauses),
-        facts=len(snapshot.knowledge_base.facts),
-        redactions=snapshot.redactions,
-    )
+    return Versions.model_validate(Served.of(snapshot), from_attributes=True)
