@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import io
 import json
 import os
@@ -112,6 +113,8 @@ def child_policyeval(
     start = time.perf_counter()
     knowledge_base, fact_base = _load_policyeval(world, materialize, snapshots)
     load_s = time.perf_counter() - start
+    gc.collect()  # as the service does with the snapshot it serves (service/state.py)
+    gc.freeze()
     records = sum(len(by_id) for by_id in fact_base.records.values())
     result: dict[str, Any] = {
         "records": records,
