@@ -3,23 +3,30 @@
 The suite's rules are written in Soufflé/Nemo notation: predicates may start upper-case and every
 bare identifier in an argument position is a variable. The adapter renames predicates (``p_`` +
 name) and variables (``V_`` + name), adds the metadata our language requires (id, clause,
-reading), parses the result with our parser, loads the facts into a fact store and asks every
-derived predicate. Features outside the language are refused with a reason.
+reading), parses the result with our parser, loads the facts into a fact store and computes
+every derived predicate level by level, bottom-up, as tables are computed when a fact base loads
+(:func:`policyeval.engine.materialize.compute_level`; what the bottom-up evaluator does not
+support is asked of the compiled program). Features outside the language are refused with a
+reason.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
-from policyeval.engine.builtins import BUILTINS
+from policyeval.engine.bottom_up import StoredRelations
+from policyeval.engine.builtins import BUILTINS, COMPARISONS
+from policyeval.engine.materialize import Sizes, compute_level, estimator
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
 from policyeval.errors import Problem
+from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.checker import check
 from policyeval.language.parser import parse_rules
-from policyeval.language.syntax import Atom, Literal, Negation, Rule, RuleSet
+from policyeval.language.syntax import Atom, Literal, Negation, Rule, RuleSet, Var
 
 _TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*")|(?P<number>-?\d+(?:\.\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
@@ -129,6 +136,14 @@ class PolicyevalEvaluator:
         self.nemo = nemo
 
     def evaluate(self, program: Any) -> Model:
+        content = (program.rules, program.facts, self.nemo)
+        if _LAST.get("content") != content:  # compared in C, stopping at the first difference
+            _LAST.clear()
+            _LAST.update(content=content, model=self._evaluate(program))
+        model: Model = _LAST["model"]
+        return model
+
+    def _evaluate(self, program: Any) -> Model:
         source = "\n".join(
             f'@id("r{i}") @clause("conformance") @reading("rule {i}")\n{translate_rule(rule)}'
             for i, rule in enumerate(program.rules)
@@ -136,32 +151,83 @@ class PolicyevalEvaluator:
         rules = RuleSet(rules=tuple(parse_rules(source, "<conformance>")))
         if self.nemo:
             rules = _existential_negation(rules)
-        store = self._store(program.facts)
+        derived = rules.derived_predicates()
+        store = self._store(program.facts, derived)
         _declare_empty_relations(rules, store)
-        problems = check(rules, store.schema(), BUILTINS)
+        schema = {_as_written(name): arity for name, arity in store.schema().items()}
+        problems = check(rules, schema, BUILTINS)
         if problems:
             raise RejectedProgram(problems, self.expected_error)
-        compiled = CompiledProgram(rules, store.schema(), BUILTINS)
+        tables = derive_all(_with_bridges(rules, store), store)
         facts: dict[str, set[tuple[Any, ...]]] = {}
-        for name, arity in {**store.schema(), **rules.derived_predicates()}.items():
-            rows = compiled.ask(name, (None,) * arity, store)
+        for name in {**schema, **derived}:
+            rows = (row for row, _ in tables.match(name, ()))
             facts[name.removeprefix("p_")] = {tuple(r) for r in rows}
         return Model(facts)
 
-    def _store(self, relations: dict[str, list[tuple[Any, ...]]]) -> FactStore:
-        """The suite's facts as base facts ``p_<name>``."""
+    def _store(
+        self, relations: dict[str, list[tuple[Any, ...]]], derived: Collection[str]
+    ) -> FactStore:
+        """The suite's facts as base facts ``p_<name>``; those of a predicate rules derive as
+        ``b_<name>``, which a rule bridges (:func:`_with_bridges`)."""
         store = FactStore()
         for name, rows in relations.items():
             arity = len(rows[0]) if rows else 0
-            store.declare("p_" + name, arity)
+            stored = ("b_" if "p_" + name in derived else "p_") + name
+            store.declare(stored, arity)
             for row in rows:
                 if any(isinstance(v, (float, bool)) for v in row):
                     raise Unsupported("floating-point or boolean constants")
                 if len(row) != arity:
                     problem = Problem("arity_mismatch", f"facts of `{name}` differ in arity")
                     raise RejectedProgram([problem], self.expected_error)
-                store.add("p_" + name, tuple(row))
+                store.add(stored, tuple(row))
         return store
+
+
+_LAST: dict[str, Any] = {}
+"""The program evaluated last (its rules, facts and reading) and its model: the suite asks one
+program once per expected relation (lubm's 103k facts twenty times)."""
+
+
+def derive_all(rules: RuleSet, store: FactStore) -> FactStore:
+    """``store`` extended with every derived predicate (none of which has facts of its own),
+    computed level by level, each level with those below it as tables."""
+    analysis = ProgramAnalysis(rules)
+    schema = store.schema()
+    tables = store.extended()
+    relations = StoredRelations(tables)
+    functions = frozenset(BUILTINS) | frozenset(COMPARISONS)
+    plain = CompiledProgram(rules, schema, BUILTINS, analysis=analysis)
+    done: set[str] = set()
+    for level in analysis.levels(set(analysis.derived) - plain.never_holds):
+        program = CompiledProgram(
+            rules, schema, BUILTINS, materialized=frozenset(done), analysis=analysis
+        )
+        estimate = estimator(Sizes(tables, {}, functions))
+        compute_level(sorted(level), program, tables, estimate, relations)
+        done |= level
+    return tables
+
+
+def _as_written(name: str) -> str:
+    """A stored predicate's name in the rules: ``b_x`` holds the facts of ``p_x``."""
+    return "p_" + name.removeprefix("b_") if name.startswith("b_") else name
+
+
+def _with_bridges(rules: RuleSet, store: FactStore) -> RuleSet:
+    """``rules`` and ``p_x(…) :- b_x(…)`` for each derived ``p_x`` with facts of its own (as
+    ``b_x``), so that every derived predicate can be a table."""
+    bridges: list[Rule] = []
+    for name, arity in sorted(store.schema().items()):
+        if name.startswith("b_"):
+            terms = tuple(Var(f"V{i}") for i in range(arity))
+            head = Atom(_as_written(name), terms)
+            reading = f"facts of {head.predicate}"
+            bridges.append(
+                Rule(f"bridge.{name}", "conformance", reading, head, (Atom(name, terms),))
+            )
+    return RuleSet(rules=(*rules.rules, *bridges))
 
 
 def _existential_negation(rules: RuleSet) -> RuleSet:

@@ -5,7 +5,7 @@ version, level by level, into tables the compiled program then reads.
 question: these tables outlive questions and are computed before any is asked.)
 
 A derived predicate that needs no question input can be computed for the whole fact base when it
-loads and then answered from a table. Three things make that pay at national scale:
+loads and then answered from a table. Four things make that pay at national scale:
 
 * **Levels in dependency order.** Predicates are computed level by level (everything a level
   uses is below it), and each level is compiled with the levels below already tables. Asking a
@@ -18,6 +18,9 @@ loads and then answered from a table. Three things make that pay at national sca
   would otherwise pay most.
 * **Slices last.** The question-independent part of each rule that needs the question
   (:mod:`policyeval.engine.slicing`) is computed over all the tables, under the same size rule.
+* **Set at a time.** A table is computed bottom-up by :mod:`policyeval.engine.bottom_up` (hash
+  joins, semi-naive recursion); what that cannot compute, decided per predicate (or recursive
+  group) before anything is, is asked of the compiled program for all its rows instead.
 
 Which predicates are tabled changes only the cost of a question, never its answer; a property
 test compares both ways.
@@ -29,11 +32,19 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from policyeval.engine.builtins import COMPARISONS, Builtin
+from policyeval.engine.bottom_up import (
+    BottomUp,
+    Estimator,
+    StoredRelations,
+    Unsupported,
+    recursive_groups,
+)
+from policyeval.engine.builtins import COMPARISONS, Builtin, Row
 from policyeval.engine.dated_tables import date_parametric, dated_tables, store_dated
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.slicing import Slice, independent_atoms, slice_of
 from policyeval.engine.store import FactStore
+from policyeval.errors import OutOfRangeError
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.syntax import Atom, Const, Literal, Rule, RuleSet, Value, Var
 
@@ -73,6 +84,7 @@ def compute_tables(
         | frozenset(base_inputs)
     )
     by_day = date_parametric(rules, analysis, store.dated()) - set(schema)
+    relations = StoredRelations(tables)
     for level in analysis.levels(candidates | by_day):
         program = CompiledProgram(
             rules,
@@ -95,11 +107,21 @@ def compute_tables(
         computed = [
             name
             for name in sorted(level - by_day)
-            if _table(name, program, tables, skipped, functions)
+            if _worth_a_table(name, program, tables, skipped, functions)
         ]
+        sizes = Sizes(tables, skipped, functions)
+        compute_level(computed, program, tables, estimator(sizes), relations)
         tabled.update(computed, dated)
     slices = _compute_slices(
-        rules, schema, builtins, tables, frozenset(tabled), skipped, functions, base_inputs
+        rules,
+        schema,
+        builtins,
+        tables,
+        frozenset(tabled),
+        skipped,
+        functions,
+        base_inputs,
+        relations,
     )
     return Tables(frozenset(tabled), tables, skipped, slices)
 
@@ -122,19 +144,45 @@ def _worth_a_table(
     return True
 
 
-def _table(
-    name: str,
+def compute_level(
+    names: Sequence[str],
     program: CompiledProgram,
     tables: FactStore,
-    skipped: dict[str, Estimate],
-    functions: frozenset[str],
-) -> bool:
-    """Compute ``name`` into ``tables`` unless its table would multiply (:func:`_worth_a_table`)."""
-    if not _worth_a_table(name, program, tables, skipped, functions):
-        return False
-    for row in program.ask(name, (None,) * program.derived[name], tables):
-        tables.add(name, row)
-    return True
+    estimate: Estimator,
+    relations: StoredRelations | None = None,
+) -> None:
+    """Compute ``names`` (predicates of one level) into ``tables``: bottom-up, set at a time,
+    each recursive group or predicate that :class:`~policyeval.engine.bottom_up.BottomUp`
+    supports; the others by asking ``program`` (compiled with the levels below as tables)."""
+    evaluator = BottomUp(program, tables, estimate, relations)
+    for group in recursive_groups(names, program):
+        rows = _bottom_up(evaluator, group)
+        for name in sorted(group):
+            found = rows[name] if rows is not None else _ask_all(program, name, tables)
+            for row in found:
+                tables.add(name, row)
+
+
+def _bottom_up(evaluator: BottomUp, group: frozenset[str]) -> dict[str, list[Row]] | None:
+    """The group's rows computed bottom-up; ``None`` when that is not supported (by its rules,
+    or by a value met on the way). A built-in's value out of range is left to the compiled
+    program too: joining in another order, it may never ask the built-in for that value."""
+    if evaluator.unsupported(group) is not None:
+        return None
+    try:
+        return evaluator.derive(group)
+    except (Unsupported, OutOfRangeError):
+        return None
+
+
+def _ask_all(program: CompiledProgram, name: str, tables: FactStore) -> list[Row]:
+    return program.ask(name, (None,) * program.derived[name], tables)
+
+
+def estimator(sizes: Sizes) -> Estimator:
+    """The join-order estimate of :func:`join_order` (:func:`_factor`) as the bottom-up
+    evaluator asks it."""
+    return lambda atom, bound: _factor(atom, set(bound), sizes)
 
 
 def _compute_slices(
@@ -146,6 +194,7 @@ def _compute_slices(
     skipped: Mapping[str, Estimate],
     functions: frozenset[str],
     base_inputs: Mapping[str, tuple[int, ...]],
+    relations: StoredRelations,
 ) -> dict[str, Slice]:
     """The slices of the rules that take question inputs, each computed into ``tables`` unless
     it would multiply (as for predicates). Returns rule id → slice for those computed."""
@@ -170,10 +219,8 @@ def _compute_slices(
             isinstance(lit, Atom) and lit.predicate in program.never_holds for lit in piece.body
         )
     ]
-    for piece in kept:
-        table = piece.atom
-        for row in program.ask(table.predicate, (None,) * table.arity, tables):
-            tables.add(table.predicate, row)
+    names = [piece.atom.predicate for piece in kept]
+    compute_level(names, program, tables, estimator(sizes), relations)
     return {piece.rule.id: piece for piece in kept}
 
 
