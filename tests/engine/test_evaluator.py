@@ -12,7 +12,7 @@ from pyDatalog import pyDatalog
 
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import QueryError, RuleCheckError
-from policyeval.evaluator import Argument, Evaluator
+from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
 from policyeval.explain.model import FailedCondition
 from policyeval.language.parser import parse_rules
 from policyeval.language.syntax import RuleSet, Var
@@ -230,3 +230,24 @@ def test_replacing_the_rules_alone_rebuilds_on_the_facts_not_on_the_old_tables()
     assert evaluator.ask("ok", [None]) == [("y",)]
     evaluator.replace(rules=before)
     assert evaluator.ask("ok", [None]) == [("x",)]
+
+
+@pytest.mark.parametrize("materialize", [True, False], ids=["tables", "plain"])
+def test_a_variable_equated_with_itself_waits_until_it_is_bound(materialize: bool) -> None:
+    """`X = X` gives `X` no value: it is evaluated once `e(X)` has bound it (it was put first,
+    where it never held, so the rule gave nothing)."""
+    store = FactStore()
+    for value in ("a", "b"):
+        store.add("e", (0, value))
+    store.add("v", ("b",))
+    rules = RuleSet(
+        tuple(
+            parse_rules(
+                '@id("p.r") @reading("{X} is p")\np(0, X) :- e(0, X), X = X, not v(X).',
+                "r.md",
+                "1",
+            )
+        )
+    )
+    evaluator = Evaluator(build_knowledge_base(rules, store, materialize=materialize))
+    assert evaluator.ask("p", [None, None]) == [(0, "a")]

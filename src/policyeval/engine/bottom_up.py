@@ -38,6 +38,7 @@ from operator import eq, ge, gt, itemgetter, le, lt, ne
 from typing import Protocol
 
 from policyeval.engine.builtins import Builtin, Pattern, Row
+from policyeval.engine.planning import comparison_ready
 from policyeval.engine.store import FactStore
 from policyeval.language.syntax import (
     Atom,
@@ -673,10 +674,6 @@ class _Planner:
                 raise Unsupported(f"constant `{term}` is not text, an integer or a date")
         if isinstance(literal, Negation) and literal.atom.predicate in self.members:
             raise Unsupported(f"`{literal}` negates a predicate of its own level")
-        if _self_equality(literal):
-            # The compiled program's order takes `X = X` as ready before `X` is bound, where it
-            # never holds; computing it otherwise here would change answers.
-            raise Unsupported(f"`{literal}` equates a variable with itself")
 
     def _never(self, literal: Literal) -> bool:
         return isinstance(literal, Atom) and self._source(literal.predicate) == "never"
@@ -706,10 +703,7 @@ class _Planner:
 
     def _ready(self, literal: Literal, bound: frozenset[str]) -> bool:
         if isinstance(literal, Comparison):
-            unbound = {v.name for v in literal.variables()} - bound
-            if literal.operator != "=":
-                return not unbound
-            return len(unbound) <= 1
+            return comparison_ready(literal, bound)
         atom = literal.atom if isinstance(literal, Negation) else literal
         if isinstance(literal, Negation) and any(
             v.name not in bound for v in atom.variables() if not is_anonymous(v)
@@ -873,15 +867,6 @@ class _Planner:
             else:
                 raise Unsupported(f"`{term}` in the head is bound by no condition")
         return _Head(tuple(parts))
-
-
-def _self_equality(literal: Literal) -> bool:
-    return (
-        isinstance(literal, Comparison)
-        and literal.operator == "="
-        and isinstance(literal.left, Var)
-        and literal.left == literal.right
-    )
 
 
 def _pattern_maker(

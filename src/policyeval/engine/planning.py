@@ -99,7 +99,7 @@ def evaluation_order(
     def ready(literal: Literal) -> bool:
         names = {v.name for v in literal.variables()}
         if isinstance(literal, Comparison):
-            return len(names - bound) <= (1 if literal.operator == "=" else 0)
+            return comparison_ready(literal, bound)
         if isinstance(literal, Negation):
             return names <= bound
         needed = [literal.terms[i] for i in inputs.get(literal.predicate, ()) if i < literal.arity]
@@ -160,3 +160,22 @@ class _Renaming:
         if isinstance(literal, Comparison):
             return Comparison(literal.operator, self.term(literal.left), self.term(literal.right))
         return self.atom(literal)
+
+
+def comparison_ready(comparison: Comparison, bound: Collection[str]) -> bool:
+    """Whether ``comparison`` can be evaluated once the variables ``bound`` are: all of its
+    variables bound, or for ``=`` one side a variable it gives the other side's value to
+    (``X = X`` waits until ``X`` is bound: it can give ``X`` no value).
+
+    >>> from policyeval.language.syntax import Const
+    >>> same, two = Comparison("=", Var("X"), Var("X")), Comparison("=", Var("X"), Const(2))
+    >>> comparison_ready(same, ()), comparison_ready(same, {"X"}), comparison_ready(two, ())
+    (False, True, True)
+    """
+    unbound = {v.name for v in comparison.variables()} - set(bound)
+    if not unbound:
+        return True
+    if comparison.operator != "=" or len(unbound) != 1:
+        return False
+    sides = (comparison.left, comparison.right)
+    return sum(isinstance(side, Var) and side.name in unbound for side in sides) == 1
