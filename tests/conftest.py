@@ -8,6 +8,7 @@ chance nor because of an example an earlier run saved. Elsewhere it explores as 
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,6 +23,10 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Services built before any test runs (a module's or the browser tests' app) write their
+# snapshot files here too, never into the checkout's `var/`; each test gets its own below.
+os.environ["POLICYEVAL_SNAPSHOTS"] = tempfile.mkdtemp(prefix="policyeval-test-snapshots-")
 
 
 @pytest.fixture(autouse=True)
