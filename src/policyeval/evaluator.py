@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from policyeval.engine.builtins import BUILTINS, Builtin
 from policyeval.engine.glossary import Glossary
-from policyeval.engine.materialize import compute_tables
+from policyeval.engine.materialize import Tables, compute_tables
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.errors import QueryError
@@ -117,9 +117,11 @@ def build_knowledge_base(
     facts_version: str = "",
     materialize: bool = True,
     glossary: Glossary | None = None,
+    tables: Tables | None = None,
 ) -> KnowledgeBase:
     """Check ``rules`` against the store's base predicates and compile them; with
-    ``materialize``, also compute the question-independent derived predicates once.
+    ``materialize``, also compute the question-independent derived predicates once — or take
+    ``tables``, computed earlier for these rules over this store (a snapshot file's).
 
     Raises :class:`~policyeval.errors.RuleCheckError` with every problem when check fails.
     """
@@ -132,8 +134,9 @@ def build_knowledge_base(
             plain, store, policy_version, facts_version, plain, store, glossary=glossary or {}
         )
     # A predicate with facts of its own keeps them apart from derived rows: not tabled.
-    candidates = set(analysis.question_independent - plain.never_holds - set(schema))
-    tables = compute_tables(rules, store, candidates, builtins, analysis)
+    if tables is None:
+        candidates = set(analysis.question_independent - plain.never_holds - set(schema))
+        tables = compute_tables(rules, store, candidates, builtins, analysis)
     program = CompiledProgram(
         rules,
         schema,

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from policyeval.decree743 import BUILTINS, VOCABULARY
-from policyeval.engine.pydatalog import CompiledProgram
+from policyeval.engine.materialize import Tables
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.engine.store_columns import FactList
 from policyeval.errors import (
@@ -50,7 +50,6 @@ from policyeval.facts.loader import (
     load_fact_files,
     load_fact_records,
 )
-from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.argument_types import (
     PredicateTypes,
     agreed_types,
@@ -409,10 +408,16 @@ def load_all_sources(
 
 
 def compile_knowledge_base(
-    rules: LoadedRules, store: FactStore, facts_version: str, *, materialize: bool = True
+    rules: LoadedRules,
+    store: FactStore,
+    facts_version: str,
+    *,
+    materialize: bool = True,
+    tables: Tables | None = None,
 ) -> KnowledgeBase:
     """The decree's rules checked and compiled over ``store`` as they are served: with the
-    decree's built-ins and, unless ``materialize`` is off, its tables and slices."""
+    decree's built-ins and, unless ``materialize`` is off, its tables and slices (``tables``
+    when they were computed earlier, by the load a snapshot file kept)."""
     return build_knowledge_base(
         rules.rules,
         store,
@@ -421,6 +426,7 @@ def compile_knowledge_base(
         facts_version=facts_version,
         materialize=materialize,
         glossary=GLOSSARY,
+        tables=tables,
     )
 
 
@@ -475,8 +481,14 @@ def _snapshot(
     loaded: LoadedFacts,
     scenarios: Path | None,
     progress: Progress | None,
+    tables: Sequence[Tables | None] = (),
 ) -> Snapshot:
-    editions = tuple(_edition(rules, loaded, scenarios, progress) for rules in redactions)
+    """Each redaction compiled over ``loaded``, with its ``tables`` when given (restored)."""
+    computed = tables or [None] * len(redactions)
+    editions = tuple(
+        _edition(rules, loaded, scenarios, progress, edition_tables)
+        for rules, edition_tables in zip(redactions, computed, strict=True)
+    )
     latest = editions[-1]
     return Snapshot(latest.knowledge_base, loaded.fact_base, latest.clauses, editions)
 
@@ -505,47 +517,9 @@ def _restore(
         return None
     what = counted(len(stored.fact_base.facts), "fact")
     _say(progress, f"restored {what} and their tables from {snapshots / key.file_name()}")
-    editions = tuple(
-        _restored_edition(rules, edition, stored, scenarios, progress)
-        for rules, edition in zip(redactions, stored.editions, strict=True)
-    )
-    latest = editions[-1]
-    return Snapshot(latest.knowledge_base, stored.fact_base, latest.clauses, editions)
-
-
-def _restored_edition(
-    rules: LoadedRules,
-    edition: StoredEdition,
-    stored: StoredFacts,
-    scenarios: Path | None,
-    progress: Progress | None,
-) -> Edition:
-    """One redaction's knowledge base compiled over restored tables (checked when written)."""
-    schema = stored.store.schema()
-    analysis = ProgramAnalysis(rules.rules)
-    inputs = stored.store.inputs()
-    plain = CompiledProgram(rules.rules, schema, BUILTINS, analysis=analysis, base_inputs=inputs)
-    program = CompiledProgram(
-        rules.rules,
-        schema,
-        BUILTINS,
-        materialized=edition.tabled,
-        slices=edition.slices,
-        analysis=analysis,
-        base_inputs=inputs,
-    )
-    knowledge_base = KnowledgeBase(
-        program,
-        edition.store,
-        rules.version,
-        stored.fact_base.version,
-        plain,
-        stored.store,
-        glossary=GLOSSARY,
-    )
-    what = counted(len(rules.rules.rules), "rule")
-    _say(progress, f"compiled {what} of the {rules.redaction.redaction} redaction")
-    return Edition(rules.redaction, knowledge_base, tuple(clause_index(rules.rules, scenarios)))
+    loaded = LoadedFacts(stored.fact_base, stored.store)
+    tables = [edition.tables for edition in stored.editions]
+    return _snapshot(redactions, loaded, scenarios, progress, tables)
 
 
 def _keep(
@@ -562,12 +536,7 @@ def _keep(
         loaded.fact_base,
         loaded.store,
         tuple(
-            StoredEdition(
-                edition.knowledge_base.policy_version,
-                edition.knowledge_base.program.materialized,
-                edition.knowledge_base.program.slices,
-                edition.knowledge_base.store,
-            )
+            StoredEdition(edition.knowledge_base.policy_version, _tables(edition.knowledge_base))
             for edition in editions
         ),
     )
@@ -580,10 +549,20 @@ def _keep(
     _say(progress, f"wrote the snapshot {path}")
 
 
+def _tables(knowledge_base: KnowledgeBase) -> Tables:
+    """The tables a knowledge base answers from, as a snapshot keeps them."""
+    program = knowledge_base.program
+    return Tables(program.materialized, knowledge_base.store, {}, program.slices)
+
+
 def _edition(
-    rules: LoadedRules, loaded: LoadedFacts, scenarios: Path | None, progress: Progress | None
+    rules: LoadedRules,
+    loaded: LoadedFacts,
+    scenarios: Path | None,
+    progress: Progress | None,
+    tables: Tables | None = None,
 ) -> Edition:
-    knowledge_base = compile_knowledge_base(rules, loaded.store, loaded.version)
+    knowledge_base = compile_knowledge_base(rules, loaded.store, loaded.version, tables=tables)
     what = counted(len(rules.rules.rules), "rule")
     _say(progress, f"compiled {what} of the {rules.redaction.redaction} redaction")
     return Edition(rules.redaction, knowledge_base, tuple(clause_index(rules.rules, scenarios)))

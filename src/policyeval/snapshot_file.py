@@ -21,7 +21,7 @@ import hashlib
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 import msgpack
 from pydantic import TypeAdapter, ValidationError
 
+from policyeval.engine.materialize import Tables
 from policyeval.engine.slicing import Slice
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.engine.store_columns import (
@@ -84,13 +85,12 @@ class SnapshotKey:
 
 @dataclass(frozen=True, slots=True)
 class StoredEdition:
-    """One redaction's computed tables: its rules' version, the tabled predicates, the rule
-    slices computed, and the store holding the facts and those tables."""
+    """One redaction's rules' version and the tables computed for them (the tabled
+    predicates, the rule slices and the store holding the facts and those rows; which
+    predicates were left untabled is not kept)."""
 
     policy_version: str
-    tabled: frozenset[str]
-    slices: Mapping[str, Slice]
-    store: FactStore
+    tables: Tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +202,13 @@ def _encode_edition(
 ) -> dict[str, Any]:
     return {
         "policy_version": edition.policy_version,
-        "tabled": sorted(edition.tabled),
-        "slices": {rule_id: _encode_slice(piece) for rule_id, piece in edition.slices.items()},
+        "tabled": sorted(edition.tables.tabled),
+        "slices": {
+            rule_id: _encode_slice(piece) for rule_id, piece in edition.tables.slices.items()
+        },
         "tables": {
             name: encode_table(table, values, sources)
-            for name, table in edition.store.own_tables().items()
+            for name, table in edition.tables.store.own_tables().items()
         },
     }
 
@@ -295,9 +297,8 @@ def _decode_edition(
         rule_id: _decode_slice(piece, by_id[rule_id])
         for rule_id, piece in encoded["slices"].items()
     }
-    return StoredEdition(
-        str(encoded["policy_version"]), frozenset(encoded["tabled"]), slices, store
-    )
+    tables = Tables(frozenset(encoded["tabled"]), store, {}, slices)
+    return StoredEdition(str(encoded["policy_version"]), tables)
 
 
 def _decode_slice(encoded: dict[str, Any], rule: Any) -> Slice:
