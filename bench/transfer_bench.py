@@ -14,7 +14,8 @@ own and a system that runs out of time or memory does not take the others with i
 * ``policyeval-restart``: the library as served, restarted: a first child loads and writes the
   snapshot file (``load(..., snapshots=WORLD/snapshots)``), the timed one starts from it;
 * ``others``: the facts parsed once by ``load_fact_files``, then the hand-written floor
-  (``bench/floor.py``), clingo (``bench/asp.py``) and cedarpy (``bench/cedar.py``).
+  (``bench/floor.py``, with its audit sweep ``bench/floor_audit.py``), clingo
+  (``bench/asp.py``) and cedarpy (``bench/cedar.py``).
 
 Every system's answers are compared with policyeval's on every question (and with the label
 in ``questions.json``); the table shows the counts. See ``bench/README.md`` for the columns.
@@ -35,12 +36,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from floor import Floor
+    from floor_audit import FloorAudit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -180,11 +183,25 @@ def _load_policyeval(world: Path, materialize: bool | None, snapshots: Path | No
 
 
 def _audit_sweep(evaluator: Any, transfers: Any) -> dict[str, Any]:
-    """Every past transfer judged (``audit_result(T, Result)``): total seconds and per transfer."""
+    """Every past transfer judged (``audit_result(T, Result)``) by policyeval."""
+    return _timed_audit(
+        lambda t: [str(row[1]) for row in evaluator.ask("audit_result", [t, None])], transfers
+    )
+
+
+def _floor_audit_sweep(floor: FloorAudit) -> dict[str, Any]:
+    """Every past transfer judged by the floor (``bench/floor_audit.py``)."""
+    return {"audit": _timed_audit(floor.audit_result, floor.transfers())}
+
+
+def _timed_audit(judge: Callable[[str], Iterable[str]], transfers: Iterable[str]) -> dict[str, Any]:
+    """Each transfer judged: total seconds, p50 / p99 per transfer, and its results."""
     items = [(transfer_id,) for transfer_id in sorted(transfers)]
     start = time.perf_counter()
-    _, samples = timed_each(lambda t: evaluator.ask("audit_result", [t, None]), items)
-    return {"total_s": time.perf_counter() - start, **percentiles(samples)}
+    found, samples = timed_each(judge, items)
+    total_s = time.perf_counter() - start
+    results = {t: sorted(rows) for (t,), rows in zip(items, found, strict=True)}
+    return {"total_s": total_s, **percentiles(samples), "results": results}
 
 
 def _profile(ask: Callable[..., Any], questions: list[Question]) -> str:
@@ -203,7 +220,8 @@ def _profile(ask: Callable[..., Any], questions: list[Question]) -> str:
 def child_others(world: Path) -> dict[str, Any]:
     """Parse once; then the floor, clingo and Cedar, each timed and measured on its own."""
     sys.path.insert(0, str(HERE))
-    from floor import Floor, fact_rows
+    from floor import fact_rows
+    from floor_audit import FloorAudit
 
     from policyeval.decree743 import VOCABULARY
     from policyeval.facts.loader import load_fact_files
@@ -220,7 +238,7 @@ def child_others(world: Path) -> dict[str, Any]:
         "facts": len(facts),
     }
     del fact_base
-    floor = _run_system(out, "floor", questions, lambda: Floor(facts))
+    floor = _run_system(out, "floor", questions, lambda: FloorAudit(facts), _floor_audit_sweep)
     _run_clingo(out, questions, facts)
     _run_cedar(out, questions, floor)
     out["peak_mib"] = peak_mib()
@@ -437,6 +455,7 @@ def _notes(
                 f" {entry['why_not_ok']}/{entry['why_not']['n']}"
             )
             notes.append(_split_note(name, entry))
+    notes += _floor_audit_note(results)
     others = results.get("others", {})
     clingo = others.get("clingo", {})
     if "batch_s" in clingo:
@@ -458,7 +477,7 @@ def _split_note(name: str, entry: dict[str, Any]) -> str:
     """Decisions by outcome, proofs cold and warm, and the audit sweep (p50 / p99 µs)."""
     audit = entry.get("audit", {})
     sweep = (
-        f"; audit sweep of {audit['n']:,} transfers {audit['total_s']:.2f} s,"
+        f"; audit sweep of {audit['n']:,} transfers {audit['total_s']:.3f} s,"
         f" {_pair(audit)} µs each"
         if audit.get("n")
         else ""
@@ -468,6 +487,30 @@ def _split_note(name: str, entry: dict[str, Any]) -> str:
         f" {_pair(entry.get('decide_refused'))}; with proof cold {_pair(entry.get('proof_cold'))},"
         f" warm {_pair(entry.get('proof'))}{sweep}"
     )
+
+
+def _floor_audit_note(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The floor's audit sweep, and each policyeval row's against it: the ratios and the
+    transfers whose audit results agree."""
+    floor = results.get("others", {}).get("floor", {}).get("audit", {})
+    if not floor.get("n"):
+        return []
+    outcomes = Counter(result for rows in floor["results"].values() for result in rows)
+    said = ", ".join(f"{result} {count}" for result, count in sorted(outcomes.items()))
+    notes = [
+        f"floor: audit sweep of {floor['n']:,} transfers ({said}) {floor['total_s']:.3f} s,"
+        f" {_pair(floor)} µs each"
+    ]
+    for name in SYSTEMS:
+        audit = results.get(name, {}).get("audit", {})
+        if audit.get("n"):
+            same = sum(floor["results"].get(t) == rows for t, rows in audit["results"].items())
+            notes.append(
+                f"audit sweep {name}/floor: {audit['total_s'] / floor['total_s']:.2g}× in total,"
+                f" {audit['p50'] / floor['p50']:.2g}× at p50, {audit['p99'] / floor['p99']:.2g}×"
+                f" at p99; results agree on {same}/{len(audit['results'])} transfers"
+            )
+    return notes
 
 
 def _clingo_note(clingo: dict[str, Any], reference: list[bool], labels: list[bool]) -> str:
