@@ -20,6 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "errors": {"language"},  # a problem's location is the language's `Location`
     # Who may ask: API keys and JWTs, read by the service and the CLI.
     "credentials": {"errors"},
+    # The cyclic garbage collector paused while a load builds its objects.
+    "collector": set(),
     "language": {"errors"},
     "engine": {"errors", "language"},
     "explain": {"errors", "language", "engine"},
@@ -34,7 +36,15 @@ ALLOWED: dict[str, set[str]] = {
     # A loaded fact base and its tables in one file: facts and engine tables, no evaluation.
     "snapshot_file": GENERIC - {"explain"},
     "loading": GENERIC
-    | {"evaluator", "decree743", "redactions", "repairs", "scenarios", "snapshot_file"},
+    | {
+        "collector",
+        "evaluator",
+        "decree743",
+        "redactions",
+        "repairs",
+        "scenarios",
+        "snapshot_file",
+    },
     "scenarios": GENERIC | {"evaluator", "loading"},
     # A decision's report: read from the decision, the log's record and the clause index.
     "report": GENERIC | {"decree743", "decision_log", "loading", "scenarios"},

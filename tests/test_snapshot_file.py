@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import pickle
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,10 @@ import msgpack
 import pytest
 
 from paths import FACTS, POLICIES
-from policyeval import decide_transfer, load
+from policyeval import decide_transfer, load, loading
 from policyeval.engine.store import FactStore
 from policyeval.engine.store_columns import FactList
-from policyeval.language.syntax import Value
+from policyeval.language.syntax import RuleSet, Value
 from policyeval.loading import Snapshot
 from policyeval.snapshot_file import MAGIC, decode_day, encode_day
 
@@ -174,7 +176,13 @@ def _flip_a_byte(path: Path) -> None:
 
 
 def _value_of_another_type(document: dict[str, Any]) -> None:
-    document["values"][0] = 1.5
+    document["values"][0][0] = 1.5
+
+
+def _a_day_over_a_value(document: dict[str, Any]) -> None:
+    kept, places, ordinals = document["values"]
+    taken = next(i for i, value in enumerate(kept) if value is not None)
+    document["values"] = [kept, places + taken.to_bytes(4, sys.byteorder), ordinals + ordinals[:4]]
 
 
 def _a_row_twice(document: dict[str, Any]) -> None:
@@ -183,8 +191,20 @@ def _a_row_twice(document: dict[str, Any]) -> None:
 
 
 def _a_record_its_model_refuses(document: dict[str, Any]) -> None:
-    kind = next(k for k, records in document["records"].items() if records)
-    document["records"][kind][0]["id"] = "Not An Id!"
+    kind = next(k for k, records in document["records"].items() if json.loads(records))
+    records = json.loads(document["records"][kind])
+    records[0]["id"] = "Not An Id!"
+    document["records"][kind] = json.dumps(records).encode("utf-8")
+
+
+def _records_not_json(document: dict[str, Any]) -> None:
+    kind = next(iter(document["records"]))
+    document["records"][kind] = b"[{"
+
+
+def _records_as_objects(document: dict[str, Any]) -> None:
+    kind = next(k for k, records in document["records"].items() if json.loads(records))
+    document["records"][kind] = json.loads(document["records"][kind])
 
 
 def _another_format(document: dict[str, Any]) -> None:
@@ -198,11 +218,25 @@ def _another_format(document: dict[str, Any]) -> None:
         lambda path: path.write_bytes(b""),
         lambda path: path.write_bytes(path.read_bytes()[:1000]),
         lambda path: _rewrite(path, _value_of_another_type),
+        lambda path: _rewrite(path, _a_day_over_a_value),
         lambda path: _rewrite(path, _a_row_twice),
         lambda path: _rewrite(path, _a_record_its_model_refuses),
+        lambda path: _rewrite(path, _records_not_json),
+        lambda path: _rewrite(path, _records_as_objects),
         lambda path: _rewrite(path, _another_format),
     ],
-    ids=["flipped byte", "empty", "truncated", "float value", "row twice", "bad record", "format"],
+    ids=[
+        "flipped byte",
+        "empty",
+        "truncated",
+        "float value",
+        "day over a value",
+        "row twice",
+        "bad record",
+        "records not JSON",
+        "records not one text",
+        "format",
+    ],
 )
 def test_a_damaged_or_foreign_snapshot_is_loaded_again(
     damage: Any, written: tuple[Snapshot, Path], snapshots: Path
@@ -266,3 +300,61 @@ def test_facts_moved_elsewhere_are_loaded_not_restored(snapshots: Path, facts: P
     moved, said = _load(facts, snapshots)
     assert not _restored(said)
     assert all(str(f.source).startswith(str(facts)) for f in moved.fact_base.facts if f.source)
+
+
+def _locations(rules: RuleSet) -> list[Any]:
+    """Where each rule and each of its conditions was written."""
+    return [
+        (rule.location, rule.head.location, [getattr(c, "location", None) for c in rule.body])
+        for rule in rules.rules
+    ]
+
+
+def test_a_restart_takes_the_rules_from_the_snapshot_without_parsing(
+    written: tuple[Snapshot, Path], snapshots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("a restore parsed the rule files")
+
+    monkeypatch.setattr(loading, "load_rule_set", refuse)
+    restored, said = _load(FACTS, snapshots)
+    assert _restored(said)
+    for old, new in zip(written[0].editions, restored.editions, strict=True):
+        before, after = old.knowledge_base.program.rules, new.knowledge_base.program.rules
+        assert after == before
+        assert _locations(after) == _locations(before)
+        assert after.clauses == before.clauses
+
+
+def _copy_of_policies(tmp_path: Path) -> Path:
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES, copy)
+    return copy
+
+
+def test_changed_rule_files_are_parsed_not_restored(tmp_path: Path) -> None:
+    policies, snapshots = _copy_of_policies(tmp_path), tmp_path / "snapshots"
+    said: list[str] = []
+    load(policies, FACTS, progress=said.append, snapshots=snapshots)
+    first = next(policies.glob("*.md"))
+    first.write_text(first.read_text(encoding="utf-8") + "\nA lawyer's note.\n", encoding="utf-8")
+
+    said.clear()
+    load(policies, FACTS, progress=said.append, snapshots=snapshots)
+    assert not _restored(said)
+    said.clear()
+    load(policies, FACTS, progress=said.append, snapshots=snapshots)
+    assert _restored(said)
+
+
+def test_rules_given_from_another_directory_are_parsed_not_restored(
+    snapshots: Path, tmp_path: Path
+) -> None:
+    """The same rule files elsewhere: the kept rules would name the other directory's files."""
+    policies = _copy_of_policies(tmp_path)
+    said: list[str] = []
+    moved = load(policies, FACTS, progress=said.append, snapshots=snapshots)
+    assert not _restored(said)
+    rule = moved.knowledge_base.program.rules.rules[0]
+    assert rule.location is not None
+    assert Path(rule.location.file).is_relative_to(policies)

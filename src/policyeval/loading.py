@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
+from policyeval.collector import collector_paused
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.engine.materialize import Tables
 from policyeval.engine.store import BaseFact, FactStore
@@ -124,6 +125,8 @@ class LoadedRules:
     version: str
     files: int
     redaction: Redaction = UNDECLARED
+    directory: Path | None = None
+    """The directory the files were read under, as given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,16 +322,44 @@ def policy_version(files: list[Path], root: Path) -> str:
 def load_rules(policies: Path, progress: Progress | None = None) -> LoadedRules:
     """Parse every rule file under ``policies`` and read its redaction declaration, if any;
     raises `RuleSyntaxError` with every problem."""
+    files = _rule_files(policies)
+    rules = load_rule_set(files)
+    unparsed = _unparsed(policies, files)
+    _say(progress, f"read {counted(len(files), 'rule file')}: {counted(len(rules.rules), 'rule')}")
+    return LoadedRules(rules, unparsed.version, unparsed.files, unparsed.redaction, policies)
+
+
+@dataclass(frozen=True, slots=True)
+class UnparsedRules:
+    """What is known of a rule directory before its files are parsed: their version, how
+    many there are and the redaction the directory declares."""
+
+    version: str
+    files: int
+    redaction: Redaction
+    directory: Path
+
+
+def _rule_files(policies: Path) -> list[Path]:
     files = rule_files([policies])
     if not files:
         problem = Problem("parse_error", "no `*.md` rule files here", Location(str(policies), 1))
         raise RuleSyntaxError(f"no rule files under `{policies}`", [problem])
-    rules = load_rule_set(files)
+    return files
+
+
+def _unparsed(policies: Path, files: list[Path]) -> UnparsedRules:
     redaction = read_redaction(policies) or UNDECLARED
-    _say(progress, f"read {counted(len(files), 'rule file')}: {counted(len(rules.rules), 'rule')}")
     declaration = policies / DECLARATION
     versioned = [*files, declaration] if redaction.declared else files
-    return LoadedRules(rules, policy_version(versioned, policies), len(files), redaction)
+    return UnparsedRules(policy_version(versioned, policies), len(files), redaction, policies)
+
+
+def _unparsed_redactions(policies: PolicyDirs) -> list[UnparsedRules]:
+    """Each directory's :class:`UnparsedRules`, in order of entry into force (as
+    :func:`load_redactions`); raises `RuleSyntaxError` as it would."""
+    found = [_unparsed(directory, _rule_files(directory)) for directory in _directories(policies)]
+    return _in_force_order(found)
 
 
 def load_redactions(policies: PolicyDirs, progress: Progress | None = None) -> list[LoadedRules]:
@@ -349,8 +380,17 @@ def load_redactions(policies: PolicyDirs, progress: Progress | None = None) -> l
     if errors:
         problems = sorted_problems(p for error in errors for p in _problems_of(error))
         raise RuleSyntaxError("; ".join(error.message for error in errors), problems)
-    Timeline.of(rules.redaction for rules in loaded)  # raises unless they form one
-    return sorted(loaded, key=lambda rules: rules.redaction.in_force.earliest)
+    return _in_force_order(loaded)
+
+
+_Declaring = TypeVar("_Declaring", LoadedRules, UnparsedRules)
+
+
+def _in_force_order(redactions: list[_Declaring]) -> list[_Declaring]:
+    """``redactions`` in order of entry into force; raises `RuleSyntaxError` unless their
+    declarations form one timeline."""
+    Timeline.of(rules.redaction for rules in redactions)
+    return sorted(redactions, key=lambda rules: rules.redaction.in_force.earliest)
 
 
 def load_facts(facts: Path, progress: Progress | None = None) -> LoadedFacts:
@@ -454,18 +494,30 @@ def load(
     snapshot file there written for these very fact files, rule files and code
     (:mod:`policyeval.snapshot_file`), and when there is none they are loaded and computed,
     then written there for the next start. A snapshot answers exactly as the load it came from.
+    The cyclic garbage collector is paused meanwhile (:mod:`policyeval.collector`).
     """
+    with collector_paused():
+        return _load(policies, facts, scenarios, progress, snapshots)
+
+
+def _load(
+    policies: PolicyDirs,
+    facts: Path,
+    scenarios: Path | None,
+    progress: Progress | None,
+    snapshots: Path | None,
+) -> Snapshot:
     if snapshots is None:
         redactions, loaded = load_all_sources(policies, facts, progress)
         return _snapshot(redactions, loaded, scenarios, progress)
+    restored = _restore(policies, facts, scenarios, progress, snapshots)
+    if restored is not None:
+        return restored
     try:
         redactions = load_redactions(policies, progress)
     except RuleSyntaxError:
         load_all_sources(policies, facts, progress)  # raises with the facts' problems too
         raise
-    restored = _restore(redactions, facts, scenarios, progress, snapshots)
-    if restored is not None:
-        return restored
     try:
         loaded = load_facts(facts, progress)
     except FactError:
@@ -493,29 +545,42 @@ def _snapshot(
     return Snapshot(latest.knowledge_base, loaded.fact_base, latest.clauses, editions)
 
 
-def _snapshot_key(redactions: Sequence[LoadedRules], facts: Path, facts_digest: str) -> SnapshotKey:
+def _snapshot_key(
+    redactions: Sequence[LoadedRules | UnparsedRules], facts: Path, facts_digest: str
+) -> SnapshotKey:
     versions = tuple(rules.version for rules in redactions)
-    return SnapshotKey(code_version(), facts_digest, versions, str(facts))
+    directories = tuple(str(rules.directory) for rules in redactions)
+    return SnapshotKey(code_version(), facts_digest, versions, str(facts), directories)
 
 
 def _restore(
-    redactions: Sequence[LoadedRules],
+    policies: PolicyDirs,
     facts: Path,
     scenarios: Path | None,
     progress: Progress | None,
     snapshots: Path,
 ) -> Snapshot | None:
     """The snapshot restored from ``snapshots``, or ``None`` when it holds none for these
-    rules, fact files and code."""
+    rule files, fact files and code (or they cannot be read: the load says why). The rules
+    are the snapshot's, parsed from these very files when it was written."""
     digest = fact_files_digest([facts])
     if digest is None:
         return None
-    key = _snapshot_key(redactions, facts, digest)
-    stored = read_snapshot(snapshots, key, VOCABULARY, [rules.rules for rules in redactions])
+    try:
+        unparsed = _unparsed_redactions(policies)
+    except RuleSyntaxError:
+        return None
+    key = _snapshot_key(unparsed, facts, digest)
+    stored = read_snapshot(snapshots, key, VOCABULARY)
     if stored is None:
         _say(progress, "no snapshot of these files: loading them")
         return None
-    what = counted(len(stored.fact_base.facts), "fact")
+    redactions = [
+        LoadedRules(edition.rules, rules.version, rules.files, rules.redaction, rules.directory)
+        for edition, rules in zip(stored.editions, unparsed, strict=True)
+    ]
+    rule_count = counted(sum(len(rules.rules.rules) for rules in redactions), "rule")
+    what = f"{rule_count}, {counted(len(stored.fact_base.facts), 'fact')}"
     _say(progress, f"restored {what} and their tables from {snapshots / key.file_name()}")
     loaded = LoadedFacts(stored.fact_base, stored.store)
     tables = [edition.tables for edition in stored.editions]
@@ -536,8 +601,8 @@ def _keep(
         loaded.fact_base,
         loaded.store,
         tuple(
-            StoredEdition(edition.knowledge_base.policy_version, _tables(edition.knowledge_base))
-            for edition in editions
+            StoredEdition(rules.version, rules.rules, _tables(edition.knowledge_base))
+            for rules, edition in zip(redactions, editions, strict=True)
         ),
     )
     key = _snapshot_key(redactions, facts, loaded.fact_base.digest)

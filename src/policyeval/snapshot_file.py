@@ -3,12 +3,14 @@
 Loading a national fact base means reading every fact file and computing every
 question-independent table; both depend only on the fact files, the rule files and this
 program's code. A snapshot file keeps their result for one :class:`SnapshotKey` (the digests of
-those three and the format): it is used only when every part of the key is the same, and read
-in any other case as missing, so a snapshot is never trusted across versions.
+those three and the format), with the rules as parsed (:mod:`policyeval.language.syntax_codec`):
+it is used only when every part of the key is the same, and read in any other case as missing,
+so a snapshot is never trusted across versions.
 
 The format cannot run code: MessagePack (maps, lists, text, numbers, bytes; a day as a
-MessagePack extension holding its ordinal) after a magic line and the sha256 of the rest. The
-records are validated again by their pydantic models when read; the rows of facts and tables
+MessagePack extension holding its ordinal) after a magic line and the sha256 of the rest. Each
+kind's records are one JSON text, validated again by their pydantic models when read (straight
+from the JSON, by pydantic's own parser); the rows of facts and tables
 are numbers into one value list (:mod:`policyeval.engine.store_columns`). A snapshot is as
 trusted as the directory it is in: it must be writable only by the service, like the fact
 files themselves.
@@ -21,7 +23,7 @@ import hashlib
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,16 +43,18 @@ from policyeval.engine.store_columns import (
     as_numbers,
     decode_table,
     encode_table,
+    sources_by_number,
 )
 from policyeval.facts.loader import FactBase
 from policyeval.facts.model import FactRecord, Vocabulary
 from policyeval.language.syntax import Atom, RuleSet, Value, Var
+from policyeval.language.syntax_codec import decode_rule_set, encode_rule_set
 
-FORMAT = 1
+FORMAT = 2
+"""The layout written; a file of another format is rebuilt, never read."""
 KEPT = 3
 """Snapshot files a directory keeps: the newest, and two before it (another replica may still
 start from one of those versions)."""
-"""The layout written; a file of another format is rebuilt, never read."""
 MAGIC = b"policyeval snapshot\n"
 _DAY = 1
 """The MessagePack extension code of a day (its proleptic Gregorian ordinal, 4 bytes)."""
@@ -66,6 +70,8 @@ class SnapshotKey:
     policies: tuple[str, ...]
     facts_path: str = ""
     """The fact directory as given: the facts' sources name their files by it."""
+    policies_paths: tuple[str, ...] = ()
+    """Each redaction's rule directory as given: the kept rules name their files by it."""
     format: int = FORMAT
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,6 +80,7 @@ class SnapshotKey:
             "facts": self.facts,
             "policies": list(self.policies),
             "facts_path": self.facts_path,
+            "policies_paths": list(self.policies_paths),
             "format": self.format,
             "byteorder": sys.byteorder,
         }
@@ -85,11 +92,12 @@ class SnapshotKey:
 
 @dataclass(frozen=True, slots=True)
 class StoredEdition:
-    """One redaction's rules' version and the tables computed for them (the tabled
-    predicates, the rule slices and the store holding the facts and those rows; which
-    predicates were left untabled is not kept)."""
+    """One redaction's rules (as parsed, and their files' version) and the tables computed
+    for them (the tabled predicates, the rule slices and the store holding the facts and
+    those rows; which predicates were left untabled is not kept)."""
 
     policy_version: str
+    rules: RuleSet
     tables: Tables
 
 
@@ -147,12 +155,10 @@ def _prune(directory: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def read_snapshot(
-    directory: Path, key: SnapshotKey, vocabulary: Vocabulary, rules: Sequence[RuleSet]
-) -> StoredFacts | None:
-    """The snapshot under ``directory`` for ``key`` (``rules``: each redaction's, in the
-    key's order), or ``None`` when there is none or it is not one: damaged, of another key or
-    format, or holding records its models refuse. Never raises for what the file holds."""
+def read_snapshot(directory: Path, key: SnapshotKey, vocabulary: Vocabulary) -> StoredFacts | None:
+    """The snapshot under ``directory`` for ``key``, or ``None`` when there is none or it is
+    not one: damaged, of another key or format, or holding records its models refuse. Never
+    raises for what the file holds."""
     path = directory / key.file_name()
     try:
         data = path.read_bytes()
@@ -168,7 +174,7 @@ def read_snapshot(
         document = msgpack.unpackb(data[head:], ext_hook=decode_day, use_list=True, raw=False)
         if document.get("key") != key.as_dict():
             return None
-        return _decode(document, vocabulary, rules)
+        return _decode(document, vocabulary)
     except (ValueError, TypeError, KeyError, IndexError, ValidationError):
         return None
 
@@ -186,14 +192,14 @@ def _encode(key: SnapshotKey, stored: StoredFacts) -> dict[str, Any]:
         "key": key.as_dict(),
         "version": fact_base.version,
         "records": {
-            kind: [record.model_dump(mode="json") for record in by_id.values()]
+            kind: _adapter(fact_base.vocabulary.record_types[kind]).dump_json(list(by_id.values()))
             for kind, by_id in fact_base.records.items()
         },
         "base": base,
         "editions": editions,
         "facts": _encode_fact_order(fact_base.facts, stored.store, sources),
         "sources": _encode_sources(sources.items, values),
-        "values": values.items,
+        "values": _encode_values(values.items),
     }
 
 
@@ -202,6 +208,7 @@ def _encode_edition(
 ) -> dict[str, Any]:
     return {
         "policy_version": edition.policy_version,
+        "rules": encode_rule_set(edition.rules),
         "tabled": sorted(edition.tables.tabled),
         "slices": {
             rule_id: _encode_slice(piece) for rule_id, piece in edition.tables.slices.items()
@@ -224,13 +231,23 @@ def _encode_slice(piece: Slice) -> dict[str, Any]:
     }
 
 
-def _encode_sources(sources: Sequence[FactSource], values: Interner[Value]) -> list[Any]:
-    """Sources as columns: file, line, record id and period (value numbers; -1 for none)."""
+def _encode_sources(sources: Sequence[FactSource], values: Interner[Value]) -> list[bytes]:
+    """Sources as columns of 4-byte numbers: file and record id (value numbers; :data:`NONE`
+    for no record), line, and the period's first and last day (ordinals; 0 for none)."""
     files = [values.number(s.file) for s in sources]
     lines = [s.line for s in sources]
-    records = [-1 if s.record is None else values.number(s.record) for s in sources]
-    periods = [None if s.period is None else list(s.period) for s in sources]
-    return [files, lines, records, periods]
+    records = [NONE if s.record is None else values.number(s.record) for s in sources]
+    starts = [0 if s.period is None else s.period[0].toordinal() for s in sources]
+    ends = [0 if s.period is None else s.period[1].toordinal() for s in sources]
+    return [as_bytes(column) for column in (files, lines, records, starts, ends)]
+
+
+def _encode_values(values: Sequence[Value]) -> list[Any]:
+    """The value list with each day left out (``None``), and the days apart as two columns:
+    their places in the list and their ordinals."""
+    days = [(i, v.toordinal()) for i, v in enumerate(values) if type(v) is dt.date]
+    kept = [None if type(v) is dt.date else v for v in values]
+    return [kept, as_bytes([i for i, _ in days]), as_bytes([o for _, o in days])]
 
 
 def _encode_fact_order(
@@ -261,20 +278,18 @@ def decode_day(code: int, data: bytes) -> dt.date:
 # -- decoding -----------------------------------------------------------------------------
 
 
-def _decode(
-    document: dict[str, Any], vocabulary: Vocabulary, rules: Sequence[RuleSet]
-) -> StoredFacts:
-    values: list[Value] = document["values"]
-    if any(type(v) not in (str, int, dt.date) for v in values):
-        raise ValueError("a snapshot's value is not text, an integer or a day")
+def _decode(document: dict[str, Any], vocabulary: Vocabulary) -> StoredFacts:
+    values = _decode_values(document["values"])
     sources = _decode_sources(document["sources"], values)
+    by_number = sources_by_number(sources)
     store = vocabulary.store()
     for name, encoded in document["base"].items():
-        store.put_table(name, decode_table(encoded, values, sources))
+        store.put_table(name, decode_table(encoded, values, by_number))
     editions = tuple(
-        _decode_edition(encoded, store, ruleset, values, sources)
-        for encoded, ruleset in zip(document["editions"], rules, strict=True)
+        _decode_edition(encoded, store, values, by_number) for encoded in document["editions"]
     )
+    if [edition.policy_version for edition in editions] != document["key"]["policies"]:
+        raise ValueError("a snapshot's editions do not match its rules' versions")
     records = _decode_records(document["records"], vocabulary)
     facts = _decode_fact_order(document["facts"], store, sources)
     digest = str(document["key"]["facts"])
@@ -285,10 +300,10 @@ def _decode(
 def _decode_edition(
     encoded: dict[str, Any],
     base: FactStore,
-    rules: RuleSet,
     values: Sequence[Value],
-    sources: Sequence[FactSource],
+    sources: Mapping[int, FactSource | None],
 ) -> StoredEdition:
+    rules = decode_rule_set(encoded["rules"])
     store = base.extended()
     for name, table in encoded["tables"].items():
         store.put_table(name, decode_table(table, values, sources))
@@ -298,7 +313,7 @@ def _decode_edition(
         for rule_id, piece in encoded["slices"].items()
     }
     tables = Tables(frozenset(encoded["tabled"]), store, {}, slices)
-    return StoredEdition(str(encoded["policy_version"]), tables)
+    return StoredEdition(str(encoded["policy_version"]), rules, tables)
 
 
 def _decode_slice(encoded: dict[str, Any], rule: Any) -> Slice:
@@ -309,26 +324,44 @@ def _decode_slice(encoded: dict[str, Any], rule: Any) -> Slice:
     return Slice(rule, atom, body, rest)
 
 
+def _decode_values(encoded: list[Any]) -> list[Value]:
+    """The value list :func:`_encode_values` wrote: text, integers and days only."""
+    kept, places, ordinals = encoded
+    values: list[Any] = list(kept)
+    for place, ordinal in zip(as_numbers(places), as_numbers(ordinals), strict=True):
+        if values[place] is not None:
+            raise ValueError("a snapshot's day is in the place of another value")
+        values[place] = dt.date.fromordinal(ordinal)
+    if any(type(v) not in (str, int, dt.date) for v in values):
+        raise ValueError("a snapshot's value is not text, an integer or a day")
+    return values
+
+
 def _decode_sources(encoded: list[Any], values: Sequence[Value]) -> list[FactSource]:
-    files, lines, records, periods = encoded
+    files, lines, records, starts, ends = (as_numbers(column) for column in encoded)
+    days = {o: dt.date.fromordinal(o) for o in {*starts, *ends} if o}
     return [
         FactSource(
             str(values[file]),
-            int(line),
-            None if record < 0 else str(values[record]),
-            None if period is None else (period[0], period[1]),
+            line,
+            None if record == NONE else str(values[record]),
+            None if start == 0 else (days[start], days[end]),
         )
-        for file, line, record, period in zip(files, lines, records, periods, strict=True)
+        for file, line, record, start, end in zip(files, lines, records, starts, ends, strict=True)
     ]
 
 
 def _decode_records(
-    encoded: dict[str, list[dict[str, Any]]], vocabulary: Vocabulary
+    encoded: dict[str, bytes], vocabulary: Vocabulary
 ) -> dict[str, dict[str, FactRecord]]:
+    """Each kind's records, validated again by its model straight from their JSON (no
+    intermediate objects: pydantic's own parser)."""
     records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
     for kind, dumped in encoded.items():
         model = vocabulary.record_types[kind]
-        for record in _adapter(model).validate_python(dumped):
+        if type(dumped) is not bytes:
+            raise TypeError(f"the records of `{kind}` are not JSON bytes")
+        for record in _adapter(model).validate_json(dumped):
             records[kind][record.id] = record
     return records
 

@@ -8,7 +8,13 @@ import datetime as dt
 import pytest
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore
-from policyeval.engine.store_columns import FactList, Interner, decode_table, encode_table
+from policyeval.engine.store_columns import (
+    FactList,
+    Interner,
+    decode_table,
+    encode_table,
+    sources_by_number,
+)
 from policyeval.language.syntax import Value
 
 DAY = dt.date(2026, 3, 10)
@@ -32,7 +38,9 @@ def _restored(store: FactStore) -> FactStore:
     encoded = {name: encode_table(t, values, sources) for name, t in store.own_tables().items()}
     restored = FactStore()
     for name, table in encoded.items():
-        restored.put_table(name, decode_table(table, values.items, sources.items))
+        restored.put_table(
+            name, decode_table(table, values.items, sources_by_number(sources.items))
+        )
     return restored
 
 

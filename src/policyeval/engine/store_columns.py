@@ -13,7 +13,7 @@ The columns are bytes and plain numbers only: nothing in them can name code to r
 from __future__ import annotations
 
 from array import array
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore, Table
@@ -58,23 +58,32 @@ def encode_table(
 
 
 def decode_table(
-    encoded: dict[str, Any], values: Sequence[Value], sources: Sequence[FactSource]
+    encoded: dict[str, Any], values: Sequence[Value], sources: Mapping[int, FactSource | None]
 ) -> Table:
-    """The table :func:`encode_table` wrote, over the restored ``values`` and ``sources``;
-    raises ``ValueError`` (or ``IndexError``, ``KeyError``, ``TypeError``) when it is not
-    one."""
+    """The table :func:`encode_table` wrote, over the restored ``values`` and ``sources``
+    (by number, :data:`NONE` for none: :func:`sources_by_number`); raises ``ValueError`` (or
+    ``IndexError``, ``KeyError``, ``TypeError``) when it is not one."""
     arity, dated, count = int(encoded["arity"]), bool(encoded["dated"]), int(encoded["rows"])
-    columns = [[values[n] for n in as_numbers(column)] for column in encoded["columns"]]
+    value_of = values.__getitem__
+    columns = [list(map(value_of, as_numbers(column))) for column in encoded["columns"]]
     if len(columns) != arity + dated or any(len(column) != count for column in columns):
         raise ValueError("a table's columns do not match its width and rows")
     rows: list[tuple[Value, ...]] = list(zip(*columns, strict=True)) if columns else [()] * count
-    sources_of = [None if n == NONE else sources[n] for n in as_numbers(encoded["sources"])]
+    sources_of = list(map(sources.__getitem__, as_numbers(encoded["sources"])))
     if len(sources_of) != count:
         raise ValueError("a table's sources do not match its rows")
     table = Table.restored(arity, dated, rows, sources_of)
     if len(table.keys) != count:
         raise ValueError("a table holds a row twice")
     return table
+
+
+def sources_by_number(sources: Sequence[FactSource]) -> dict[int, FactSource | None]:
+    """Each source by its number, and :data:`NONE` for none: what :func:`decode_table` reads
+    a table's sources through."""
+    found: dict[int, FactSource | None] = dict(enumerate(sources))
+    found[NONE] = None
+    return found
 
 
 def _columns(table: Table) -> list[list[Value]]:

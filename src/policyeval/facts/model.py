@@ -291,10 +291,10 @@ class FactRecord(Part):
     @model_validator(mode="after")
     def _one_value_a_day(self) -> FactRecord:
         """A dated field holds one value a day: its periods may not overlap."""
-        for field in _plan(type(self)):
-            value = getattr(self, field.name)
-            if field.pred is not None and field.pred.dated and isinstance(value, list):
-                _check_no_overlap(field.name, value)
+        for name in _dated_fields(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, list) and len(value) > 1:
+                _check_no_overlap(name, value)
         return self
 
 
@@ -315,6 +315,12 @@ class _Field(NamedTuple):
     part: type[Part] | None
     many: bool = False
     """A list of values (not a dated field's list of periods)."""
+
+
+@cache
+def _dated_fields(model: type[Part]) -> tuple[str, ...]:
+    """The names of ``model``'s dated fields (a value a day, each with its period)."""
+    return tuple(f.name for f in _plan(model) if f.pred is not None and f.pred.dated)
 
 
 @cache
