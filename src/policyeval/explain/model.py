@@ -46,13 +46,17 @@ def fact_ref(source: FactSource | None) -> FactRef | None:
     """How an answer names where a stored fact came from, with its period if it has one."""
     if source is None:
         return None
-    ref = FactRef(file=source.file, line=source.line, record=source.record)
-    if source.period is not None:
-        start, end = source.period
-        ref.dated = True
-        ref.valid_from = None if start == ALWAYS[0] else start
-        ref.valid_to = None if end == ALWAYS[1] else end
-    return ref
+    if source.period is None:
+        return FactRef(file=source.file, line=source.line, record=source.record)
+    start, end = source.period
+    return FactRef(
+        file=source.file,
+        line=source.line,
+        record=source.record,
+        valid_from=None if start == ALWAYS[0] else start,
+        valid_to=None if end == ALWAYS[1] else end,
+        dated=True,
+    )
 
 
 class ProofNode(BaseModel):

@@ -8,7 +8,7 @@ read it, so the origins of a call's arguments are passed down (:data:`Origins`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from policyeval.engine.bindings import Env, pattern_of, value_of
 from policyeval.engine.glossary import Glossary
@@ -19,8 +19,29 @@ from policyeval.explain.steps import render_atom
 from policyeval.explain.wording import field_source, plain, term_of
 from policyeval.language.syntax import Atom, Literal, Rule, Term, Var
 
-Origins = tuple[ValueOrigin | None, ...]
-"""The stored fact each argument of a call was read from, position by position."""
+
+class Origins:
+    """The stored fact each argument of a call was read from, position by position, each
+    found when first asked for: most calls' origins are never read (only a false comparison
+    beneath the call reads them)."""
+
+    __slots__ = ("_find", "_found")
+
+    def __init__(self, find: Callable[[int], ValueOrigin | None] | None = None) -> None:
+        self._find = find
+        self._found: dict[int, ValueOrigin | None] = {}
+
+    def at(self, position: int) -> ValueOrigin | None:
+        """The origin of argument ``position`` (``None`` when it was not read from a fact)."""
+        if self._find is None:
+            return None
+        if position not in self._found:
+            self._found[position] = self._find(position)
+        return self._found[position]
+
+
+NO_ORIGINS = Origins()
+"""A question's own arguments: read from no fact."""
 
 
 class ValueSources:
@@ -33,7 +54,12 @@ class ValueSources:
 
     def of_call(self, rule: Rule, atom: Atom, env: Env, head: Origins) -> Origins:
         """The origins of the arguments ``atom`` is called with under ``env``."""
-        return tuple(self.stored(rule, term, env, head) for term in atom.terms)
+        terms = atom.terms
+
+        def find(position: int) -> ValueOrigin | None:
+            return self.stored(rule, terms[position], env, head) if position < len(terms) else None
+
+        return Origins(find)
 
     def stored(self, rule: Rule, term: Term, env: Env, head: Origins) -> ValueOrigin | None:
         """The base fact ``term``'s value was read from, if it was read from one."""
@@ -41,7 +67,7 @@ class ValueSources:
             return None
         position = _head_position(rule, term.name)
         if position is not None:
-            return head[position] if position < len(head) else None
+            return head.at(position)
         for atom, at in _binders(self.program.explain_order[rule.id], term.name):
             if atom.predicate not in self.program.base_predicates:
                 return None

@@ -2,10 +2,15 @@
 
 The engine says *that* an atom holds; this finds *how*: for the rules of the atom's predicate it
 searches a body instantiation whose conditions all hold, and proves each derived condition in
-turn. An atom already being proved higher up is not used again (no circular proofs).
+turn. An atom already being proved higher up is not used again (no circular proofs). A row of a
+predicate the question's :class:`~policyeval.explain.answers.Answers` walks is not searched
+again: its proof is built from the body instance that first gave it there (its witness, the
+instance this search would find first), and a question that does not hold is known to have no
+proof from that walk alone.
 
-The proof of an atom of a tabled predicate depends on the fact base alone, so it is kept in the
-knowledge base's :class:`ProofCache` and shared by every later proof that needs it. The rows of a
+The proof of an atom of a tabled predicate, and the node of a stored fact, depend on the fact
+base alone, so they are kept in the knowledge base's :class:`ProofCache` and shared by every
+later proof that needs them (with the sub-questions answered, :mod:`.kept_rows`). The rows of a
 condition come from the question's :class:`~policyeval.explain.answers.Answers` (shared with the
 why-not), and each node's height is known when it is built, so the depth limit costs no walk.
 
@@ -20,6 +25,7 @@ pages, walks it recursively). Every search step spends from the evaluation's tim
 from __future__ import annotations
 
 from collections.abc import Iterator
+from weakref import WeakKeyDictionary
 
 from policyeval.engine import budget
 from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of
@@ -27,8 +33,9 @@ from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
 from policyeval.errors import LimitError
 from policyeval.explain.answers import Answers
+from policyeval.explain.kept_rows import KeptRows
 from policyeval.explain.model import ProofNode, fact_ref, render_value
-from policyeval.explain.steps import atom_solutions, render_atom, render_literal
+from policyeval.explain.steps import atom_solutions, fill, render_atom, render_literal
 from policyeval.language.syntax import (
     Atom,
     Comparison,
@@ -36,7 +43,6 @@ from policyeval.language.syntax import (
     Negation,
     Rule,
     Value,
-    fill_reading,
 )
 
 Ground = tuple[str, tuple[Value, ...]]
@@ -58,16 +64,20 @@ class _TooDeep(Exception):
 
 
 class ProofCache:
-    """Proofs of atoms of tabled predicates, each with its height, for one knowledge base (at
-    most ``limit``).
+    """Proofs of atoms of tabled predicates, each with its height, and the nodes of stored
+    facts, for one knowledge base (at most ``limit`` of each).
 
     Such a proof is the same whichever question needs it: a tabled predicate depends only on
-    facts and other tabled predicates. Safe to share between threads (single dict operations).
+    facts and other tabled predicates, and a fact's node only on the fact and where it was
+    loaded from. Safe to share between threads (single dict operations).
     """
 
     def __init__(self, limit: int = 250_000) -> None:
         self.limit = limit
         self._nodes: dict[Ground, tuple[ProofNode | None, int]] = {}
+        self._facts: dict[Ground, ProofNode] = {}
+        self.kept = KeptRows()
+        """The sub-questions explanations answered (:class:`Answers`), shared likewise."""
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -88,6 +98,15 @@ class ProofCache:
         if len(self._nodes) < self.limit:
             self._nodes[key] = (node, height)
 
+    def fact(self, key: Ground) -> ProofNode | None:
+        """The kept node of the stored fact ``key`` (a leaf: one level), if any."""
+        return self._facts.get(key)
+
+    def put_fact(self, key: Ground, node: ProofNode) -> None:
+        """Keeps the node of a stored fact: the same in every proof that rests on the fact."""
+        if len(self._facts) < self.limit:
+            self._facts[key] = node
+
 
 class Prover:
     """Builds proofs against one compiled program and one fact store."""
@@ -98,7 +117,7 @@ class Prover:
         self.program = program
         self.store = store
         self.cache = cache
-        self.answers = Answers(program, store)
+        self.answers = Answers(program, store, cache.kept if cache is not None else None)
         """The rows of conditions for this question, shared with its why-not."""
         self._proved: dict[Ground, ProofNode] = {}
         self._refuted: set[Ground] = set()
@@ -237,25 +256,87 @@ class Prover:
                 return fact
         if predicate in program.builtins:
             return self._builtin(predicate, args)
-        for rule in program.rules.rules_for(predicate):
+        return self._by_rules(predicate, args)
+
+    def _by_rules(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
+        """A proof by the first of ``predicate``'s rules that holds for ``args``: from the
+        witness of a walked row, else by searching each rule's body."""
+        if self.answers.walked(predicate):
+            decided, node = self._witnessed(predicate, args)
+            if decided:
+                return node
+        for rule in self.program.rules.rules_for(predicate):
             node = self._by_rule(rule, args)
             if node is not None:
                 return node
         return None
 
+    def _witnessed(self, predicate: str, args: tuple[Value, ...]) -> tuple[bool, ProofNode | None]:
+        """``(True, proof)`` of a walked predicate's row from the body instance that first gave
+        it (:meth:`Answers.witness`), or ``(True, None)`` when no row matches; ``(False, None)``
+        when that is not known here (the rules are then searched)."""
+        answers = self.answers
+        witness = answers.witness(predicate, args)
+        if witness is None:
+            if not answers.holds(predicate, args):
+                return True, None
+            witness = answers.witness(predicate, args)
+            if witness is None:
+                return False, None
+        node = self._replay(*witness, args)
+        return node is not None, node
+
+    def _replay(self, rule: Rule, final: Env, args: tuple[Value, ...]) -> ProofNode | None:
+        """The proof of ``rule``'s head for ``args`` by the body instance ``final``: each
+        condition proved in evaluation order, as :meth:`_by_rule` would find it first."""
+        env = bind(rule.head.terms, args, {})
+        if env is None:
+            return None
+        budget.check()
+        order = self.program.explain_order[rule.id]
+        nodes: list[ProofNode] = []
+        for literal in order:
+            if isinstance(literal, Atom):
+                step = self._replayed_atom(literal, env, final)
+            else:
+                step = next(self._condition(literal, env), None)
+            if step is None:
+                return None
+            env, node = step
+            nodes.append(node)
+        return self._rule_node(rule, args, env, order, nodes)
+
+    def _replayed_atom(self, atom: Atom, env: Env, final: Env) -> tuple[Env, ProofNode] | None:
+        """``env`` extended by ``atom``'s row under ``final``, with that row's proof."""
+        row = pattern_of(atom.terms, final)
+        extended = bind(atom.terms, row, env)  # type: ignore[arg-type]
+        if extended is None or None in row:
+            return None
+        child = self.prove(atom.predicate, row)  # type: ignore[arg-type]
+        return None if child is None else (extended, child)
+
     def _fact(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
-        """The first stored fact ``predicate(args)``, with where it came from."""
+        """The first stored fact ``predicate(args)``, with where it came from (kept in the
+        cache, when the question's store is the knowledge base's own)."""
+        cache = self.cache
+        if cache is not None:
+            kept = cache.fact((predicate, args))
+            if kept is not None:
+                self._heights[id(kept)] = (kept, 1)
+                return kept
         match = next(self.store.match(predicate, args), None)
         if match is None:
             return None
-        ref = fact_ref(match[1])
-        return self._node(
+        node = self._node(
             kind="fact",
             atom=_text(predicate, args),
             predicate=predicate,
             args=list(args),
-            source=ref,
+            source=fact_ref(match[1]),
         )
+        if cache is not None:
+            cache.put_fact((predicate, args), node)
+        return node
 
     def _builtin(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
         """The builtin ``predicate(args)``, when it holds."""
@@ -283,7 +364,20 @@ class Prover:
         if found is None:
             return None
         final_env, evaluated = found
+        return self._rule_node(rule, args, final_env, order, evaluated)
+
+    def _rule_node(
+        self,
+        rule: Rule,
+        args: tuple[Value, ...],
+        env: Env,
+        order: tuple[Literal, ...],
+        nodes: list[ProofNode],
+    ) -> ProofNode:
+        """The node of ``rule`` proving its head for ``args`` under ``env``, with the proofs
+        ``nodes`` of its conditions (in ``order``) as children in the order of its text."""
         predicate = rule.head.predicate
+        positions = _written_positions(self.program, rule)
         return self._node(
             kind="rule",
             atom=_text(predicate, args),
@@ -291,9 +385,9 @@ class Prover:
             args=list(args),
             rule=rule.id,
             clause=rule.clause,
-            reading=fill_reading(rule.reading, final_env),
+            reading=fill(rule.reading, env),
             interpretation=rule.interpretation,
-            children=_in_written_order(rule, order, evaluated),
+            children=[node for _, node in sorted(zip(positions, nodes, strict=True), key=_first)],
         )
 
     def _bodies(
@@ -374,10 +468,21 @@ def _text(predicate: str, args: tuple[Value, ...]) -> str:
     return f"{predicate}({', '.join(render_value(a) for a in args)})"
 
 
-def _in_written_order(
-    rule: Rule, evaluated: tuple[Literal, ...], nodes: list[ProofNode]
-) -> list[ProofNode]:
-    """Proof children in the order the rule's text lists its conditions."""
-    position = {id(literal): rule.body.index(literal) for literal in evaluated}
-    paired = sorted(zip(evaluated, nodes, strict=True), key=lambda pair: position[id(pair[0])])
-    return [node for _, node in paired]
+_POSITIONS: WeakKeyDictionary[CompiledProgram, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
+
+
+def _written_positions(program: CompiledProgram, rule: Rule) -> tuple[int, ...]:
+    """Where each condition of ``rule``'s evaluation order stands in its text (kept per
+    program): proof children are shown in the order the rule's text lists them."""
+    known = _POSITIONS.get(program)
+    if known is None:
+        known = _POSITIONS[program] = {}
+    positions = known.get(rule.id)
+    if positions is None:
+        order = program.explain_order[rule.id]
+        positions = known[rule.id] = tuple(rule.body.index(literal) for literal in order)
+    return positions
+
+
+def _first(pair: tuple[int, ProofNode]) -> int:
+    return pair[0]

@@ -26,9 +26,9 @@ from policyeval.explain.model import (
     fact_ref,
     render_value,
 )
-from policyeval.explain.origins import Origins, ValueSources
+from policyeval.explain.origins import NO_ORIGINS, Origins, ValueSources
 from policyeval.explain.proof import Prover
-from policyeval.explain.steps import atom_solutions, render_atom, render_literal
+from policyeval.explain.steps import fill, render_atom, render_literal
 from policyeval.explain.wording import (
     comparison_text,
     missing_text,
@@ -42,7 +42,6 @@ from policyeval.language.syntax import (
     Negation,
     Rule,
     Var,
-    fill_reading,
 )
 
 MAX_BINDINGS = 64
@@ -80,7 +79,7 @@ class Explainer:
         return self._explain(predicate, pattern, depth=0)
 
     def _explain(
-        self, predicate: str, pattern: Pattern, depth: int, origins: Origins = ()
+        self, predicate: str, pattern: Pattern, depth: int, origins: Origins = NO_ORIGINS
     ) -> FailedCondition:
         text = f"{predicate}({', '.join(render_value(v) for v in pattern)})"
         program = self.program
@@ -132,7 +131,7 @@ class Explainer:
         return [ref for ref in refs if ref is not None][:MAX_INSTANCES]
 
     def _rule_failure(
-        self, rule: Rule, head_env: Env, depth: int, head: Origins = ()
+        self, rule: Rule, head_env: Env, depth: int, head: Origins = NO_ORIGINS
     ) -> RuleFailure:
         """Why ``rule`` derives nothing under ``head_env``: its body walked in evaluation order,
         each condition that fails under every binding so far blamed, and those that need a
@@ -140,7 +139,7 @@ class Explainer:
         result = RuleFailure(
             rule=rule.id,
             clause=rule.clause,
-            reading=fill_reading(rule.reading, head_env),
+            reading=fill(rule.reading, head_env),
             interpretation=rule.interpretation,
         )
         envs: list[Env] = [head_env]
@@ -163,9 +162,9 @@ class Explainer:
             if not isinstance(literal, Negation):  # a negation binds nothing
                 blocked |= names - set(envs[0])
         common = _common(envs)
-        result.reading = fill_reading(rule.reading, common)
+        result.reading = fill(rule.reading, common)
         if rule.refusal:
-            result.refusal = fill_reading(rule.refusal, common)
+            result.refusal = fill(rule.refusal, common)
         return result
 
     def _guard(self, literal: Literal, failures: list[FailedCondition]) -> str | None:
@@ -194,9 +193,7 @@ class Explainer:
             return [e for env in envs for e in comparison_solutions(literal, env)]
         if isinstance(literal, Negation):
             return [env for env in envs if not self._holds(literal.atom, env)]
-        return [
-            extended for env in envs for extended, _ in atom_solutions(self.answers, literal, env)
-        ]
+        return [extended for env in envs for extended in self.answers.extensions(literal, env)]
 
     def _failures(
         self, rule: Rule, literal: Literal, envs: list[Env], depth: int, head: Origins
