@@ -23,11 +23,10 @@ from policyeval.explain.kept_rows import KeptRows
 from policyeval.explain.model import ProofNode, ValueOrigin
 from policyeval.explain.origins import NO_ORIGINS, Origins
 from policyeval.explain.proof import ProofCache, Prover
-from policyeval.explain.steps import fill
 from policyeval.explain.whynot import Explainer
 from policyeval.facts.loader import load_fact_files
 from policyeval.language.parser import load_rule_set
-from policyeval.language.syntax import Rule, Value, fill_reading
+from policyeval.language.syntax import Rule, Value
 from routes import FEB1, routes_evaluator
 
 QUESTION = "transfer_allowed"
@@ -157,16 +156,3 @@ def test_origins_are_found_when_first_read_and_once() -> None:
     assert origins.at(1) is origin and origins.at(1) is origin and origins.at(0) is None
     assert calls == [1, 0]
     assert NO_ORIGINS.at(0) is None
-
-
-def test_fill_reads_as_fill_reading() -> None:
-    env: dict[str, Value] = {"E": "acme", "D": dt.date(2026, 1, 5), "N": 3}
-    for reading in (
-        "{E} holds a permit {P} valid on {D}",
-        "{E} and {E} again, {N} times",
-        "no placeholder",
-        "{D} {unclosed",
-        "",
-    ):
-        assert fill(reading, env) == fill_reading(reading, env)
-        assert fill(reading, env, "?") == fill_reading(reading, env, "?")

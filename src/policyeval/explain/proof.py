@@ -35,7 +35,7 @@ from policyeval.errors import LimitError
 from policyeval.explain.answers import Answers
 from policyeval.explain.kept_rows import KeptRows
 from policyeval.explain.model import ProofNode, fact_ref, render_value
-from policyeval.explain.steps import atom_solutions, fill, render_atom, render_literal
+from policyeval.explain.steps import atom_solutions, render_atom, render_literal
 from policyeval.language.syntax import (
     Atom,
     Comparison,
@@ -43,6 +43,7 @@ from policyeval.language.syntax import (
     Negation,
     Rule,
     Value,
+    fill_reading,
 )
 
 Ground = tuple[str, tuple[Value, ...]]
@@ -385,7 +386,7 @@ class Prover:
             args=list(args),
             rule=rule.id,
             clause=rule.clause,
-            reading=fill(rule.reading, env),
+            reading=fill_reading(rule.reading, env),
             interpretation=rule.interpretation,
             children=[node for _, node in sorted(zip(positions, nodes, strict=True), key=_first)],
         )

@@ -7,9 +7,7 @@ exactly what the engine sees.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from functools import lru_cache
 
 from policyeval.engine.bindings import Env, bind, pattern_of, value_of
 from policyeval.engine.builtins import Row
@@ -20,8 +18,6 @@ from policyeval.language.syntax import (
     Comparison,
     Literal,
     Negation,
-    Value,
-    reading_placeholders,
 )
 
 
@@ -46,26 +42,3 @@ def render_literal(literal: Literal, env: Env) -> str:
         left, right = (value_of(t, env) for t in (literal.left, literal.right))
         return f"{render_value(left)} {literal.operator} {render_value(right)}"
     return render_atom(literal, env)
-
-
-def fill(reading: str, env: Env, unbound: str = "(none found)") -> str:
-    """:func:`~policyeval.language.syntax.fill_reading`, its placeholders found once per
-    reading (a proof or a why-not fills dozens of readings of the same few rules).
-
-    >>> fill("{E} holds {P} on {D}", {"E": "acme", "D": dt.date(2026, 1, 5)})
-    'acme holds (none found) on 2026-01-05'
-    """
-    out = reading
-    for name in _placeholders(reading):
-        value = env.get(name)
-        out = out.replace("{" + name + "}", unbound if value is None else _plain(value))
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _placeholders(reading: str) -> tuple[str, ...]:
-    return tuple(reading_placeholders(reading))
-
-
-def _plain(value: Value) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)

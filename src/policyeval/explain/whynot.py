@@ -28,7 +28,7 @@ from policyeval.explain.model import (
 )
 from policyeval.explain.origins import NO_ORIGINS, Origins, ValueSources
 from policyeval.explain.proof import Prover
-from policyeval.explain.steps import fill, render_atom, render_literal
+from policyeval.explain.steps import render_atom, render_literal
 from policyeval.explain.wording import (
     comparison_text,
     missing_text,
@@ -42,6 +42,7 @@ from policyeval.language.syntax import (
     Negation,
     Rule,
     Var,
+    fill_reading,
 )
 
 MAX_BINDINGS = 64
@@ -139,7 +140,7 @@ class Explainer:
         result = RuleFailure(
             rule=rule.id,
             clause=rule.clause,
-            reading=fill(rule.reading, head_env),
+            reading=fill_reading(rule.reading, head_env),
             interpretation=rule.interpretation,
         )
         envs: list[Env] = [head_env]
@@ -162,9 +163,9 @@ class Explainer:
             if not isinstance(literal, Negation):  # a negation binds nothing
                 blocked |= names - set(envs[0])
         common = _common(envs)
-        result.reading = fill(rule.reading, common)
+        result.reading = fill_reading(rule.reading, common)
         if rule.refusal:
-            result.refusal = fill(rule.refusal, common)
+            result.refusal = fill_reading(rule.refusal, common)
         return result
 
     def _guard(self, literal: Literal, failures: list[FailedCondition]) -> str | None:

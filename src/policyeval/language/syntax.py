@@ -253,10 +253,13 @@ def reading_placeholders(reading: str) -> list[str]:
     >>> reading_placeholders("{C} may transfer {S} to {E}")
     ['C', 'S', 'E']
     """
-    return _placeholders(reading)
+    return list(_placeholders(reading))
 
 
-def _placeholders(reading: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _placeholders(reading: str) -> tuple[str, ...]:
+    """The names, found once per reading (a proof or a why-not fills dozens of readings of
+    the same few rules)."""
     names: list[str] = []
     i = 0
     while (start := reading.find("{", i)) != -1:
@@ -265,7 +268,7 @@ def _placeholders(reading: str) -> list[str]:
             break
         names.append(reading[start + 1 : end])
         i = end + 1
-    return names
+    return tuple(names)
 
 
 def _plain(value: Value) -> str:
