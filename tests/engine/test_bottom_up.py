@@ -10,11 +10,8 @@ pyDatalog, on random stratified programs and on the benchmark's generated worlds
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
-from pathlib import Path
 from typing import cast
 from unittest.mock import patch
 
@@ -23,18 +20,16 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from paths import ROOT
+from generated_worlds import decree_rules, world_store
 from policyeval.decree743 import BUILTINS as DECREE_BUILTINS
-from policyeval.decree743 import VOCABULARY
 from policyeval.engine.bottom_up import BottomUp, Unsupported, recursive_groups
 from policyeval.engine.builtins import BUILTINS, COMPARISONS, Builtin, Row
 from policyeval.engine.materialize import Sizes, Tables, compute_level, compute_tables, estimator
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
-from policyeval.facts.loader import load_fact_files
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.checker import check
-from policyeval.language.parser import load_rule_set, parse_rules
+from policyeval.language.parser import parse_rules
 from policyeval.language.syntax import RuleSet, Value
 
 D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3)
@@ -381,16 +376,9 @@ def test_on_random_programs_bottom_up_tables_are_pydatalogs(
     _assert_same_tables(rules, store, BUILTINS)
 
 
-@cache
-def _policies() -> RuleSet:
-    return load_rule_set([ROOT / "policies"])
-
-
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), executors=st.integers(8, 24))
 def test_on_generated_worlds_the_decrees_tables_are_pydatalogs(seed: int, executors: int) -> None:
     world = generate.generate(executors, seed)
-    with tempfile.TemporaryDirectory() as out:
-        world.write(Path(out) / "facts")
-        store = load_fact_files([Path(out) / "facts"], VOCABULARY).store()
-    _assert_same_tables(_policies(), store, DECREE_BUILTINS)
+    store = world_store(world)
+    _assert_same_tables(decree_rules(), store, DECREE_BUILTINS)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import tempfile
-from functools import cache
-from pathlib import Path
 
 import generate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generated_worlds import decree_rules, world_store
 from paths import ROOT
 from policyeval.decree743 import BUILTINS as DECREE_BUILTINS
 from policyeval.decree743 import VOCABULARY
@@ -28,7 +26,7 @@ from policyeval.engine.store import BaseFact, FactStore
 from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
 from policyeval.facts.loader import load_fact_files
 from policyeval.language.analysis import ProgramAnalysis
-from policyeval.language.parser import load_rule_set, parse_rules
+from policyeval.language.parser import parse_rules
 from policyeval.language.syntax import Atom, RuleSet, Var
 
 RULES = """
@@ -189,22 +187,15 @@ def test_sliced_rules_answer_as_written() -> None:
     assert sliced.ask("notified", [None, day]) == [(party, day) for party in in_city0]
 
 
-@cache
-def _policies() -> RuleSet:
-    return load_rule_set([ROOT / "policies"])
-
-
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), executors=st.integers(8, 24))
 def test_on_random_generated_worlds_tables_change_nothing(seed: int, executors: int) -> None:
     world = generate.generate(executors, seed)
-    with tempfile.TemporaryDirectory() as out:
-        world.write(Path(out) / "facts")
-        store = load_fact_files([Path(out) / "facts"], VOCABULARY).store()
+    store = world_store(world)
     plain = Evaluator(
-        build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS, materialize=False)
+        build_knowledge_base(decree_rules(), store, builtins=DECREE_BUILTINS, materialize=False)
     )
-    tabled = Evaluator(build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS))
+    tabled = Evaluator(build_knowledge_base(decree_rules(), store, builtins=DECREE_BUILTINS))
 
     def allowed(c: str, e: str, s: str, d: dt.date) -> bool:
         return bool(plain.ask("transfer_allowed", [c, e, s, d]))
@@ -229,9 +220,9 @@ def test_on_random_generated_worlds_tables_change_nothing(seed: int, executors: 
 def test_an_assumed_fact_gives_up_exactly_the_tables_it_could_change() -> None:
     store = load_fact_files([ROOT / "facts"], VOCABULARY).store()
     plain = Evaluator(
-        build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS, materialize=False)
+        build_knowledge_base(decree_rules(), store, builtins=DECREE_BUILTINS, materialize=False)
     )
-    tabled = Evaluator(build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS))
+    tabled = Evaluator(build_knowledge_base(decree_rules(), store, builtins=DECREE_BUILTINS))
     question: list[Argument] = ["kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10)]
     # A 40 % holder of nurtech turns out to be a foreign citizen: clause 8.1 no longer holds.
     foreign = [BaseFact("citizenship", ("li_v", "cn"))]

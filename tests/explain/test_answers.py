@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import generate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generated_worlds import decree_rules, world_store
 from paths import ROOT
 from policyeval.decree743 import BUILTINS, VOCABULARY
 from policyeval.engine.pydatalog import CompiledProgram
@@ -24,8 +23,7 @@ from policyeval.explain.answers import Answers
 from policyeval.explain.model import ProofNode
 from policyeval.explain.proof import Prover
 from policyeval.facts.loader import load_fact_files
-from policyeval.language.parser import load_rule_set
-from policyeval.language.syntax import RuleSet, Value, row_order
+from policyeval.language.syntax import Value, row_order
 from routes import FEB1, routes_evaluator
 
 QUESTION = "transfer_allowed"
@@ -34,19 +32,12 @@ WORLDS = {"seed": st.integers(0, 10_000), "executors": st.integers(8, 16)}
 
 
 @cache
-def _policies() -> RuleSet:
-    return load_rule_set([ROOT / "policies"])
-
-
-@cache
 def _world(seed: int, executors: int) -> tuple[KnowledgeBase, KnowledgeBase, list[list[Value]]]:
     """The plain and the tabled knowledge base of a generated world, and its questions."""
     world = generate.generate(executors, seed)
-    with tempfile.TemporaryDirectory() as out:
-        world.write(Path(out) / "facts")
-        facts = load_fact_files([Path(out) / "facts"], VOCABULARY).store()
+    facts = world_store(world)
     plain, tabled = (
-        build_knowledge_base(_policies(), facts, builtins=BUILTINS, materialize=materialize)
+        build_knowledge_base(decree_rules(), facts, builtins=BUILTINS, materialize=materialize)
         for materialize in (False, True)
     )
     evaluator = Evaluator(tabled)
@@ -127,7 +118,7 @@ def _walked_height(node: ProofNode) -> int:
 
 
 def test_kept_proofs_carry_their_own_height() -> None:
-    rules = _policies()
+    rules = decree_rules()
     store = load_fact_files([ROOT / "facts"], VOCABULARY).store()
     kb = build_knowledge_base(rules, store, builtins=BUILTINS)
     proof = Evaluator(kb).prove(QUESTION, ["kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10)])
@@ -148,7 +139,7 @@ def _key(node: ProofNode) -> tuple[str, tuple[Value, ...]]:
 
 def test_a_proof_from_a_warm_cache_is_the_cold_one() -> None:
     store = load_fact_files([ROOT / "facts"], VOCABULARY).store()
-    kb = build_knowledge_base(_policies(), store, builtins=BUILTINS)
+    kb = build_knowledge_base(decree_rules(), store, builtins=BUILTINS)
     question = ("kazspecmash", "nurtech", "doc_1", dt.date(2026, 3, 10))
     cold = Prover(kb.program, kb.store, kb.proofs).prove(QUESTION, question)
     warm = Prover(kb.program, kb.store, kb.proofs).prove(QUESTION, question)

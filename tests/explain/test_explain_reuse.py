@@ -9,14 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import generate
 
-from paths import ROOT
-from policyeval.decree743 import BUILTINS, VOCABULARY
+from generated_worlds import decree_rules, world_store
+from policyeval.decree743 import BUILTINS
 from policyeval.engine.store import BaseFact, FactSource
 from policyeval.evaluator import Evaluator, KnowledgeBase, build_knowledge_base
 from policyeval.explain.kept_rows import KeptRows
@@ -24,8 +22,6 @@ from policyeval.explain.model import ProofNode, ValueOrigin
 from policyeval.explain.origins import NO_ORIGINS, Origins
 from policyeval.explain.proof import ProofCache, Prover
 from policyeval.explain.whynot import Explainer
-from policyeval.facts.loader import load_fact_files
-from policyeval.language.parser import load_rule_set
 from policyeval.language.syntax import Rule, Value
 from routes import FEB1, routes_evaluator
 
@@ -37,10 +33,8 @@ SEEDS = (3, 11)
 def _world(seed: int) -> tuple[KnowledgeBase, list[tuple[Value, ...]]]:
     """The tabled knowledge base of a generated world of 12 executors, and its questions."""
     world = generate.generate(12, seed)
-    with tempfile.TemporaryDirectory() as out:
-        world.write(Path(out) / "facts")
-        store = load_fact_files([Path(out) / "facts"], VOCABULARY).store()
-    kb = build_knowledge_base(load_rule_set([ROOT / "policies"]), store, builtins=BUILTINS)
+    store = world_store(world)
+    kb = build_knowledge_base(decree_rules(), store, builtins=BUILTINS)
     evaluator = Evaluator(kb)
 
     def allowed(c: str, e: str, s: str, d: dt.date) -> bool:

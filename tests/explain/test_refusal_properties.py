@@ -13,37 +13,28 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import random
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import generate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paths import ROOT
+from generated_worlds import decree_rules, world_store
 from policyeval.decree743 import BUILTINS as DECREE_BUILTINS
 from policyeval.decree743 import VOCABULARY
 from policyeval.decree743.decisions import SecretDecision, decide_transfer
 from policyeval.engine.store import BaseFact, FactStore
 from policyeval.evaluator import Evaluator, build_knowledge_base
 from policyeval.explain.model import FailedCondition, ProofNode, RuleFailure
-from policyeval.facts.loader import load_fact_files
-from policyeval.language.parser import load_rule_set
-from policyeval.language.syntax import RuleSet, Value, value_order
+from policyeval.language.syntax import Value, value_order
 
 QUESTION = "transfer_allowed"
 
 EXAMPLES = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WORLDS = {"seed": st.integers(0, 10_000), "executors": st.integers(8, 20)}
-
-
-@cache
-def _policies() -> RuleSet:
-    return load_rule_set([ROOT / "policies"])
 
 
 @dataclass(frozen=True)
@@ -61,11 +52,9 @@ class _World:
 @cache
 def _world(seed: int, executors: int, questions: int = 12) -> _World:
     world = generate.generate(executors, seed)
-    with tempfile.TemporaryDirectory() as out:
-        world.write(Path(out) / "facts")
-        facts = load_fact_files([Path(out) / "facts"], VOCABULARY).store()
+    facts = world_store(world)
     knowledge_base = build_knowledge_base(
-        _policies(), facts, builtins=DECREE_BUILTINS, glossary=VOCABULARY.glossary()
+        decree_rules(), facts, builtins=DECREE_BUILTINS, glossary=VOCABULARY.glossary()
     )
     evaluator = Evaluator(knowledge_base)
 
@@ -127,7 +116,7 @@ def _rebuilt(
 def _plain(store: FactStore) -> Evaluator:
     """The rules as written (no tables) over ``store``."""
     return Evaluator(
-        build_knowledge_base(_policies(), store, builtins=DECREE_BUILTINS, materialize=False)
+        build_knowledge_base(decree_rules(), store, builtins=DECREE_BUILTINS, materialize=False)
     )
 
 
