@@ -427,7 +427,7 @@ def _would_replace(search: _Search, term: BaseTerm, pattern: Sequence[Value | No
     if term.dated:
         probe[-1] = pattern[-1]
     store = search.evaluator.knowledge_base.facts
-    return next(store.match(term.predicate, probe), None) is not None
+    return store.holds(term.predicate, probe)
 
 
 def _note_kept(search: _Search, text: str) -> None:

@@ -325,8 +325,4 @@ def is_known(store: FactStore, id_: str, predicates: Sequence[str] = ()) -> bool
     """
     schema = store.schema()
     declared = [p for p in predicates if p in schema] or list(schema)
-    return any(
-        next(store.match(p, (id_, *[None] * (schema[p] - 1))), None) is not None
-        for p in declared
-        if schema[p] >= 1
-    )
+    return any(store.holds(p, (id_, *[None] * (schema[p] - 1))) for p in declared if schema[p] >= 1)

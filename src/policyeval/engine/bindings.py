@@ -22,7 +22,8 @@ def value_of(term: Term, env: Env) -> Value | None:
 
 
 def pattern_of(terms: Sequence[Term], env: Env) -> Pattern:
-    return tuple(value_of(t, env) for t in terms)
+    """Each term's value under ``env`` (:func:`value_of`), ``None`` where it is unbound."""
+    return tuple([t.value if isinstance(t, Const) else env.get(t.name) for t in terms])
 
 
 def bind(terms: Sequence[Term], row: Sequence[Value], env: Env) -> Env | None:

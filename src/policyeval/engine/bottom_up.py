@@ -230,7 +230,7 @@ class StoredRelations:
     def rows(self, predicate: str) -> list[Row]:
         rows = self._rows.get(predicate)
         if rows is None:
-            rows = [row for row, _ in self.store.match(predicate, ())]
+            rows = self.store.rows(predicate, ())
             _check_plain(itertools.chain.from_iterable(rows))
             self._rows[predicate] = rows
         return rows
@@ -541,7 +541,7 @@ class BottomUp:
         if builtin is not None:
             return builtin.solve(pattern)
         if predicate in self._stored:  # a dated table or dated facts, asked with the day
-            return (row for row, _ in self.store.match(predicate, pattern))
+            return self.store.rows(predicate, pattern)
         return self.program.ask(predicate, pattern, self.store)
 
     def source(self, predicate: str, members: frozenset[str]) -> str:

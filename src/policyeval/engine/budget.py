@@ -1,12 +1,12 @@
 """A time budget per evaluation, spent cooperatively.
 
 pyDatalog cannot be interrupted from outside, but it calls Python for every base-fact lookup
-(:meth:`policyeval.engine.store.FactStore.match`), and proofs, why-not and repairs loop in
-Python: each calls :func:`check` at those points, which raises
+(:meth:`~policyeval.engine.store.FactStore.match`, ``rows``, ``first``), and proofs, why-not
+and repairs loop in Python: each calls :func:`check` at those points, which raises
 :class:`~policyeval.errors.EvaluationTimeout` once the deadline set by :func:`deadline` has
 passed. The deadline is a context variable: it is the current thread's (and task's), so an
 evaluation never stops another one. An aborted question leaves the engine usable: pyDatalog's
-tables are per question (``Literal.ask`` starts with empty ones), and nothing shared is
+tables are per question (each question starts with empty ones), and nothing shared is
 written while a question is answered.
 """
 

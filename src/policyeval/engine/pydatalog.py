@@ -165,7 +165,7 @@ class CompiledProgram:
             return list(self.builtins[predicate].solve(pattern))
         if predicate in COMPARISONS:
             return list(COMPARISONS[predicate].solve(pattern))
-        return [row for row, _ in store.match(predicate, pattern)]
+        return store.rows(predicate, pattern)
 
     def _ask_engine(self, predicate: str, pattern: Pattern, store: FactStore) -> list[Row]:
         self._install()
@@ -174,10 +174,10 @@ class CompiledProgram:
             pyEngine.Var(f"Q{i}") if value is None else pyEngine.Const(value)
             for i, value in enumerate(pattern)
         ]
-        answer = pyEngine.Literal(_DERIVED + predicate, terms).ask()
+        answer = _solve(pyEngine.Literal(_DERIVED + predicate, terms))
         if answer is True:  # a ground question that holds
             return [tuple(v for v in pattern if v is not None)] if None not in pattern else []
-        return [tuple(row) for row in answer or []]
+        return answer or []
 
     def _install(self) -> None:
         if getattr(_thread, "program", None) is not self:
@@ -333,6 +333,48 @@ class CompiledProgram:
         return pyEngine.Literal("~" + _HIDDEN + name, [_term(t) for t in kept])
 
 
+def _solve(question: object) -> list[Row] | bool:
+    """``question.ask()``: pyDatalog's own loop (``pyEngine.Literal.ask``), run here so that the
+    question's subgoals are released once it is answered.
+
+    Subgoals refer to one another (waiters, pending tasks, completions), so left as pyDatalog
+    leaves them they are freed only by the cyclic garbage collector (hundreds of objects a
+    question); emptied here, reference counting frees them. The thread's engine state is
+    restored whatever the answer (pyDatalog keeps a true question's until the next one).
+    """
+    logic = Logic.tl.logic
+    saved = logic.Tasks, logic.Recursive_Tasks, logic.Recursive, logic.Subgoals, logic.Goal
+    goal = pyEngine.Subgoal(question)
+    subgoals: dict[object, object] = {}
+    logic.Tasks, logic.Recursive_Tasks = pyEngine.TaskList(), pyEngine.TaskDeque()
+    logic.Subgoals, logic.Goal, logic.gc_uncollected, logic.Recursive = subgoals, goal, True, False
+    try:
+        todo, arguments = pyEngine.SEARCH, (goal,)
+        while todo is not None:
+            step = todo(*arguments)
+            if step is None:
+                break
+            todo, arguments = step
+        facts = goal.facts
+        if facts is True:
+            return True
+        if not isinstance(facts, dict):
+            return []
+        return [tuple(t.id for t in fact.terms) for fact in facts.values()]
+    finally:
+        logic.Tasks, logic.Recursive_Tasks, logic.Recursive, logic.Subgoals, logic.Goal = saved
+        _release(goal, *subgoals.values())
+
+
+def _release(*subgoals: object) -> None:
+    """Empty what links ``subgoals`` to one another and to themselves."""
+    for subgoal in subgoals:
+        subgoal.waiters.clear()  # type: ignore[attr-defined]
+        subgoal.tasks.clear()  # type: ignore[attr-defined]
+        subgoal.clauses.clear()  # type: ignore[attr-defined]
+        subgoal.on_completion_.clear()  # type: ignore[attr-defined]
+
+
 def _term(term: Var | Const) -> object:
     if isinstance(term, Var):
         return pyEngine.Var(term.name)
@@ -340,14 +382,13 @@ def _term(term: Var | Const) -> object:
 
 
 def _pattern(terms: Sequence[object]) -> Pattern:
-    return tuple(t.id if t.is_const() else None for t in terms)  # type: ignore[attr-defined]
+    return tuple([t.id if t.is_const() else None for t in terms])  # type: ignore[attr-defined]
 
 
 def _base_resolver(name: str) -> object:
-    def resolve(*terms: object) -> Iterator[list[object]]:
+    def resolve(*terms: object) -> list[list[object]]:
         store: FactStore = _thread.store
-        for row, _ in store.match(name, _pattern(terms)):
-            yield _constants(row)
+        return [_constants(row) for row in store.rows(name, _pattern(terms))]
 
     return resolve
 
@@ -373,37 +414,37 @@ def _constants(row: Row) -> list[object]:
 def _lookup_resolver(lookup: Lookup) -> object:
     names = [v.name for v in lookup.variables]
 
-    def resolve(*terms: object) -> Iterator[list[object]]:
+    def resolve(*terms: object) -> list[list[object]]:
         store: FactStore = _thread.store
         start = {n: v for n, v in zip(names, _pattern(terms), strict=True) if v is not None}
-        for env in _join(lookup.literals, 0, start, store):
-            yield _constants(tuple(env[n] for n in names))
+        return [
+            _constants(tuple(env[n] for n in names)) for env in _join(lookup.literals, start, store)
+        ]
 
     return resolve
 
 
-def _join(literals: tuple[Literal, ...], index: int, env: Env, store: FactStore) -> Iterator[Env]:
-    """Every extension of ``env`` under which ``literals[index:]`` hold in ``store``."""
-    if index == len(literals):
-        yield env
-        return
-    for extended in _solutions(literals[index], env, store):
-        yield from _join(literals, index + 1, extended, store)
+def _join(literals: tuple[Literal, ...], env: Env, store: FactStore) -> list[Env]:
+    """Every extension of ``env`` under which all ``literals`` hold in ``store``, in the order
+    a depth-first search finds them."""
+    found = [env]
+    for literal in literals:
+        found = [extended for known in found for extended in _solutions(literal, known, store)]
+        if not found:
+            break
+    return found
 
 
-def _solutions(literal: Literal, env: Env, store: FactStore) -> Iterator[Env]:
+def _solutions(literal: Literal, env: Env, store: FactStore) -> list[Env]:
     """Every extension of ``env`` under which the one condition ``literal`` holds in ``store``."""
     if isinstance(literal, Comparison):
-        yield from comparison_solutions(literal, env)
-    elif isinstance(literal, Negation):
+        return list(comparison_solutions(literal, env))
+    if isinstance(literal, Negation):
         atom = literal.atom
-        if next(store.match(atom.predicate, pattern_of(atom.terms, env)), None) is None:
-            yield env
-    else:
-        for row, _ in store.match(literal.predicate, pattern_of(literal.terms, env)):
-            bound = bind(literal.terms, row, env)
-            if bound is not None:
-                yield bound
+        return [] if store.holds(atom.predicate, pattern_of(atom.terms, env)) else [env]
+    terms = literal.terms
+    rows = store.rows(literal.predicate, pattern_of(terms, env))
+    return [bound for row in rows if (bound := bind(terms, row, env)) is not None]
 
 
 def _register(name: str, arity: int, resolver: object) -> None:

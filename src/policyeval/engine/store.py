@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from policyeval.engine import budget
+from policyeval.engine.builtins import Row
 from policyeval.language.syntax import Value
 
 ALWAYS = (dt.date.min, dt.date.max)
@@ -119,21 +120,57 @@ class Table:
                 postings = values[value] = array("I")
             postings.append(index)
 
-    def match(self, pattern: Sequence[Value | None]) -> Iterator[int]:
-        bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
-        if not bound:
-            yield from range(len(self.rows))
-            return
-        if len(bound) == self.width:
-            index = self.keys.get(tuple(v for _, v in bound))
-            if index is not None:
-                yield index
-            return
+    def found(self, pattern: Sequence[Value | None]) -> Sequence[int]:
+        """The indexes of the stored rows matching ``pattern`` (``None`` = any; a dated row's
+        period as two values), in row order; a fully bound pattern is one probe."""
+        key: Sequence[Value | None] = pattern
+        if None in pattern or len(pattern) != self.width:
+            bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
+            if not bound:
+                return range(len(self.rows))
+            if len(bound) < self.width:
+                return self._filtered(bound)
+            key = [v for _, v in bound]
+        index = self.keys.get(tuple(key))  # type: ignore[arg-type]  # no None in it
+        return () if index is None else (index,)
+
+    def _filtered(self, bound: list[tuple[int, Value]]) -> list[int]:
+        """The indexes of the rows holding each bound value, of its type, in row order."""
+        rows = self.rows
+        if len(bound) == 1:  # its postings hold the rows equal to the value: check the type
+            ((i, v),) = bound
+            kind = type(v)
+            return [index for index in self.position(i).get(v, ()) if type(rows[index][i]) is kind]
         candidates = min((self.position(i).get(v, ()) for i, v in bound), key=len)
-        for index in candidates:
-            row = self.rows[index]
-            if all(_same(row[i], v) for i, v in bound):
-                yield index
+        return [index for index in candidates if all(_same(rows[index][i], v) for i, v in bound)]
+
+    def asked(self, pattern: Sequence[Value | None]) -> Sequence[int]:
+        """The indexes of the rows answering a question's ``pattern``, in row order.
+
+        A dated table is asked with a day as the pattern's last value: the rows in force that
+        day (every row when it is open).
+        """
+        if not self.dated:
+            return self.found(pattern)
+        if not pattern:
+            return self.found(())
+        found = self.found((*pattern[:-1], None, None))
+        day = pattern[-1]
+        if day is None:
+            return found
+        if not isinstance(day, dt.date):
+            return ()
+        rows = self.rows
+        return [i for i in found if rows[i][-2] <= day <= rows[i][-1]]  # type: ignore[operator]
+
+    def answer(self, index: int, pattern: Sequence[Value | None]) -> Row:
+        """Row ``index`` as it answers ``pattern`` (:meth:`asked`): a dated one with the day
+        asked, or with the first day of its period when the day is open."""
+        row = self.rows[index]
+        if not self.dated:
+            return row
+        day = pattern[-1] if pattern else None
+        return (*row[:-2], row[-2] if day is None else day)
 
 
 class FactStore:
@@ -208,7 +245,7 @@ class FactStore:
         table = self._tables.get(predicate)
         if table is None or not table.rows:
             return
-        for index in table.match((*pattern, None, None)):
+        for index in table.found((*pattern, None, None)):
             row = table.rows[index]
             yield row[:-2], _period(row)
 
@@ -257,17 +294,49 @@ class FactStore:
                 dated = self.is_dated(predicate)
                 inherited = (m for m in inherited if _stored(m, dated) not in removed)
             yield from inherited
-        table = self._tables.get(predicate)
-        if table is None or not table.rows:
+        table = self._own(predicate)
+        if table is None:
             return
-        if table.dated:
-            yield from _match_dated(table, pattern)
-            return
-        for index in table.match(pattern):
-            yield table.rows[index], table.sources[index]
+        for index in table.asked(pattern):
+            yield table.answer(index, pattern), table.sources[index]
 
-    def holds(self, predicate: str, args: Sequence[Value]) -> bool:
-        return next(self.match(predicate, args), None) is not None
+    def rows(self, predicate: str, pattern: Sequence[Value | None]) -> list[Row]:
+        """The rows :meth:`match` gives, in its order, without their sources: one list, no
+        generator per layer (the engine's lookups, explanations' walks)."""
+        if self._parent is not None:
+            return [row for row, _ in self.match(predicate, pattern)]
+        budget.check()
+        table = self._own(predicate)
+        if table is None:
+            return []
+        found = table.asked(pattern)
+        if not table.dated:
+            rows = table.rows
+            return [rows[index] for index in found]
+        return [table.answer(index, pattern) for index in found]
+
+    def first(
+        self, predicate: str, pattern: Sequence[Value | None]
+    ) -> tuple[Row, FactSource | None] | None:
+        """The first of :meth:`match`'s rows with its source, ``None`` when there is none,
+        without a generator per layer; a bound pattern is one probe."""
+        if self._parent is not None:
+            return next(self.match(predicate, pattern), None)
+        budget.check()
+        table = self._own(predicate)
+        if table is None:
+            return None
+        found = table.asked(pattern)
+        return (table.answer(found[0], pattern), table.sources[found[0]]) if found else None
+
+    def holds(self, predicate: str, args: Sequence[Value | None]) -> bool:
+        """Whether some row matches ``args`` (``None`` = any)."""
+        return self.first(predicate, args) is not None
+
+    def _own(self, predicate: str) -> Table | None:
+        """``predicate``'s table in this store when it has rows."""
+        table = self._tables.get(predicate)
+        return table if table is not None and table.rows else None
 
     def overlay(self, facts: Iterable[BaseFact], removed: Iterable[BaseFact] = ()) -> FactStore:
         """A what-if store: this one plus ``facts``, without the facts ``removed`` (given as
@@ -329,18 +398,3 @@ def _check_period(predicate: str, row: tuple[Value, ...]) -> None:
     start, end = row[-2], row[-1]
     if not (isinstance(start, dt.date) and isinstance(end, dt.date) and start <= end):
         raise ValueError(f"`{predicate}`: a period runs from a day to the same or a later day")
-
-
-def _match_dated(
-    table: Table, pattern: Sequence[Value | None]
-) -> Iterator[tuple[tuple[Value, ...], FactSource | None]]:
-    """The rows of a dated table in force on the pattern's day (its last value)."""
-    day = pattern[-1] if pattern else None
-    stored = (*pattern[:-1], None, None) if pattern else ()
-    for index in table.match(stored):
-        row = table.rows[index]
-        start, end = row[-2], row[-1]
-        if day is None:
-            yield (*row[:-2], start), table.sources[index]
-        elif isinstance(day, dt.date) and start <= day <= end:  # type: ignore[operator]
-            yield (*row[:-2], day), table.sources[index]

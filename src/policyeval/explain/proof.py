@@ -325,7 +325,7 @@ class Prover:
             if kept is not None:
                 self._heights[id(kept)] = (kept, 1)
                 return kept
-        match = next(self.store.match(predicate, args), None)
+        match = self.store.first(predicate, args)
         if match is None:
             return None
         node = self._node(
