@@ -14,7 +14,8 @@ likewise.
 Each derived row keeps its *witness*: the rule and the body instance that first gave it. Rows
 are walked in value order at every step, so that is the instance a proof searching the row's
 rules would find first (:class:`~policyeval.explain.proof.Prover` builds its proof from it
-instead of searching again).
+instead of searching again). A ground condition of a walked predicate is only asked whether it
+holds: its walk stops at the first row, whose witness is the one a full walk would keep.
 """
 
 from __future__ import annotations
@@ -24,35 +25,79 @@ from weakref import WeakKeyDictionary
 
 from policyeval.engine import budget
 from policyeval.engine.bindings import Env, bind_pattern, comparison_solutions
-from policyeval.engine.builtins import Pattern, Row
+from policyeval.engine.builtins import COMPARISONS, Pattern, Row
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
 from policyeval.explain.kept_rows import KeptRows, Witness
 from policyeval.language.syntax import (
     Atom,
+    Comparison,
     Const,
     Literal,
     Negation,
     Rule,
     Term,
+    Var,
     row_order,
 )
 
 _Key = tuple[str, Pattern]
 
 
-_WALKED: WeakKeyDictionary[CompiledProgram, frozenset[str]] = WeakKeyDictionary()
-"""Per program, the predicates whose rows are found by walking their rules."""
+Body = tuple[Rule, tuple[Literal, ...], tuple[str, ...] | None]
+"""A rule, its body in evaluation order, and its head's variable names when they are all
+distinct variables (bound from a pattern without :func:`bind_pattern`)."""
 
 
-def _walked(program: CompiledProgram) -> frozenset[str]:
-    """The predicates of ``program`` whose rows are found by walking their rules (kept)."""
-    walked = _WALKED.get(program)
-    if walked is None:
+class _Walks:
+    """What walking one program's rules reads that no question changes: the predicates whose
+    rows are found by walking their rules, and each one's rules (kept per program)."""
+
+    __slots__ = ("_bodies", "_program", "walked")
+
+    def __init__(self, program: CompiledProgram) -> None:
+        self._program = program
         walked = frozenset(program.derived) - program.materialized - program.recursive
-        walked -= program.never_holds
-        _WALKED[program] = walked
-    return walked
+        self.walked = walked - program.never_holds
+        self._bodies: dict[str, tuple[Body, ...]] = {}
+
+    def bodies(self, predicate: str) -> tuple[Body, ...]:
+        """The rules of ``predicate`` in file order, each with its walked body."""
+        found = self._bodies.get(predicate)
+        if found is None:
+            program = self._program
+            found = self._bodies[predicate] = tuple(
+                (rule, program.explain_order[rule.id], _head_names(rule))
+                for rule in program.rules.rules_for(predicate)
+            )
+        return found
+
+
+_WALKS: WeakKeyDictionary[CompiledProgram, _Walks] = WeakKeyDictionary()
+
+
+def _walks(program: CompiledProgram) -> _Walks:
+    """The walks of ``program``, kept while it lives."""
+    walks = _WALKS.get(program)
+    if walks is None:
+        walks = _WALKS[program] = _Walks(program)
+    return walks
+
+
+def bind_head(body: Body, pattern: Pattern) -> Env | None:
+    """The bindings under which the head of ``body``'s rule matches ``pattern``, as
+    :func:`bind_pattern` gives them; ``None`` when it cannot."""
+    rule, _, names = body
+    if names is None:
+        return bind_pattern(rule.head.terms, pattern)
+    return {name: value for name, value in zip(names, pattern, strict=True) if value is not None}
+
+
+def _head_names(rule: Rule) -> tuple[str, ...] | None:
+    """The names of the head's terms when each is a variable of its own, else ``None``."""
+    terms = rule.head.terms
+    names = tuple(t.name for t in terms if isinstance(t, Var))
+    return names if len(set(names)) == len(terms) else None
 
 
 class _Unsafe(Exception):
@@ -72,7 +117,8 @@ class Answers:
         self._rows = kept.rows
         self._holds = kept.holds
         self._witnesses = kept.witnesses
-        self._walked = _walked(program)
+        self._walks = _walks(program)
+        self._walked = self._walks.walked
 
     def rows(self, predicate: str, pattern: Pattern) -> list[Row]:
         """Every row of ``predicate`` matching ``pattern`` (``None`` = any), in value order:
@@ -129,18 +175,24 @@ class Answers:
     def _derive(self, predicate: str, pattern: Pattern) -> Iterator[Row]:
         """The rows of ``predicate`` matching ``pattern``: its own facts, then each rule's."""
         if predicate in self.program.base_predicates:
-            yield from (row for row, _ in self.store.match(predicate, pattern))
-        for rule in self.program.rules.rules_for(predicate):
-            yield from self._rule_rows(rule, pattern)
+            yield from self.store.rows(predicate, pattern)
+        for body in self._walks.bodies(predicate):
+            yield from self._rule_rows(body, pattern)
 
-    def _rule_rows(self, rule: Rule, pattern: Pattern) -> Iterator[Row]:
-        env = bind_pattern(rule.head.terms, pattern)
+    def bodies(self, predicate: str) -> tuple[Body, ...]:
+        """The rules of ``predicate`` in file order, each with its body as walked."""
+        return self._walks.bodies(predicate)
+
+    def _rule_rows(self, body: Body, pattern: Pattern) -> Iterator[Row]:
+        env = bind_head(body, pattern)
         if env is None:
             return
+        rule, conditions, _ = body
+        head = rule.head.terms
         predicate = rule.head.predicate
         witnesses = self._witnesses
-        for solution in self.solutions(self.program.explain_order[rule.id], env):
-            pattern_row = pattern_under(rule.head.terms, solution)
+        for solution in self.solutions(conditions, env):
+            pattern_row = pattern_under(head, solution)
             if None in pattern_row:
                 raise _Unsafe(rule.id)
             row: Row = pattern_row  # type: ignore[assignment]
@@ -174,32 +226,54 @@ class Answers:
         if isinstance(literal, Negation):
             atom = literal.atom
             return () if self.holds(atom.predicate, pattern_under(atom.terms, env)) else (env,)
-        return comparison_solutions(literal, env)
+        return compared(literal, env)
 
     def extensions(self, atom: Atom, env: Env) -> list[Env]:
         """``env`` extended by each row of ``atom`` under it. The rows match the pattern asked,
-        so only its open positions are bound (a variable open twice must agree)."""
-        terms = atom.terms
-        pattern = pattern_under(terms, env)
-        rows = self.rows(atom.predicate, pattern)
-        if not rows:
-            return []
-        open_ = [(i, t.name) for i, t in enumerate(terms) if pattern[i] is None]  # type: ignore[union-attr]
-        if not open_:
-            return [env] * len(rows)
-        found = []
-        for row in rows:
-            extended = dict(env)
-            for i, name in open_:
-                value = row[i]
-                known = extended.get(name)
-                if known is None:
-                    extended[name] = value
-                elif type(known) is not type(value) or known != value:
-                    break
-            else:
-                found.append(extended)
-        return found
+        so only its open positions are bound (a variable open twice must agree). A ground
+        condition of a walked predicate needs only whether it holds (its rows are distinct):
+        the walk stops at its first row."""
+        predicate = atom.predicate
+        pattern = pattern_under(atom.terms, env)
+        if None not in pattern:
+            if predicate in self._walked:
+                return [env] if self.holds(predicate, pattern) else []
+            return [env] * len(self.rows(predicate, pattern))
+        return _extended(env, atom.terms, pattern, self.rows(predicate, pattern))
+
+
+def compared(comparison: Comparison, env: Env) -> Iterable[Env]:
+    """The extensions of ``env`` under which ``comparison`` holds: ``env`` itself when both
+    sides are bound (there is nothing to bind), else as the engine binds them."""
+    left, right = comparison.left, comparison.right
+    pattern = (
+        left.value if type(left) is Const else env.get(left.name),  # type: ignore[union-attr]
+        right.value if type(right) is Const else env.get(right.name),  # type: ignore[union-attr]
+    )
+    if None in pattern:
+        return comparison_solutions(comparison, env)
+    holds = next(iter(COMPARISONS[comparison.operator].solve(pattern)), None) is not None
+    return (env,) if holds else ()
+
+
+def _extended(env: Env, terms: tuple[Term, ...], pattern: Pattern, rows: list[Row]) -> list[Env]:
+    """``env`` extended by each of ``rows`` at the positions ``pattern`` leaves open."""
+    if not rows:
+        return []
+    open_ = [(i, t.name) for i, t in enumerate(terms) if pattern[i] is None]  # type: ignore[union-attr]
+    found = []
+    for row in rows:
+        extended = dict(env)
+        for i, name in open_:
+            value = row[i]
+            known = extended.get(name)
+            if known is None:
+                extended[name] = value
+            elif type(known) is not type(value) or known != value:
+                break
+        else:
+            found.append(extended)
+    return found
 
 
 def pattern_under(terms: tuple[Term, ...], env: Env) -> Pattern:

@@ -9,6 +9,7 @@ read it, so the origins of a call's arguments are passed down (:data:`Origins`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from policyeval.engine.bindings import Env, pattern_of, value_of
 from policyeval.engine.glossary import Glossary
@@ -44,6 +45,12 @@ NO_ORIGINS = Origins()
 """A question's own arguments: read from no fact."""
 
 
+_BINDERS: WeakKeyDictionary[CompiledProgram, dict[tuple[str, str], tuple[Atom, int] | None]] = (
+    WeakKeyDictionary()
+)
+"""Per program, by rule id and variable name: the first atom that can bind the variable."""
+
+
 class ValueSources:
     """Finds the stored facts values came from, in one program and store."""
 
@@ -51,6 +58,7 @@ class ValueSources:
         self.program = program
         self.store = store
         self.glossary = glossary
+        self._binders = _BINDERS.setdefault(program, {})
 
     def of_call(self, rule: Rule, atom: Atom, env: Env, head: Origins) -> Origins:
         """The origins of the arguments ``atom`` is called with under ``env``."""
@@ -68,17 +76,26 @@ class ValueSources:
         position = _head_position(rule, term.name)
         if position is not None:
             return head.at(position)
-        for atom, at in _binders(self.program.explain_order[rule.id], term.name):
-            if atom.predicate not in self.program.base_predicates:
-                return None
-            match = next(self.store.match(atom.predicate, pattern_of(atom.terms, env)), None)
-            if match is None:
-                return None
-            row, source = match
-            return ValueOrigin(
-                predicate=atom.predicate, args=list(row), position=at, source=fact_ref(source)
-            )
-        return None
+        binder = self._binder(rule, term.name)
+        if binder is None or binder[0].predicate not in self.program.base_predicates:
+            return None
+        atom, at = binder
+        match = self.store.first(atom.predicate, pattern_of(atom.terms, env))
+        if match is None:
+            return None
+        row, source = match
+        return ValueOrigin(
+            predicate=atom.predicate, args=list(row), position=at, source=fact_ref(source)
+        )
+
+    def _binder(self, rule: Rule, name: str) -> tuple[Atom, int] | None:
+        """The first atom of ``rule``'s body (in evaluation order) that can give variable
+        ``name`` a value, with its position there (kept per program)."""
+        key = (rule.id, name)
+        if key not in self._binders:
+            body = self.program.explain_order[rule.id]
+            self._binders[key] = next(_binders(body, name), None)
+        return self._binders[key]
 
     def describe(self, rule: Rule, term: Term, env: Env, head: Origins) -> str:
         """A value and what it is: the field of the record it was read from, the condition that
@@ -90,9 +107,9 @@ class ValueSources:
         glossed = term_of(self.glossary, origin.predicate) if origin else None
         if origin is not None and glossed is not None:
             return f"{plain(value)} ({field_source(glossed, origin.args, origin.position)})"
-        if _head_position(rule, term.name) is None:
-            for atom, _ in _binders(self.program.explain_order[rule.id], term.name):
-                return f"{plain(value)} ({term.name} in {render_atom(atom, env)})"
+        binder = self._binder(rule, term.name)
+        if binder is not None and _head_position(rule, term.name) is None:
+            return f"{plain(value)} ({term.name} in {render_atom(binder[0], env)})"
         return f"{plain(value)} ({term.name})"
 
 

@@ -11,13 +11,15 @@ holds is never reported, and one missing fact is reported with its ancestors onl
 from __future__ import annotations
 
 import datetime as dt
+from weakref import WeakKeyDictionary
 
 from policyeval.engine import budget
-from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
+from policyeval.engine.bindings import Env, value_of
 from policyeval.engine.builtins import Pattern
 from policyeval.engine.glossary import NO_GLOSSARY, Glossary
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
+from policyeval.explain.answers import Body, bind_head, compared, pattern_under
 from policyeval.explain.model import (
     FactRef,
     FailedCondition,
@@ -55,6 +57,20 @@ MAX_DEPTH = 24
 the tree and the Python stack stay bounded whatever the depth of the rules' recursion."""
 
 
+_Step = tuple[Literal, frozenset[str]]
+"""A body condition in evaluation order, with the names of its variables."""
+_Plan = tuple[Body, frozenset[str], tuple[_Step, ...]]
+"""A rule with its walked body, the names of its given variables, and its body's steps."""
+
+_PLANS: WeakKeyDictionary[CompiledProgram, dict[str, tuple[_Plan, ...]]] = WeakKeyDictionary()
+"""Per program and predicate, the plans of its rules in file order."""
+
+
+def _plans_of(program: CompiledProgram) -> dict[str, tuple[_Plan, ...]]:
+    """The plans kept for ``program`` (filled as predicates are explained)."""
+    return _PLANS.setdefault(program, {})
+
+
 class Explainer:
     """Builds why-not explanations against one compiled program and one fact store."""
 
@@ -74,6 +90,22 @@ class Explainer:
         """The rows of conditions, shared with the prover (and the decision it made)."""
         self._explained: set[tuple[str, Pattern]] = set()
         self._stack: set[tuple[str, Pattern]] = set()
+        self._plans = _plans_of(program)
+
+    def _rule_plans(self, predicate: str) -> tuple[_Plan, ...]:
+        """What a why-not reads of ``predicate``'s rules that no question changes (kept per
+        program): each rule's given variables and, per condition, its variables' names."""
+        plans = self._plans.get(predicate)
+        if plans is None:
+            plans = self._plans[predicate] = tuple(
+                (
+                    body,
+                    frozenset(body[0].given),
+                    tuple((c, frozenset(v.name for v in c.variables())) for c in body[1]),
+                )
+                for body in self.answers.bodies(predicate)
+            )
+        return plans
 
     def why_not(self, predicate: str, pattern: Pattern) -> FailedCondition:
         """Why no row of ``predicate`` matches ``pattern`` (``None`` = any)."""
@@ -98,29 +130,20 @@ class Explainer:
                 args=list(pattern),
                 in_force=self._other_periods(predicate, pattern),
             )
-        node = FailedCondition(
-            kind="not_derivable",
-            condition=text,
-            text=f"{text} is not established",
-            predicate=predicate,
-            args=list(pattern),
-        )
         key = (predicate, pattern)
+        alternatives: list[RuleFailure] = []
         if key in self._explained or key in self._stack or depth > MAX_DEPTH:
-            node.see_above = True
-            return node
+            return _not_derivable(text, predicate, pattern, alternatives, see_above=True)
         self._stack.add(key)
         try:
-            for rule in program.rules.rules_for(predicate):
-                env = _bind_pattern(rule.head, pattern)
+            for plan in self._rule_plans(predicate):
+                env = bind_head(plan[0], pattern)
                 if env is not None:
-                    node.alternatives.append(self._rule_failure(rule, env, depth, origins))
+                    alternatives.append(self._rule_failure(plan, env, depth, origins))
         finally:
             self._stack.discard(key)
-        if not node.alternatives:
-            node.text = f"no rule establishes {text}"
         self._explained.add(key)
-        return node
+        return _not_derivable(text, predicate, pattern, alternatives)
 
     def _other_periods(self, predicate: str, pattern: Pattern) -> list[FactRef]:
         """For a dated fact missing on the day asked: the periods of the matching facts on
@@ -132,41 +155,44 @@ class Explainer:
         return [ref for ref in refs if ref is not None][:MAX_INSTANCES]
 
     def _rule_failure(
-        self, rule: Rule, head_env: Env, depth: int, head: Origins = NO_ORIGINS
+        self, plan: _Plan, head_env: Env, depth: int, head: Origins = NO_ORIGINS
     ) -> RuleFailure:
-        """Why ``rule`` derives nothing under ``head_env``: its body walked in evaluation order,
-        each condition that fails under every binding so far blamed, and those that need a
-        value only a failed condition would give listed as unchecked."""
-        result = RuleFailure(
-            rule=rule.id,
-            clause=rule.clause,
-            reading=fill_reading(rule.reading, head_env),
-            interpretation=rule.interpretation,
-        )
+        """Why the plan's rule derives nothing under ``head_env``: its body walked in evaluation
+        order, each condition that fails under every binding so far blamed, and those that need
+        a value only a failed condition would give listed as unchecked."""
+        (rule, _, _), given, steps = plan
         envs: list[Env] = [head_env]
-        blocked: set[str] = set(rule.given) - set(head_env)
-        for literal in self.program.explain_order[rule.id]:
+        blocked = {name for name in given if name not in head_env}
+        failed: list[FailedCondition] = []
+        unchecked: list[str] = []
+        does_not_apply: str | None = None
+        for literal, names in steps:
             budget.check()
-            names = {v.name for v in literal.variables()}
             if names & blocked:
-                result.unchecked.append(render_literal(literal, envs[0]))
+                unchecked.append(render_literal(literal, envs[0]))
                 if isinstance(literal, Atom):
-                    blocked |= names - set(envs[0])
+                    blocked |= names.difference(envs[0])
                 continue
             passing = self._passing(literal, envs)
             if passing:
                 envs = passing[:MAX_BINDINGS]
                 continue
             failures = self._failures(rule, literal, envs, depth, head)
-            result.failed.extend(failures)
-            result.does_not_apply = result.does_not_apply or self._guard(literal, failures)
+            failed.extend(failures)
+            does_not_apply = does_not_apply or self._guard(literal, failures)
             if not isinstance(literal, Negation):  # a negation binds nothing
-                blocked |= names - set(envs[0])
+                blocked |= names.difference(envs[0])
         common = _common(envs)
-        result.reading = fill_reading(rule.reading, common)
-        if rule.refusal:
-            result.refusal = fill_reading(rule.refusal, common)
-        return result
+        return RuleFailure(
+            rule=rule.id,
+            clause=rule.clause,
+            reading=fill_reading(rule.reading, common),
+            refusal=fill_reading(rule.refusal, common) if rule.refusal else None,
+            interpretation=rule.interpretation,
+            does_not_apply=does_not_apply,
+            failed=failed,
+            unchecked=unchecked,
+        )
 
     def _guard(self, literal: Literal, failures: list[FailedCondition]) -> str | None:
         """Why the rule cannot apply, when ``literal`` is a condition on what sort of thing a
@@ -191,10 +217,13 @@ class Explainer:
     def _passing(self, literal: Literal, envs: list[Env]) -> list[Env]:
         """Every extension of one of ``envs`` under which ``literal`` holds."""
         if isinstance(literal, Comparison):
-            return [e for env in envs for e in comparison_solutions(literal, env)]
+            return [e for env in envs for e in compared(literal, env)]
         if isinstance(literal, Negation):
             return [env for env in envs if not self._holds(literal.atom, env)]
-        return [extended for env in envs for extended in self.answers.extensions(literal, env)]
+        extensions = self.answers.extensions
+        if len(envs) == 1:
+            return extensions(literal, envs[0])
+        return [extended for env in envs for extended in extensions(literal, env)]
 
     def _failures(
         self, rule: Rule, literal: Literal, envs: list[Env], depth: int, head: Origins
@@ -237,7 +266,7 @@ class Explainer:
         )
 
     def _holds(self, atom: Atom, env: Env) -> bool:
-        return self.answers.holds(atom.predicate, pattern_of(atom.terms, env))
+        return self.answers.holds(atom.predicate, pattern_under(atom.terms, env))
 
     def _failed_atom(
         self, rule: Rule, atom: Atom, envs: list[Env], depth: int, head: Origins
@@ -245,7 +274,7 @@ class Explainer:
         """Each distinct instance of ``atom``, explained with where its arguments came from."""
         instances: dict[Pattern, Env] = {}
         for env in envs:
-            instances.setdefault(pattern_of(atom.terms, env), env)
+            instances.setdefault(pattern_under(atom.terms, env), env)
         shown = [
             self._explain(
                 atom.predicate, pattern, depth + 1, self.sources.of_call(rule, atom, env, head)
@@ -257,7 +286,7 @@ class Explainer:
     def _blocking(self, literal: Negation, envs: list[Env]) -> list[FailedCondition]:
         atom = literal.atom
         failures = []
-        patterns = list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))
+        patterns = list(dict.fromkeys(pattern_under(atom.terms, env) for env in envs))
         for pattern in patterns[:MAX_INSTANCES]:
             # The engine's first row, as it has always been shown (not the first in value order).
             rows = self.program.ask(atom.predicate, pattern, self.store)
@@ -288,12 +317,31 @@ def _counted(shown: list[FailedCondition], instances: int) -> list[FailedConditi
 def _common(envs: list[Env]) -> Env:
     """The bindings every surviving candidate agrees on: what the reading can state."""
     first, *rest = envs
+    if not rest:
+        return first
     return {k: v for k, v in first.items() if all(e.get(k) == v for e in rest)}
 
 
-def _bind_pattern(head: Atom, pattern: Pattern) -> Env | None:
-    bound = [(t, v) for t, v in zip(head.terms, pattern, strict=True) if v is not None]
-    return bind([t for t, _ in bound], [v for _, v in bound], {})
+def _not_derivable(
+    text: str,
+    predicate: str,
+    pattern: Pattern,
+    alternatives: list[RuleFailure],
+    see_above: bool = False,
+) -> FailedCondition:
+    """A derived condition no rule establishes: why each of its rules does not (none explained
+    again when ``see_above``)."""
+    return FailedCondition(
+        kind="not_derivable",
+        condition=text,
+        text=f"{text} is not established"
+        if alternatives or see_above
+        else f"no rule establishes {text}",
+        predicate=predicate,
+        args=list(pattern),
+        alternatives=alternatives,
+        see_above=see_above,
+    )
 
 
 def _env_of(atom: Atom, pattern: Pattern) -> Env:
