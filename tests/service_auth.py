@@ -41,3 +41,23 @@ def bearer(
 def signed_in(app: FastAPI, settings: Settings, **issued: object) -> TestClient:
     """A test client whose every request carries a new key (``bearer``'s arguments)."""
     return TestClient(app, headers=bearer(settings, **issued))  # type: ignore[arg-type]
+
+
+class Clock:
+    """A credential store's clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def served_store(app: FastAPI) -> CredentialStore:
+    """The credential store a started ``app`` authenticates with."""
+    store = app.state.service.credentials
+    assert isinstance(store, CredentialStore)
+    return store

@@ -11,7 +11,11 @@ acts for. Roles (least privilege; a credential may hold several):
 **API keys** (``pe_<id>_<secret>``, 256 random bits) are shown once when created; the store
 (:class:`CredentialStore`, a JSON file created 0600) keeps the SHA-256 of the secret only, as
 GitHub keeps its tokens: a high-entropy secret needs no slow hash. Revoking marks the key; it
-stops working at the next request (the store is re-read when its file changes).
+stops working at the next request (the store is re-read when its file changes). A store given
+``recheck_seconds`` above 0 (the service's ``POLICYEVAL_CREDENTIALS_RECHECK_SECONDS``; 0 unless
+set) looks at its file at most that often when it authenticates, so a key revoked by another
+process (the CLI, another worker) stops working within that time; one revoked through the store
+itself stops at once, and a key it does not know makes it look at once (a new key works at once).
 
 **JWTs** are verified with PyJWT against a configured JSON Web Key Set (a file: these networks
 have no outside access), issuer and audience; the subject is the principal, the ``roles`` and
@@ -26,7 +30,8 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -97,12 +102,26 @@ class _Keys(BaseModel):
 
 
 class CredentialStore:
-    """API keys in a JSON file (0600), re-read whenever the file changes."""
+    """API keys in a JSON file (0600), re-read whenever the file changes.
 
-    def __init__(self, path: Path) -> None:
+    Authenticating looks at the file (a ``stat``, on the service's event loop) at most once
+    per ``recheck_seconds`` of ``clock`` (0: every time), and whenever the key is unknown or
+    the store itself wrote the file; creating, revoking and listing always look.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        recheck_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = path
+        self.recheck_seconds = recheck_seconds
+        self.clock = clock
         self._lock = threading.Lock()
         self._seen: tuple[int, int] | None = None
+        self._looked = -float("inf")
         self._keys = _Keys()
 
     def create(
@@ -154,8 +173,7 @@ class CredentialStore:
         key_id, _, secret = token.removeprefix(_PREFIX).partition("_")
         if not token.startswith(_PREFIX) or not key_id or not secret:
             raise AuthenticationError("not an API key of this service")
-        with self._lock:
-            record = next((k for k in self._read().keys if k.id == key_id), None)
+        record = self._record(key_id)
         if record is None or not hmac.compare_digest(record.sha256, _digest(secret)):
             raise AuthenticationError("unknown API key")
         if record.revoked is not None:
@@ -174,16 +192,27 @@ class CredentialStore:
     def principal_of(self, key_id: str) -> Principal:
         """The principal of the key ``key_id`` as the store says now (a browser session names
         its key by id); raises `AuthenticationError` for an unknown or revoked key."""
-        with self._lock:
-            record = next((k for k in self._read().keys if k.id == key_id), None)
+        record = self._record(key_id)
         if record is None:
             raise AuthenticationError(f"unknown API key `{key_id[:20]}`")
         if record.revoked is not None:
             raise AuthenticationError(f"API key `{key_id}` was revoked")
         return record.principal()
 
+    def _record(self, key_id: str) -> KeyRecord | None:
+        """The record of ``key_id``, the file looked at as ``recheck_seconds`` allows."""
+        with self._lock:
+            now = self.clock()
+            due = self._seen is None or now - self._looked >= self.recheck_seconds
+            keys = self._read() if due else self._keys
+            record = next((k for k in keys.keys if k.id == key_id), None)
+            if record is None and not due:  # perhaps created since: look now
+                record = next((k for k in self._read().keys if k.id == key_id), None)
+        return record
+
     def _read(self) -> _Keys:
         """The keys on disk, re-parsed only when the file changed."""
+        self._looked = self.clock()
         try:
             stat = self.path.stat()
         except FileNotFoundError:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Any
 
 import jwt
@@ -18,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from policyeval import CredentialStore, load
+from policyeval import AuthenticationError, CredentialStore, load
 from policyeval.cli import app as cli
 from policyeval.service import Settings, create_app, reloads
-from service_auth import bearer, toy_settings
+from service_auth import Clock, bearer, served_store, toy_settings
 
 BODY = {"customer": "mod", "executor": "acme", "secrets": ["s1"], "on": "2026-02-01"}
 PUBLIC = {"/healthz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
@@ -62,20 +63,85 @@ def test_the_openapi_document_declares_the_bearer_scheme(client: TestClient) -> 
     assert {scheme["scheme"] for scheme in schemes.values()} == {"bearer"}
 
 
-def test_a_wrong_or_revoked_key_is_refused(client: TestClient, settings: Settings) -> None:
-    assert (
-        client.post("/v1/decisions/transfer", json=BODY, headers=_key("pe_x_y")).status_code == 401
-    )
-    store = CredentialStore(settings.credentials)
-    record, token = store.create("officer-7", ["officer"], ["mod"])
-    assert client.post("/v1/decisions/transfer", json=BODY, headers=_key(token)).status_code == 200
-    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
-    assert (
-        client.post("/v1/decisions/transfer", json=BODY, headers=_key(tampered)).status_code == 401
-    )
-    store.revoke(record.id)
-    refused = client.post("/v1/decisions/transfer", json=BODY, headers=_key(token))
-    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+def test_a_wrong_or_revoked_key_is_refused(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        served_store(app).clock = clock = Clock()
+        assert (
+            client.post("/v1/decisions/transfer", json=BODY, headers=_key("pe_x_y")).status_code
+            == 401
+        )
+        # Created by another process (the CLI): works at once, the key being new to the service.
+        store = CredentialStore(settings.credentials)
+        record, token = store.create("officer-7", ["officer"], ["mod"])
+        asked = client.post("/v1/decisions/transfer", json=BODY, headers=_key(token))
+        assert asked.status_code == 200
+        tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+        asked = client.post("/v1/decisions/transfer", json=BODY, headers=_key(tampered))
+        assert asked.status_code == 401
+        # Revoked by another process: refused once the service looks at the file again.
+        store.revoke(record.id)
+        clock.advance(settings.credentials_recheck_seconds)
+        refused = client.post("/v1/decisions/transfer", json=BODY, headers=_key(token))
+        assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+        # Revoked through the service's own store (the admin page): refused at once.
+        record, token = store.create("officer-8", ["officer"], ["mod"])
+        assert client.post("/v1/decisions/transfer", json=BODY, headers=_key(token)).is_success
+        served_store(app).revoke(record.id)
+        refused = client.post("/v1/decisions/transfer", json=BODY, headers=_key(token))
+        assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+
+
+def test_a_key_revoked_elsewhere_stops_working_within_the_recheck_time(tmp_path: Path) -> None:
+    clock = Clock()
+    served = CredentialStore(tmp_path / "keys.json", recheck_seconds=1.0, clock=clock)
+    elsewhere = CredentialStore(tmp_path / "keys.json")  # the CLI, another worker
+    record, token = elsewhere.create("officer-7", ["officer"], ["mod"])
+    assert served.authenticate(token).name == "officer-7"  # a new key: looked up at once
+    elsewhere.revoke(record.id)
+    clock.advance(0.5)
+    assert served.authenticate(token).name == "officer-7"  # within the promised second
+    assert served.principal_of(record.id).name == "officer-7"
+    clock.advance(0.5)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        served.authenticate(token)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        served.principal_of(record.id)
+
+
+class _CountedPath(PosixPath):
+    """A path counting its ``stat`` calls (the store's look at its file)."""
+
+    stats = 0
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        _CountedPath.stats += 1
+        return super().stat(follow_symlinks=follow_symlinks)
+
+
+def test_authenticating_looks_at_the_file_at_most_once_per_recheck_time(tmp_path: Path) -> None:
+    clock = Clock()
+    path = _CountedPath(tmp_path / "keys.json")
+    served = CredentialStore(path, recheck_seconds=1.0, clock=clock)
+    _, token = CredentialStore(tmp_path / "keys.json").create("auditor-1", ["auditor"])
+    _CountedPath.stats = 0
+    for _ in range(10):
+        served.authenticate(token)
+    assert _CountedPath.stats == 1
+    clock.advance(1.0)
+    for _ in range(10):
+        served.authenticate(token)
+    assert _CountedPath.stats == 2
+
+
+def test_a_store_without_a_recheck_time_sees_a_revocation_at_once(tmp_path: Path) -> None:
+    served = CredentialStore(tmp_path / "keys.json", clock=Clock())  # the library's default
+    elsewhere = CredentialStore(tmp_path / "keys.json")
+    record, token = elsewhere.create("lawyer-1", ["lawyer"])
+    assert served.authenticate(token).roles == {"lawyer"}
+    elsewhere.revoke(record.id)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        served.authenticate(token)
 
 
 def test_the_store_keeps_hashes_only_in_a_file_only_its_owner_reads(settings: Settings) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from policyeval import CredentialStore
 from policyeval.service import Settings
+from service_auth import Clock, served_store
 from web_session import Pages
 
 
@@ -36,13 +39,16 @@ def test_the_cookie_names_the_key_by_id_never_its_secret(
 
 
 def test_a_revoked_key_signs_the_browser_out_at_its_next_page(
-    pages: Pages, world_settings: Settings
+    pages: Pages, world_app: FastAPI, world_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    clock = Clock()
+    monkeypatch.setattr(served_store(world_app), "clock", clock)
     client = pages(roles=("lawyer",), name="soon-revoked")
     assert client.get("/source/rules/03-sequence.md").status_code == 200
-    store = CredentialStore(world_settings.credentials)
+    store = CredentialStore(world_settings.credentials)  # another process: the CLI
     key = next(k for k in store.list() if k.name == "soon-revoked")
     store.revoke(key.id)
+    clock.advance(world_settings.credentials_recheck_seconds)
     assert client.get("/source/rules/03-sequence.md").status_code == 303
 
 

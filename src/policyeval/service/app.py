@@ -44,7 +44,9 @@ def create_app(
             settings=settings,
             snapshot=current,
             decision_log=DecisionLog(settings.decision_log),
-            credentials=CredentialStore(settings.credentials),
+            credentials=CredentialStore(
+                settings.credentials, recheck_seconds=settings.credentials_recheck_seconds
+            ),
             jwt=_jwt_verifier(settings),
             warm_ups=warm_ups,
         )

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
         default=Path("var/credentials.json"),
         description="the API keys' store (hashes only; created 0600)",
     )
+    credentials_recheck_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="how often, at most, authenticating looks at the credentials' file; 0 (the "
+        "default): on every request, so a revocation anywhere takes effect at the next request. "
+        "Above 0, a key revoked by another process (the CLI, another worker) stops working "
+        "within this time, one revoked by this worker at once; a key not known yet is looked "
+        "up at once",
+    )
     jwt_keys: Path | None = Field(
         default=None, description="a JSON Web Key Set file: JWTs signed by these keys are accepted"
     )

@@ -15,15 +15,22 @@ from policyeval import (
     decide_transfer,
     explained,
 )
-from policyeval.service.auth import check_customer, may_ask, officer_scope, require
-from policyeval.service.deps import DecisionLogDep, SnapshotDep
+from policyeval.service.auth import (
+    BEARER_SECURITY,
+    Serving,
+    check_customer,
+    may_ask,
+    officer_scope,
+    require,
+    serving,
+)
+from policyeval.service.deps import DecisionLogDep
 from policyeval.service.errors import PROBLEM_RESPONSES, NotFoundError
-from policyeval.service.limits import EvaluationsDep
 from policyeval.service.schemas import TransferRequest
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=PROBLEM_RESPONSES)
 
-Asker = Annotated[Principal, Depends(require("officer", "lawyer"))]
+Asking = Annotated[Serving, Depends(serving("officer", "lawyer"))]
 """Decisions are asked by officers (for their customers) and, as what-ifs, by lawyers."""
 Reader = Annotated[Principal, Depends(require("auditor", "officer"))]
 """The log is read by auditors, and by officers for their customers' decisions."""
@@ -39,15 +46,8 @@ ExplainQuery = Annotated[
 ]
 
 
-@router.post("/transfer", response_model=TransferDecision)
-def decide(
-    body: TransferRequest,
-    snapshot: SnapshotDep,
-    decision_log: DecisionLogDep,
-    principal: Asker,
-    evaluations: EvaluationsDep,
-    explain: ExplainQuery = "reasons",
-) -> Response:
+@router.post("/transfer", response_model=TransferDecision, openapi_extra=BEARER_SECURITY)
+def decide(body: TransferRequest, asking: Asking, explain: ExplainQuery = "reasons") -> Response:
     """Decide whether the customer may transfer the secrets; the decision is logged in full.
 
     The response carries what ``explain`` asks for; the full tree is one request away
@@ -55,6 +55,7 @@ def decide(
     is not validated again on the way out. The rules are those of the redaction in force on
     ``on``; the decision names it, with its warnings.
     """
+    principal, snapshot, evaluations = asking.principal, asking.snapshot, asking.evaluations
     may_ask(principal, body.customer, what_if=bool(body.assume))
     evaluations.check(body)
     rules = snapshot.in_force(body.on)
@@ -71,7 +72,7 @@ def decide(
             explain=explain,
         )
         payload = decision.model_dump_json()
-    decision_log.record(decision, principal.name, serialized=payload)
+    asking.decision_log.record(decision, principal.name, serialized=payload)
     shown = payload if explain == "full" else decision.at_level(explain)
     return Response(content=shown, media_type="application/json")
 
