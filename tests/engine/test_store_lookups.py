@@ -147,6 +147,31 @@ def test_a_value_of_another_type_is_another_value() -> None:
     assert store.rows("flag", (None, 1)) == [("x", 1)]
 
 
+def test_value_indexes_are_built_when_first_used_and_kept_after() -> None:
+    """A row added before a position's index is built is found once it is built from the
+    rows; one added after is found through the index it is appended to."""
+    table = world().own_tables()["edge"]
+    assert table.indexes == [None, None, None]
+    assert [table.rows[i] for i in table.found(("c", None, None))] == [("c", "a", 3), ("c", "c", 1)]
+    assert table.indexes[1] is None and table.indexes[2] is None
+    table.add(("c", "b", 4), None)
+    table.add(("d", "c", 1), None)
+    assert table.indexes[1] is None
+    assert [table.rows[i] for i in table.found(("c", None, None))] == [
+        ("c", "a", 3),
+        ("c", "c", 1),
+        ("c", "b", 4),
+    ]
+    assert [table.rows[i] for i in table.found((None, "c", 1))] == [
+        ("b", "c", 1),
+        ("c", "c", 1),
+        ("d", "c", 1),
+    ]
+    position = table.indexes[0]
+    assert position is not None and "d" in position
+    assert table.position(0) is position
+
+
 @pytest.mark.parametrize("kind", STORES)
 def test_every_list_lookup_spends_from_the_budget(kind: str) -> None:
     store = STORES[kind]()

@@ -113,6 +113,10 @@ def intersect(left: Days, right: Days) -> Days:
     >>> intersect(((d(2026, 1, 1), d(2026, 3, 1)),), ((d(2026, 2, 1), dt.date.max),))
     ((datetime.date(2026, 2, 1), datetime.date(2026, 3, 1)),)
     """
+    if left == EVERY_DAY:  # the most common case: a condition that holds on every day
+        return right
+    if right == EVERY_DAY:
+        return left
     found: list[Period] = []
     i = j = 0
     while i < len(left) and j < len(right):
@@ -174,7 +178,7 @@ class _Level:
                     yield extended, EVERY_DAY
             return
         *terms, last = atom.terms
-        on = None if last == Var(self.day) else value_of(last, env)
+        on = None if isinstance(last, Var) and last.name == self.day else value_of(last, env)
         for row, days in self._with_days(atom.predicate, pattern_of(terms, env)):
             if on is not None and not (isinstance(on, dt.date) and _contains(days, on)):
                 continue

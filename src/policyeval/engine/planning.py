@@ -7,6 +7,7 @@ written (:mod:`policyeval.explain`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -90,29 +91,48 @@ def evaluation_order(
     Atoms of predicates ``recursive`` with the head go first (left recursion): pyDatalog 0.22.4
     does not terminate on right recursion over a cycle of three or more facts (an ownership
     ring, say), and does on the left-recursive form. The rule text keeps the lawyer's order.
+
+    The order is kept per body, what its atoms need bound and which are recursive (every
+    program compiled from the same rules asks again): the rule's own conditions are returned.
     """
+    body = rule.body
+    needs = tuple(inputs.get(lit.predicate, ()) if isinstance(lit, Atom) else () for lit in body)
+    loops = tuple(isinstance(lit, Atom) and lit.predicate in recursive for lit in body)
+    return tuple(body[i] for i in _order(rule.given, body, needs, loops))
 
-    bound = set(rule.given)
-    ordered: list[Literal] = []
-    waiting = list(rule.body)
 
-    def ready(literal: Literal) -> bool:
-        names = {v.name for v in literal.variables()}
+@functools.lru_cache(maxsize=4096)
+def _order(
+    given: tuple[str, ...],
+    body: tuple[Literal, ...],
+    needs: tuple[tuple[int, ...], ...],
+    loops: tuple[bool, ...],
+) -> tuple[int, ...]:
+    """:func:`evaluation_order` as positions in ``body``: ``needs`` are the argument positions
+    each atom needs bound, ``loops`` whether it is recursive with the head. It reads nothing
+    but its arguments, and equal bodies (conditions compared without their places) are
+    ordered alike."""
+    bound = set(given)
+    ordered: list[int] = []
+    waiting = list(range(len(body)))
+
+    def ready(i: int) -> bool:
+        literal = body[i]
         if isinstance(literal, Comparison):
             return comparison_ready(literal, bound)
         if isinstance(literal, Negation):
-            return names <= bound
-        needed = [literal.terms[i] for i in inputs.get(literal.predicate, ()) if i < literal.arity]
+            return all(v.name in bound for v in literal.variables())
+        needed = [literal.terms[n] for n in needs[i] if n < literal.arity]
         return all(not isinstance(t, Var) or t.name in bound for t in needed)
 
     while waiting:
-        test = next((lit for lit in waiting if not isinstance(lit, Atom) and ready(lit)), None)
-        atoms = [lit for lit in waiting if isinstance(lit, Atom) and ready(lit)]
-        loop = next((lit for lit in atoms if lit.predicate in recursive), None)
-        chosen = test or loop or next(iter(atoms), None) or waiting[0]
+        test = next((i for i in waiting if not isinstance(body[i], Atom) and ready(i)), None)
+        atoms = [i for i in waiting if isinstance(body[i], Atom) and ready(i)]
+        loop = next((i for i in atoms if loops[i]), None)
+        chosen = next(i for i in (test, loop, *atoms[:1], waiting[0]) if i is not None)
         ordered.append(chosen)
         waiting.remove(chosen)
-        bound.update(v.name for v in chosen.variables())
+        bound.update(v.name for v in body[chosen].variables())
     return tuple(ordered)
 
 

@@ -59,13 +59,13 @@ class Table:
     sources: list[FactSource | None] = field(default_factory=list)
     indexes: list[dict[Value, array[int]] | None] = field(default_factory=list)
     """Per argument position, each value → the indexes of the rows holding it (4 bytes each,
-    not a list of int objects); ``None`` until first used in a table restored from a
-    snapshot (:meth:`position`)."""
+    not a list of int objects); ``None`` until first used (:meth:`position`): most argument
+    positions of a table are never looked up by value."""
     keys: dict[tuple[Value, ...], int] = field(default_factory=dict)
     """Each stored row → its index: a fully bound lookup is one probe."""
 
     def __post_init__(self) -> None:
-        self.indexes = [{} for _ in range(self.width)]
+        self.indexes = [None] * self.width
 
     @classmethod
     def restored(
@@ -76,10 +76,9 @@ class Table:
         sources: list[FactSource | None],
     ) -> Table:
         """A table of ``rows`` (distinct, each as stored) whose value indexes are built when
-        first used: most argument positions of a table are never looked up by value."""
+        first used (:meth:`position`)."""
         table = cls(arity, dated, rows, sources)
         table.keys = dict(zip(rows, range(len(rows)), strict=True))
-        table.indexes = [None] * table.width
         return table
 
     def position(self, index: int) -> dict[Value, array[int]]:
@@ -102,23 +101,22 @@ class Table:
         return self.arity + 1 if self.dated else self.arity
 
     def add(self, row: tuple[Value, ...], source: FactSource | None) -> None:
+        """Store ``row`` unless it is stored, keeping the value indexes already built (the
+        others are built from the rows when first used)."""
         if row in self.keys:
             return
         if self.dated and source is not None:
             source = replace(source, period=_period(row))
-        if None in self.indexes:  # restored: every index is built before it changes
-            for position in range(self.width):
-                self.position(position)
         index = len(self.rows)
         self.keys[row] = index
         self.rows.append(row)
         self.sources.append(source)
-        for position, value in enumerate(row):
-            values = self.position(position)
-            postings = values.get(value)
-            if postings is None:
-                postings = values[value] = array("I")
-            postings.append(index)
+        for values, value in zip(self.indexes, row, strict=True):
+            if values is not None:
+                postings = values.get(value)
+                if postings is None:
+                    postings = values[value] = array("I")
+                postings.append(index)
 
     def found(self, pattern: Sequence[Value | None]) -> Sequence[int]:
         """The indexes of the stored rows matching ``pattern`` (``None`` = any; a dated row's
