@@ -126,7 +126,7 @@ class Answers:
         key = (predicate, pattern)
         found = self._rows.get(key)
         if found is None:
-            if self.walked(predicate):
+            if predicate in self._walked:
                 found = self._derived_rows(predicate, pattern)
                 self._holds[key] = bool(found)
             else:
@@ -144,7 +144,7 @@ class Answers:
     def holds(self, predicate: str, pattern: Pattern) -> bool:
         """Whether some row of ``predicate`` matches ``pattern``: the first one found will do."""
         key = (predicate, pattern)
-        if not self.walked(predicate):
+        if predicate not in self._walked:
             found = self._rows.get(key)
             return bool(found if found is not None else self.rows(predicate, pattern))
         known = self._holds.get(key)

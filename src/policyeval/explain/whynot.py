@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 
 from policyeval.engine import budget
 from policyeval.engine.bindings import Env, value_of
-from policyeval.engine.builtins import Pattern
+from policyeval.engine.builtins import Pattern, Row
 from policyeval.engine.glossary import NO_GLOSSARY, Glossary
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
@@ -168,7 +168,7 @@ class Explainer:
         does_not_apply: str | None = None
         for literal, names in steps:
             budget.check()
-            if names & blocked:
+            if blocked and not names.isdisjoint(blocked):
                 unchecked.append(render_literal(literal, envs[0]))
                 if isinstance(literal, Atom):
                     blocked |= names.difference(envs[0])
@@ -288,9 +288,8 @@ class Explainer:
         failures = []
         patterns = list(dict.fromkeys(pattern_under(atom.terms, env) for env in envs))
         for pattern in patterns[:MAX_INSTANCES]:
-            # The engine's first row, as it has always been shown (not the first in value order).
-            rows = self.program.ask(atom.predicate, pattern, self.store)
-            proof = self.prover.prove(atom.predicate, rows[0]) if rows else None
+            row = self._row(atom, pattern)
+            proof = self.prover.prove(atom.predicate, row) if row is not None else None
             holds = render_atom(atom, _env_of(atom, pattern))
             words = proof.reading if proof is not None and proof.reading else f"{holds} holds"
             failures.append(
@@ -304,6 +303,15 @@ class Explainer:
                 )
             )
         return _counted(failures, len(patterns))
+
+    def _row(self, atom: Atom, pattern: Pattern) -> Row | None:
+        """The row of ``atom`` a blocking negation is shown with: the engine's first (as it has
+        always been shown, not the first in value order); a ground one is the pattern itself,
+        when it holds (known already: the negation was just judged)."""
+        if None not in pattern:
+            return pattern if self.answers.holds(atom.predicate, pattern) else None  # type: ignore[return-value]
+        rows = self.program.ask(atom.predicate, pattern, self.store)
+        return rows[0] if rows else None
 
 
 def _counted(shown: list[FailedCondition], instances: int) -> list[FailedCondition]:

@@ -122,23 +122,47 @@ def on_record(store: FactStore, term: BaseTerm, pattern: Pattern) -> list[str]:
 def sort_of(glossary: Glossary, store: FactStore, entity: Value, day: Value | None) -> str:
     """What ``entity`` is, by the sort facts on record: ``nurtech is an organization (of
     `org_kind` commercial)``; ``unknown`` when nothing is."""
-    kinds: list[str] = []
+    entities, sorts = sort_terms(glossary)
+    kinds = [article(term.kind) for term in entities if store.holds(term.predicate, (entity,))]
     details: list[str] = []
-    for terms in glossary.values():
-        for term in terms:
-            if term.entity and store.holds(term.predicate, (entity,)):
-                kinds.append(article(term.kind))
-            elif term.sort and not term.entity and (day is not None or not term.dated):
-                pattern: list[Value | None] = [entity] + [None] * (len(term.args) - 1)
-                if term.dated:
-                    pattern[-1] = day
-                details.extend(
-                    f"`{term.field}` {plain(row[1])}"
-                    for row, _ in store.match(term.predicate, pattern)
-                )
+    for term in sorts:
+        if day is not None or not term.dated:
+            pattern: list[Value | None] = [entity] + [None] * (len(term.args) - 1)
+            if term.dated:
+                pattern[-1] = day
+            details.extend(
+                f"`{term.field}` {plain(row[1])}" for row, _ in store.match(term.predicate, pattern)
+            )
     what = " and ".join(dict.fromkeys(kinds)) or "not on record as anything"
     extra = f" (of {', '.join(dict.fromkeys(details))})" if details else ""
     return f"{plain(entity)} is {what}{extra}"
+
+
+SortTerms = tuple[tuple[BaseTerm, ...], tuple[BaseTerm, ...]]
+"""A glossary's entity kinds' own terms and its other sort terms, each in glossary order."""
+
+_SORT_TERMS: dict[int, tuple[Glossary, SortTerms]] = {}
+"""By a glossary's id: the glossary itself (so the id is not reused while kept) and its sort
+terms. A few glossaries are kept (one per knowledge base loaded): beyond them, all are dropped
+(a bound, not an eviction policy; single dict operations, as threads share it)."""
+_KEPT_GLOSSARIES = 8
+
+
+def sort_terms(glossary: Glossary) -> SortTerms:
+    """The terms :func:`sort_of` reads in ``glossary``: its entity kinds' own predicates and the
+    other sort facts (kept per glossary; a glossary is not changed once built)."""
+    kept = _SORT_TERMS.get(id(glossary))
+    if kept is not None and kept[0] is glossary:
+        return kept[1]
+    terms = [term for group in glossary.values() for term in group]
+    found = (
+        tuple(term for term in terms if term.entity),
+        tuple(term for term in terms if term.sort and not term.entity),
+    )
+    if len(_SORT_TERMS) >= _KEPT_GLOSSARIES:
+        _SORT_TERMS.clear()
+    _SORT_TERMS[id(glossary)] = (glossary, found)
+    return found
 
 
 def _on_day(term: BaseTerm, pattern: Pattern) -> str:
