@@ -59,6 +59,7 @@ ALLOWED: dict[str, set[str]] = {
         "report",
         "repairs",
         "credentials",
+        "collector",  # the service keeps it paused until it has frozen what a load made
     },
     # The CLI and the service use the public surface only (and the CLI starts the service).
     "cli": {"__init__", "service"},

@@ -5,6 +5,7 @@ The library surface is re-exported here; everything else is an implementation mo
 checks it), so what they can do is what the library offers.
 """
 
+from policyeval.collector import collector_paused
 from policyeval.credentials import (
     ALL_CUSTOMERS,
     ROLES,
@@ -177,6 +178,7 @@ __all__ = [
     "check_sources",
     "cited_clauses",
     "clause_index",
+    "collector_paused",
     "coverage_problems",
     "decide_transfer",
     "evaluation_deadline",

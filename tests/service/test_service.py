@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from paths import FIXTURES
 from policyeval import Snapshot, load
 from policyeval.service import Settings, create_app, reloads
+from policyeval.service import state as state_module
 from service_auth import bearer, signed_in
 
 PROBLEM_JSON = "application/problem+json"
@@ -343,6 +344,28 @@ def test_a_replaced_snapshot_is_let_go_and_the_load_history_is_bounded(
     assert [client.get(f"/v1/reload/{i}").status_code for i in ids] == [404, 200, 200]
     latest = client.get(f"/v1/reload/{ids[-1]}").json()["result"]
     assert latest["previous_facts_version"] == latest["facts_version"]
+
+
+def test_what_a_load_made_is_frozen_before_the_collector_runs_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the start and at a reload the heap is settled (frozen) with the collector still off:
+    turned on first, its first pass would walk every object the load made once more."""
+    settled: list[tuple[bool, bool]] = []
+    settle = state_module.settle_heap
+
+    def recording(*, collect: bool) -> None:
+        settled.append((collect, gc.isenabled()))
+        settle(collect=collect)
+
+    monkeypatch.setattr(state_module, "settle_heap", recording)
+    gc.enable()
+    with signed_in(create_app(settings), settings) as client:
+        assert settled[0] == (False, False)  # the start
+        assert gc.isenabled()
+        assert client.post("/v1/reload?wait=true").status_code == 200
+        assert (True, False) in settled  # the reload's swap
+        assert gc.isenabled()
 
 
 def test_a_failed_reload_lists_every_problem_and_keeps_serving(

@@ -9,7 +9,14 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from policyeval import CredentialStore, DecisionLog, JwtVerifier, Snapshot, load
+from policyeval import (
+    CredentialStore,
+    DecisionLog,
+    JwtVerifier,
+    Snapshot,
+    collector_paused,
+    load,
+)
 from policyeval.service import errors, limits, web
 from policyeval.service.routers import decisions, facts, query, reports, rules, system
 from policyeval.service.settings import Settings
@@ -33,23 +40,26 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         current = preloaded.pop() if preloaded else None
-        if current is None and not background:
-            current = load(
-                settings.rule_directories,
-                settings.facts,
-                settings.scenarios,
-                snapshots=settings.snapshots,
+        # The collector stays off until the state has frozen what the load made: its first pass
+        # would otherwise walk every object of the load once more (~0.7 s at 10,000 executors).
+        with collector_paused():
+            if current is None and not background:
+                current = load(
+                    settings.rule_directories,
+                    settings.facts,
+                    settings.scenarios,
+                    snapshots=settings.snapshots,
+                )
+            app.state.service = state = ServiceState(
+                settings=settings,
+                snapshot=current,
+                decision_log=DecisionLog(settings.decision_log),
+                credentials=CredentialStore(
+                    settings.credentials, recheck_seconds=settings.credentials_recheck_seconds
+                ),
+                jwt=_jwt_verifier(settings),
+                warm_ups=warm_ups,
             )
-        app.state.service = state = ServiceState(
-            settings=settings,
-            snapshot=current,
-            decision_log=DecisionLog(settings.decision_log),
-            credentials=CredentialStore(
-                settings.credentials, recheck_seconds=settings.credentials_recheck_seconds
-            ),
-            jwt=_jwt_verifier(settings),
-            warm_ups=warm_ups,
-        )
         if current is None:
             state.loader.start()
         del current  # the state holds the snapshot served; a reload must be able to let it go

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from policyeval import AppliedRedaction, PolicyError, Problem, Snapshot, load
+from policyeval import AppliedRedaction, PolicyError, Problem, Snapshot, collector_paused, load
 from policyeval.service.settings import Settings
 
 JobState = Literal["running", "done", "failed"]
@@ -98,22 +98,25 @@ class Loader:
 
     def _run(self, job: LoadJob) -> None:
         settings = self.settings
-        try:
-            snapshot = load(
-                settings.rule_directories,
-                settings.facts,
-                settings.scenarios,
-                progress=job.progress.append,
-                snapshots=settings.snapshots,
-            )
-        except PolicyError as exc:
-            job.error, job.state = exc, "failed"
-        except Exception as exc:
-            problem = Problem("internal_error", f"{type(exc).__name__}: {exc}"[:500])
-            job.error, job.state = PolicyError("the load failed", [problem]), "failed"
-        else:
-            previous = self._swap(snapshot)
-            job.previous = Served.of(previous) if previous is not None else None
-            job.served, job.state = Served.of(snapshot), "done"
+        # The collector stays off until the swap has collected and frozen the heap: its first
+        # pass would otherwise walk every object of the load once more.
+        with collector_paused():
+            try:
+                snapshot = load(
+                    settings.rule_directories,
+                    settings.facts,
+                    settings.scenarios,
+                    progress=job.progress.append,
+                    snapshots=settings.snapshots,
+                )
+            except PolicyError as exc:
+                job.error, job.state = exc, "failed"
+            except Exception as exc:
+                problem = Problem("internal_error", f"{type(exc).__name__}: {exc}"[:500])
+                job.error, job.state = PolicyError("the load failed", [problem]), "failed"
+            else:
+                previous = self._swap(snapshot)
+                job.previous = Served.of(previous) if previous is not None else None
+                job.served, job.state = Served.of(snapshot), "done"
         job.finished = dt.datetime.now(dt.UTC)
         job.done.set()
