@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from weakref import WeakKeyDictionary
 
 from policyeval.engine import budget
-from policyeval.engine.bindings import Env, bind_pattern, comparison_solutions
+from policyeval.engine.bindings import Env, bind_pattern, comparison_solutions, pattern_of
 from policyeval.engine.builtins import COMPARISONS, Pattern, Row
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
@@ -192,7 +192,7 @@ class Answers:
         predicate = rule.head.predicate
         witnesses = self._witnesses
         for solution in self.solutions(conditions, env):
-            pattern_row = pattern_under(head, solution)
+            pattern_row = pattern_of(head, solution)
             if None in pattern_row:
                 raise _Unsafe(rule.id)
             row: Row = pattern_row  # type: ignore[assignment]
@@ -225,7 +225,7 @@ class Answers:
             return self.extensions(literal, env)
         if isinstance(literal, Negation):
             atom = literal.atom
-            return () if self.holds(atom.predicate, pattern_under(atom.terms, env)) else (env,)
+            return () if self.holds(atom.predicate, pattern_of(atom.terms, env)) else (env,)
         return compared(literal, env)
 
     def extensions(self, atom: Atom, env: Env) -> list[Env]:
@@ -234,7 +234,7 @@ class Answers:
         condition of a walked predicate needs only whether it holds (its rows are distinct):
         the walk stops at its first row."""
         predicate = atom.predicate
-        pattern = pattern_under(atom.terms, env)
+        pattern = pattern_of(atom.terms, env)
         if None not in pattern:
             if predicate in self._walked:
                 return [env] if self.holds(predicate, pattern) else []
@@ -274,9 +274,3 @@ def _extended(env: Env, terms: tuple[Term, ...], pattern: Pattern, rows: list[Ro
         else:
             found.append(extended)
     return found
-
-
-def pattern_under(terms: tuple[Term, ...], env: Env) -> Pattern:
-    """The values of ``terms`` under ``env`` (``None`` for an unbound variable): as
-    :func:`~policyeval.engine.bindings.pattern_of`, without a call per term."""
-    return tuple([t.value if type(t) is Const else env.get(t.name) for t in terms])  # type: ignore[union-attr]

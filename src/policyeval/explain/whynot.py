@@ -14,12 +14,12 @@ import datetime as dt
 from weakref import WeakKeyDictionary
 
 from policyeval.engine import budget
-from policyeval.engine.bindings import Env, value_of
+from policyeval.engine.bindings import Env, pattern_of, value_of
 from policyeval.engine.builtins import Pattern, Row
 from policyeval.engine.glossary import NO_GLOSSARY, Glossary
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import FactStore
-from policyeval.explain.answers import Body, bind_head, compared, pattern_under
+from policyeval.explain.answers import Body, bind_head, compared
 from policyeval.explain.model import (
     FactRef,
     FailedCondition,
@@ -266,7 +266,7 @@ class Explainer:
         )
 
     def _holds(self, atom: Atom, env: Env) -> bool:
-        return self.answers.holds(atom.predicate, pattern_under(atom.terms, env))
+        return self.answers.holds(atom.predicate, pattern_of(atom.terms, env))
 
     def _failed_atom(
         self, rule: Rule, atom: Atom, envs: list[Env], depth: int, head: Origins
@@ -274,7 +274,7 @@ class Explainer:
         """Each distinct instance of ``atom``, explained with where its arguments came from."""
         instances: dict[Pattern, Env] = {}
         for env in envs:
-            instances.setdefault(pattern_under(atom.terms, env), env)
+            instances.setdefault(pattern_of(atom.terms, env), env)
         shown = [
             self._explain(
                 atom.predicate, pattern, depth + 1, self.sources.of_call(rule, atom, env, head)
@@ -286,7 +286,7 @@ class Explainer:
     def _blocking(self, literal: Negation, envs: list[Env]) -> list[FailedCondition]:
         atom = literal.atom
         failures = []
-        patterns = list(dict.fromkeys(pattern_under(atom.terms, env) for env in envs))
+        patterns = list(dict.fromkeys(pattern_of(atom.terms, env) for env in envs))
         for pattern in patterns[:MAX_INSTANCES]:
             row = self._row(atom, pattern)
             proof = self.prover.prove(atom.predicate, row) if row is not None else None
