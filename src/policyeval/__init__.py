@@ -58,7 +58,7 @@ from policyeval.evaluator import (
     QueryResult,
     build_knowledge_base,
 )
-from policyeval.explain.model import FailedCondition, ProofNode, RuleFailure
+from policyeval.explain.model import FailedCondition, ProofNode, RuleFailure, proof_json
 from policyeval.explain.reasons import Blocker, OtherWay, Reason, cited_clauses, other_ways_heading
 from policyeval.facts.loader import FactBase, load_fact_files, load_fact_records
 from policyeval.facts.model import FactRecord
@@ -197,6 +197,7 @@ __all__ = [
     "logged_report_html",
     "other_ways_heading",
     "parse_rules",
+    "proof_json",
     "question_day",
     "read_assumed",
     "read_redaction",

@@ -4,13 +4,14 @@ condition and nothing that holds, blocking atoms proved, recursion followed."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
 
 from policyeval.engine.store import FactStore
 from policyeval.evaluator import Evaluator
-from policyeval.explain.model import ProofNode
+from policyeval.explain.model import ProofNode, proof_from_json, proof_json
 from routes import FEB1, routes_evaluator, routes_rules, routes_store
 
 
@@ -38,7 +39,21 @@ def test_proof_goes_down_to_facts_with_their_source(evaluator: Evaluator) -> Non
     assert "no such fact" in (proof.children[3].note or "")
     assert proof.clauses() == {"1", "2.1"}
     assert "edge(a, b)  (fact)  @ world.yaml:1" in proof.render()
-    assert '"file":"world.yaml"' in proof.model_dump_json()
+    assert '"file":"world.yaml"' in proof_json(proof)
+
+
+def test_a_proof_reads_back_from_the_json_its_answer_carries(evaluator: Evaluator) -> None:
+    result = evaluator.query("go", ["a", FEB1])
+    proof = result.answers[0].proof
+    assert proof is not None
+    carried = json.loads(result.model_dump_json())["answers"][0]["proof"]
+    assert carried == json.loads(proof_json(proof))
+    read = proof_from_json(carried)  # a day in ``args`` reads back as its text, as before
+    assert json.loads(proof_json(read)) == carried
+    assert read.render() == proof.render()
+    assert read.children[1].source is not None and read.children[1].source.file == "world.yaml"
+    with pytest.raises(ValueError, match="kind"):
+        proof_from_json({**carried, "kind": "guess"})
 
 
 def test_proof_of_false_atom_is_none(evaluator: Evaluator) -> None:

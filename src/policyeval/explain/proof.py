@@ -203,8 +203,14 @@ class Prover:
     def _node(self, **fields: object) -> ProofNode:
         """A proof node of ``fields``, its height recorded from its children's."""
         node = ProofNode(**fields)  # type: ignore[arg-type]
-        height = 1 + max((self._height(child) for child in node.children), default=0)
-        self._heights[id(node)] = (node, height)
+        known = self._heights
+        height = 1
+        for child in node.children:
+            entry = known.get(id(child))
+            below = entry[1] if entry is not None else self._height(child)
+            if below >= height:
+                height = below + 1
+        known[id(node)] = (node, height)
         return node
 
     def _height(self, node: ProofNode) -> int:

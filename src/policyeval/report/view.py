@@ -14,7 +14,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from policyeval.explain.model import FactRef, FailedCondition, ProofNode
+from policyeval.explain.model import (
+    FactRef,
+    FailedCondition,
+    ProofNode,
+    fact_ref_from_json,
+    proof_from_json,
+)
 from policyeval.language.syntax import clause_sort_key
 from policyeval.scenarios.clause_index import ClauseEntry
 
@@ -233,7 +239,7 @@ def _proofs(decision: Json) -> list[ProofNode]:
     found = _list(decision, "proof") or [
         s["proof"] for s in _list(decision, "per_secret") if isinstance(s.get("proof"), Mapping)
     ]
-    return [ProofNode.model_validate(proof) for proof in found]
+    return [proof_from_json(proof) for proof in found]
 
 
 def _why_nots(decision: Json) -> list[FailedCondition]:
@@ -276,7 +282,7 @@ def _blocking(item: Any) -> FactRow | str:
     if source.get("file") is None or source.get("line") is None:
         return _text(item)
     fact = _text({k: v for k, v in item.items() if k not in ("file", "line", "record")})
-    return _row(fact, FactRef.model_validate(source))
+    return _row(fact, fact_ref_from_json(source))
 
 
 def _change(change: Any) -> str:
