@@ -147,6 +147,21 @@ def test_a_value_of_another_type_is_another_value() -> None:
     assert store.rows("flag", (None, 1)) == [("x", 1)]
 
 
+def test_text_and_days_are_found_through_their_postings_alone() -> None:
+    """A text or a day equals only a value of its own type, so its postings are the answer
+    (no row is checked); a day and the same day written as text stay two values."""
+    store = FactStore({"seen": 2})
+    rows: list[tuple[Value, ...]] = [("x", JAN1), ("y", "2026-01-01"), ("x", FEB1), ("z", JAN1)]
+    for row in rows:
+        store.add("seen", row)
+    table = store.own_tables()["seen"]
+    assert store.rows("seen", (None, JAN1)) == [("x", JAN1), ("z", JAN1)]
+    assert store.rows("seen", (None, "2026-01-01")) == [("y", "2026-01-01")]
+    assert store.rows("seen", ("x", None)) == [("x", JAN1), ("x", FEB1)]
+    assert table.found(("x", None)) is table.position(0)["x"]
+    assert store.rows("seen", ("w", None)) == [] and store.rows("seen", (None, MAR1)) == []
+
+
 def test_value_indexes_are_built_when_first_used_and_kept_after() -> None:
     """A row added before a position's index is built is found once it is built from the
     rows; one added after is found through the index it is appended to."""

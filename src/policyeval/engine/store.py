@@ -120,7 +120,8 @@ class Table:
 
     def found(self, pattern: Sequence[Value | None]) -> Sequence[int]:
         """The indexes of the stored rows matching ``pattern`` (``None`` = any; a dated row's
-        period as two values), in row order; a fully bound pattern is one probe."""
+        period as two values), in row order; a fully bound pattern is one probe. What is
+        returned may be the table's own postings: read it, never change it."""
         key: Sequence[Value | None] = pattern
         if None in pattern or len(pattern) != self.width:
             bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
@@ -132,13 +133,16 @@ class Table:
         index = self.keys.get(tuple(key))  # type: ignore[arg-type]  # no None in it
         return () if index is None else (index,)
 
-    def _filtered(self, bound: list[tuple[int, Value]]) -> list[int]:
+    def _filtered(self, bound: list[tuple[int, Value]]) -> Sequence[int]:
         """The indexes of the rows holding each bound value, of its type, in row order."""
         rows = self.rows
         if len(bound) == 1:  # its postings hold the rows equal to the value: check the type
             ((i, v),) = bound
             kind = type(v)
-            return [index for index in self.position(i).get(v, ()) if type(rows[index][i]) is kind]
+            postings = self.position(i).get(v, ())
+            if kind is str or kind is dt.date:  # equal only to a value of its own type
+                return postings
+            return [index for index in postings if type(rows[index][i]) is kind]
         candidates = min((self.position(i).get(v, ()) for i, v in bound), key=len)
         return [index for index in candidates if all(_same(rows[index][i], v) for i, v in bound)]
 

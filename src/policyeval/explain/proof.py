@@ -295,32 +295,25 @@ class Prover:
 
     def _replay(self, rule: Rule, final: Env, args: tuple[Value, ...]) -> ProofNode | None:
         """The proof of ``rule``'s head for ``args`` by the body instance ``final``: each
-        condition proved in evaluation order, as :meth:`_by_rule` would find it first."""
-        env = bind(rule.head.terms, args, {})
-        if env is None:
+        condition proved in evaluation order, as :meth:`_by_rule` would find it first. Under
+        ``final`` every condition is ground where it is evaluated (the instance binds each
+        variable a condition would bind), so each is proved as it stands."""
+        if bind(rule.head.terms, args, final) is None:
             return None
         budget.check()
         order = self.program.explain_order[rule.id]
         nodes: list[ProofNode] = []
         for literal in order:
             if isinstance(literal, Atom):
-                step = self._replayed_atom(literal, env, final)
+                row = pattern_of(literal.terms, final)
+                node = None if None in row else self.prove(literal.predicate, row)  # type: ignore[arg-type]
             else:
-                step = next(self._condition(literal, env), None)
-            if step is None:
+                step = next(self._condition(literal, final), None)
+                node = None if step is None else step[1]
+            if node is None:
                 return None
-            env, node = step
             nodes.append(node)
-        return self._rule_node(rule, args, env, order, nodes)
-
-    def _replayed_atom(self, atom: Atom, env: Env, final: Env) -> tuple[Env, ProofNode] | None:
-        """``env`` extended by ``atom``'s row under ``final``, with that row's proof."""
-        row = pattern_of(atom.terms, final)
-        extended = bind(atom.terms, row, env)  # type: ignore[arg-type]
-        if extended is None or None in row:
-            return None
-        child = self.prove(atom.predicate, row)  # type: ignore[arg-type]
-        return None if child is None else (extended, child)
+        return self._rule_node(rule, args, final, order, nodes)
 
     def _fact(self, predicate: str, args: tuple[Value, ...]) -> ProofNode | None:
         """The first stored fact ``predicate(args)``, with where it came from (kept in the
