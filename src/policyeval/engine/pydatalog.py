@@ -11,6 +11,7 @@ shared and never written after compilation).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -49,7 +50,8 @@ FIRST_FRESH = 1_000_000
 a rule's own anonymous variables (``_1``, ``_2``, …), so the two never meet."""
 
 MAX_WHAT_IF_PROGRAMS = 64
-"""What-if programs kept per program (one per set of assumed predicates)."""
+"""What-if programs kept per program (one per set of tables and slices given up), the ones used
+last."""
 
 _thread = threading.local()
 _registered: set[str] = set()
@@ -58,8 +60,8 @@ _register_lock = threading.Lock()
 
 class CompiledProgram:
     """A rule set compiled into one pyDatalog knowledge base; read-only once built, but for the
-    what-if programs it keeps (a dict written whole per key, so concurrent callers at worst
-    compile one twice)."""
+    what-if programs it keeps (``functools.lru_cache``: concurrent callers at worst compile
+    one twice)."""
 
     def __init__(
         self,
@@ -119,7 +121,8 @@ class CompiledProgram:
         """Derived predicates whose one rule's body is compiled in place of each positive call
         (pyDatalog pays a subgoal per call; the body's store lookups then fuse with the
         caller's). Proofs and why-not still walk the rules as written."""
-        self._what_if: dict[frozenset[str], CompiledProgram] = {}
+        self._what_if = functools.lru_cache(maxsize=MAX_WHAT_IF_PROGRAMS)(self._without)
+        """The what-if programs kept (:meth:`what_if`), by what they give up."""
         self._logic = self._compile()
 
     def recursive_group(self, predicate: str) -> frozenset[str]:
@@ -128,30 +131,34 @@ class CompiledProgram:
 
     def what_if(self, touched: frozenset[str]) -> CompiledProgram:
         """This program with every table and slice that facts of ``touched`` could change
-        given up (evaluated by their rules again); kept per set of predicates, up to
-        :data:`MAX_WHAT_IF_PROGRAMS`."""
+        given up (evaluated by their rules again); this one when none could change.
+
+        The programs are kept by what they give up, not by ``touched``: the sets of facts
+        a refusal's repairs assume are many (168 at 200 refusals of a generated world) and
+        give up fewer distinct sets of tables, and each program costs a compilation of every
+        rule (6–12 ms). The :data:`MAX_WHAT_IF_PROGRAMS` used last are kept."""
         if not (self.materialized or self.slices):
             return self
-        compiled = self._what_if.get(touched)
-        if compiled is None:
-            changed = self.analysis.affected_by(touched)
-            compiled = CompiledProgram(
-                self.rules,
-                self.base_predicates,
-                self.builtins,
-                materialized=self.materialized - changed,
-                slices={
-                    rule_id: piece
-                    for rule_id, piece in self.slices.items()
-                    if not piece.reads() & changed
-                },
-                analysis=self.analysis,
-                base_inputs=self.base_inputs,
-                unfold=self.unfold,
-            )
-            if len(self._what_if) < MAX_WHAT_IF_PROGRAMS:
-                self._what_if[touched] = compiled
-        return compiled
+        changed = self.analysis.affected_by(touched)
+        dropped = self.materialized & changed
+        cut = frozenset(rule for rule, piece in self.slices.items() if piece.reads() & changed)
+        if not dropped and not cut:
+            return self
+        return self._what_if(dropped, cut)
+
+    def _without(self, dropped: frozenset[str], cut: frozenset[str]) -> CompiledProgram:
+        """This program with the tables ``dropped`` and the slices of the rules ``cut`` given
+        up (their rules evaluated instead)."""
+        return CompiledProgram(
+            self.rules,
+            self.base_predicates,
+            self.builtins,
+            materialized=self.materialized - dropped,
+            slices={rule: piece for rule, piece in self.slices.items() if rule not in cut},
+            analysis=self.analysis,
+            base_inputs=self.base_inputs,
+            unfold=self.unfold,
+        )
 
     # -- questions -------------------------------------------------------------------------
 
