@@ -208,8 +208,10 @@ class FactStore:
         if predicate in self._shared:
             raise ValueError(f"`{predicate}` is shared with the store this one extends")
         table = self._tables.get(predicate)
-        if table is None:
-            table = self._tables[predicate] = Table(len(args))
+        if table is None:  # in an overlay, as its parent declares it
+            declared = self._parent._declared(predicate) if self._parent is not None else None
+            shape = (declared.arity, declared.dated) if declared is not None else (len(args), False)
+            table = self._tables[predicate] = Table(*shape)
         if len(args) != table.width:
             raise ValueError(f"`{predicate}` takes {table.width} values, got {len(args)}")
         if table.dated:
@@ -335,6 +337,13 @@ class FactStore:
         """Whether some row matches ``args`` (``None`` = any)."""
         return self.first(predicate, args) is not None
 
+    def _declared(self, predicate: str) -> Table | None:
+        """The table declaring ``predicate`` here or in a parent (its arity, whether dated)."""
+        table = self._tables.get(predicate)
+        if table is None and self._parent is not None:
+            return self._parent._declared(predicate)
+        return table
+
     def _own(self, predicate: str) -> Table | None:
         """``predicate``'s table in this store when it has rows."""
         table = self._tables.get(predicate)
@@ -345,10 +354,7 @@ class FactStore:
         stored: a dated fact with its first and last day); this one is not changed."""
         child = FactStore()
         child._parent = self
-        dated = self.dated()
-        for predicate, arity in self.schema().items():
-            child._tables[predicate] = Table(arity, predicate in dated)
-        child.add_all(facts)
+        child.add_all(facts)  # a table of its own only for a predicate added to
         for fact in removed:
             child._removed.setdefault(fact.predicate, set()).add(fact.args)
         return child
