@@ -151,15 +151,25 @@ class _Search:
     asked: frozenset[str] = frozenset()
     """The records the question names: what is asked about is not removed to allow it."""
 
+    checked: dict[tuple[frozenset[BaseFact], frozenset[BaseFact]], FailedCondition | None] = field(
+        default_factory=dict
+    )
+    """Each edit checked, by its facts: why the question still fails with it (``None``: it
+    allows). A check is the why-not's walk, which decides whether the question holds on its
+    way: an edit extended next round reads what remains from here instead of asking again."""
+
     def allowed(self, edit: _Edit) -> bool:
         self.checks += 1
-        assume, retract = (*self.assumed, *edit.add), (*self.retracted, *edit.remove)
-        rows = self.evaluator.ask(self.predicate, self.args, assume=assume, retract=retract)
-        return bool(rows)
+        return self.remaining(edit) is None
 
     def remaining(self, edit: _Edit) -> FailedCondition | None:
-        assume, retract = (*self.assumed, *edit.add), (*self.retracted, *edit.remove)
-        return self.evaluator.why_not(self.predicate, self.args, assume=assume, retract=retract)
+        key = edit.key()
+        if key not in self.checked:
+            assume, retract = (*self.assumed, *edit.add), (*self.retracted, *edit.remove)
+            self.checked[key] = self.evaluator.why_not(
+                self.predicate, self.args, assume=assume, retract=retract
+            )
+        return self.checked[key]
 
 
 def find_repairs(
