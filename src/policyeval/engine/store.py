@@ -208,10 +208,11 @@ class FactStore:
         if predicate in self._shared:
             raise ValueError(f"`{predicate}` is shared with the store this one extends")
         table = self._tables.get(predicate)
-        if table is None:  # in an overlay, as its parent declares it
+        if table is None:  # in an overlay, shaped as its parent declares it
             declared = self._parent._declared(predicate) if self._parent is not None else None
-            shape = (declared.arity, declared.dated) if declared is not None else (len(args), False)
-            table = self._tables[predicate] = Table(*shape)
+            table = self._tables[predicate] = (
+                Table(declared.arity, declared.dated) if declared is not None else Table(len(args))
+            )
         if len(args) != table.width:
             raise ValueError(f"`{predicate}` takes {table.width} values, got {len(args)}")
         if table.dated:
