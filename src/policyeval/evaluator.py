@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from policyeval.engine.builtins import BUILTINS, Builtin
+from policyeval.engine.dated_tables import DatedOnDemand
 from policyeval.engine.glossary import Glossary
 from policyeval.engine.materialize import Tables, compute_tables
 from policyeval.engine.pydatalog import CompiledProgram
@@ -60,6 +61,9 @@ class KnowledgeBase:
     """Proofs of tabled atoms, shared by the questions asked of this version."""
     glossary: Glossary = field(default_factory=dict, compare=False)
     """How the fact vocabulary names base predicates, for explanations in record words."""
+    dated_tables: frozenset[str] = frozenset()
+    """The tables whose rows hold over periods (:mod:`policyeval.engine.dated_tables`): a
+    what-if computes those it changes again over its store instead of giving them up."""
 
     @property
     def rules(self) -> RuleSet:
@@ -74,7 +78,14 @@ class KnowledgeBase:
         if not assumed and not retracted:
             return self.program, self.store
         touched = frozenset(fact.predicate for fact in [*assumed, *retracted])
-        return self.program.what_if(touched), self.store.overlay(assumed, retracted)
+        stale = self.dated_tables & self.program.analysis.affected_by(touched)
+        program = self.program.what_if(touched, recomputed=stale)
+        store = self.store.overlay(assumed, retracted)
+        if stale:
+            fill = DatedOnDemand(stale, program, store)
+            for name in stale:
+                store.replace_rows(name, fill)
+        return program, store
 
     def prover(self, program: CompiledProgram, store: FactStore) -> Prover:
         """A prover for one question in ``world``; it shares this version's kept proofs unless
@@ -154,6 +165,7 @@ def build_knowledge_base(
         plain,
         store,
         glossary=glossary or {},
+        dated_tables=frozenset(name for name in tables.tabled if tables.store.is_dated(name)),
     )
 
 

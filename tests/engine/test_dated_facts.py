@@ -10,12 +10,12 @@ import pytest
 
 from policyeval.engine.builtins import BUILTINS
 from policyeval.engine.dated_tables import complement, date_parametric, intersect, union
-from policyeval.engine.store import ALWAYS, FactSource, FactStore
+from policyeval.engine.store import ALWAYS, BaseFact, FactSource, FactStore
 from policyeval.evaluator import Argument, Evaluator, build_knowledge_base
 from policyeval.language.analysis import ProgramAnalysis
 from policyeval.language.checker import check
 from policyeval.language.parser import parse_rules
-from policyeval.language.syntax import RuleSet
+from policyeval.language.syntax import RuleSet, Value
 
 JAN, FEB, MAR, APR = (dt.date(2026, month, 1) for month in (1, 2, 3, 4))
 END_FEB = dt.date(2026, 2, 28)
@@ -164,3 +164,74 @@ def test_a_predicate_whose_table_would_multiply_is_asked_per_question_by_its_cal
     for day in (JAN, MAR):
         expected = plain.query("near", [None, day]).model_dump()
         assert Evaluator(tabled_kb).query("near", [None, day]).model_dump() == expected
+
+
+def _chains() -> FactStore:
+    """The toy store with an unrelated chain beside acme's: one that reaches a ring."""
+    store = _store()
+    for held, holder in (("other", "o1"), ("o1", "o2"), ("o2", "o1")):
+        store.add("owns", (holder, held, *ALWAYS))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("assume", "retract", "acme"),
+    [
+        ([], [("cyprus_co", "holding", MAR, ALWAYS[1])], False),  # the foreign holder leaves
+        ([("o2", "holding", *ALWAYS), ("cyprus_co", "o1", JAN, END_FEB)], [], True),
+        ([("o1", "acme", *ALWAYS)], [("holding", "acme", *ALWAYS)], False),  # o1's ring instead
+        (
+            [("cyprus_co", "o2", JAN, END_FEB)],
+            [("cyprus_co", "holding", MAR, ALWAYS[1]), ("holding", "acme", *ALWAYS)],
+            False,
+        ),
+    ],
+)
+def test_a_what_if_computes_again_only_the_dated_rows_it_asks(
+    assume: list[tuple[Value, ...]], retract: list[tuple[Value, ...]], acme: bool
+) -> None:
+    store = _chains()
+    plain = Evaluator(build_knowledge_base(_rules(), store, builtins=BUILTINS, materialize=False))
+    tabled_kb = build_knowledge_base(_rules(), store, builtins=BUILTINS)
+    tabled = Evaluator(tabled_kb)
+    added = [BaseFact("owns", row) for row in assume]
+    taken = [BaseFact("owns", row) for row in retract]
+    for day in (JAN, FEB, APR):
+        for org in ("acme", "other", "holding"):
+            args: list[Argument] = [org, day]
+            expected = plain.query("foreign", args, assume=added, retract=taken)
+            actual = tabled.query("foreign", args, assume=added, retract=taken)
+            assert actual.model_dump() == expected.model_dump()
+    program, world = tabled_kb.world(added, taken)
+    assert "foreign" in program.materialized  # still a table, of the what-if's facts
+    assert world.holds("foreign", ("acme", FEB)) is acme
+
+
+def test_a_what_if_computes_the_rows_asked_and_those_they_need_only() -> None:
+    kb = build_knowledge_base(_rules(), _chains(), builtins=BUILTINS)
+    # A foreign holder joins the ring o1 ↔ o2, and o2 joins acme's holders.
+    added = [
+        BaseFact("owns", ("o2", "holding", *ALWAYS)),
+        BaseFact("owns", ("cyprus_co", "o1", JAN, END_FEB)),
+    ]
+    _, world = kb.world(added)
+    assert world.holds("foreign", ("acme", FEB))
+    # acme's row, and those of its holders up the chain: holding, o2, o1 (not `other`, held by o1).
+    computed = world.size("foreign")
+    assert computed == 4
+    assert world.holds("foreign", ("other", FEB))  # asked now: computed now
+    assert world.size("foreign") == computed + 1
+    assert world.holds("foreign", ("acme", APR))  # from March through holding, as before
+    assert world.size("foreign") == computed + 1  # acme's rows were already complete
+    assert [period for _, period in world.periods("foreign", ("acme",))] == [(JAN, ALWAYS[1])]
+
+
+def test_an_overlay_hides_the_periods_it_takes_away_and_the_rows_it_replaces() -> None:
+    store = _store()
+    overlay = store.overlay([], [BaseFact("owns", ("holding", "acme", *ALWAYS))])
+    assert [row for row, _ in overlay.periods("owns", (None, None))] == [("cyprus_co", "holding")]
+    overlay.replace_rows("head")
+    assert not overlay.holds("head", ("ministry", None, MAR))
+    assert store.holds("head", ("ministry", None, MAR))
+    with pytest.raises(ValueError, match="not a table"):
+        overlay.replace_rows("unknown")

@@ -16,9 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
+from policyeval.engine.bindings import (
+    Env,
+    bind,
+    bind_pattern,
+    comparison_solutions,
+    pattern_of,
+    value_of,
+)
+from policyeval.engine.builtins import Pattern
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import ALWAYS, FactStore, Period
 from policyeval.language.analysis import ProgramAnalysis
@@ -34,6 +42,7 @@ from policyeval.language.syntax import (
 )
 
 __all__ = [
+    "DatedOnDemand",
     "Days",
     "complement",
     "date_parametric",
@@ -204,10 +213,10 @@ class _Level:
             yield from relation.items()  # the caller's bind keeps the rows matching the pattern
 
 
-def _solutions(level: _Level, rule: Rule) -> list[tuple[Env, Days]]:
-    """Every binding of ``rule``'s body with the days on which it holds (the question's day
-    left unbound), its conditions taken in the order proofs walk them."""
-    states: list[tuple[Env, Days]] = [({}, EVERY_DAY)]
+def _solutions(level: _Level, rule: Rule, start: Env | None = None) -> list[tuple[Env, Days]]:
+    """Every binding of ``rule``'s body extending ``start`` with the days on which it holds
+    (the question's day left unbound), its conditions taken in the order proofs walk them."""
+    states: list[tuple[Env, Days]] = [(start or {}, EVERY_DAY)]
     for literal in level.program.explain_order[rule.id]:
         states = [
             (extended, common)
@@ -271,3 +280,96 @@ def store_dated(
         for row, days in relation.items():
             for start, end in days:
                 tables.add(name, (*row, start, end))
+
+
+# ---- on demand, in a what-if store ----------------------------------------------------------
+
+
+class DatedOnDemand:
+    """The dated tables ``names`` of a what-if store, computed again for the rows a question
+    asks, when it first asks (:meth:`FactStore.replace_rows` calls this with each pattern).
+
+    Facts a what-if assumes or takes away may change a dated table (an ownership record changes
+    who is wholly the state's), so its stored rows cannot answer. Computing the whole table
+    again costs what loading does (1–2 s for the ownership chains of a world of 1,000
+    executors), and so does evaluating the rules top-down as pyDatalog must (a recursive
+    relation in the order that keeps it terminating enumerates it whole). A question only asks
+    about a few rows, though — one organization's holders, up their chain — so the rows asked
+    are computed with their days, as a top-down evaluation over sets of days: each pattern
+    asked of a relation of the recursive group is a call whose rows grow round by round until
+    no call gains a row or a day (days only grow, so this ends; a negated condition is of a
+    lower group, complete before it is read). Once complete, a call's rows go into the store."""
+
+    def __init__(self, names: frozenset[str], program: CompiledProgram, overlay: FactStore):
+        self.names = names
+        self.program = program
+        self.overlay = overlay
+        self._done: dict[str, list[Pattern]] = {}
+        """Predicate → the patterns whose rows are in the store."""
+
+    def __call__(self, predicate: str, pattern: Pattern) -> None:
+        """Put every row of ``predicate`` matching ``pattern`` (its day left out) into the
+        store, unless an earlier call has."""
+        if self._covered(predicate, pattern):
+            return
+        group = self.program.recursive_group(predicate) | {predicate}
+        level = _Calls(self.program, self.overlay, {name: {} for name in group})
+        level.calls[(predicate, pattern)] = {}
+        while level.round():
+            pass
+        for (name, asked), relation in level.calls.items():
+            if self._covered(name, asked):
+                continue
+            for row, days in relation.items():
+                for start, end in days:
+                    self.overlay.add(name, (*row, start, end))
+            self._done.setdefault(name, []).append(asked)
+
+    def _covered(self, predicate: str, pattern: Pattern) -> bool:
+        return any(
+            all(
+                v is None or (type(v) is type(w) and v == w)
+                for v, w in zip(done, pattern, strict=True)
+            )
+            for done in self._done.get(predicate, ())
+        )
+
+
+@dataclass
+class _Calls(_Level):
+    """One recursive group evaluated for the patterns asked of it (the calls), each with the
+    rows it has so far; a pattern asked for the first time is a new call."""
+
+    calls: dict[tuple[str, Pattern], Relation] = field(default_factory=dict)
+    grown: bool = False
+
+    def _with_days(
+        self, predicate: str, pattern: tuple[Value | None, ...]
+    ) -> Iterator[tuple[tuple[Value, ...], Days]]:
+        if predicate not in self.relations:
+            yield from super()._with_days(predicate, pattern)
+            return
+        relation = self.calls.get((predicate, pattern))
+        if relation is None:
+            relation = self.calls[(predicate, pattern)] = {}
+            self.grown = True  # its rows are sought in the next round
+        yield from list(relation.items())
+
+    def round(self) -> bool:
+        """Each call's rules evaluated once more; whether a call was added or gained a row or
+        a day."""
+        self.grown = False
+        for (name, pattern), relation in list(self.calls.items()):
+            for rule in self.program.rules.rules_for(name):
+                start = bind_pattern(rule.head.terms[:-1], pattern)
+                if start is None:
+                    continue
+                self.day = rule.head.terms[-1].name  # type: ignore[union-attr]
+                for env, days in _solutions(self, rule, start):
+                    row = tuple(value_of(term, env) for term in rule.head.terms[:-1])
+                    before = relation.get(row, ())  # type: ignore[arg-type]
+                    after = union(before, days)
+                    if after != before:
+                        relation[row] = after  # type: ignore[index]
+                        self.grown = True
+        return self.grown

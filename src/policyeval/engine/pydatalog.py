@@ -129,9 +129,12 @@ class CompiledProgram:
         """The predicates ``predicate`` is mutually recursive with (empty when it is not)."""
         return self.analysis.recursive.get(predicate, frozenset())
 
-    def what_if(self, touched: frozenset[str]) -> CompiledProgram:
+    def what_if(
+        self, touched: frozenset[str], recomputed: frozenset[str] = frozenset()
+    ) -> CompiledProgram:
         """This program with every table and slice that facts of ``touched`` could change
-        given up (evaluated by their rules again); this one when none could change.
+        given up (evaluated by their rules again), but the tables ``recomputed``, which the
+        caller computes again over its what-if store; this one when none is given up.
 
         The programs are kept by what they give up, not by ``touched``: the sets of facts
         a refusal's repairs assume are many (168 at 200 refusals of a generated world) and
@@ -140,7 +143,7 @@ class CompiledProgram:
         if not (self.materialized or self.slices):
             return self
         changed = self.analysis.affected_by(touched)
-        dropped = self.materialized & changed
+        dropped = (self.materialized & changed) - recomputed
         cut = frozenset(rule for rule, piece in self.slices.items() if piece.reads() & changed)
         if not dropped and not cut:
             return self

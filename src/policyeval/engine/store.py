@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from policyeval.engine import budget
@@ -20,6 +20,9 @@ ALWAYS = (dt.date.min, dt.date.max)
 
 Period = tuple[dt.date, dt.date]
 """The first and the last day (both included) a dated fact is in force."""
+
+Fill = Callable[[str, tuple[Value | None, ...]], None]
+"""What adds the rows of a predicate answering a pattern to a what-if store's table of it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,9 @@ class FactStore:
         self._parent: FactStore | None = None
         self._shared: frozenset[str] = frozenset()
         self._removed: dict[str, set[tuple[Value, ...]]] = {}
+        self._replaced: dict[str, Fill | None] = {}
+        """Predicates whose parent's rows this overlay hides (tables computed again for it),
+        each with what fills its own table for a pattern before that is looked up."""
         for predicate, arity in (schema or {}).items():
             self.declare(predicate, arity, dated=predicate in dated)
 
@@ -245,8 +251,13 @@ class FactStore:
     ) -> Iterator[tuple[tuple[Value, ...], Period]]:
         """The rows of a dated predicate matching ``pattern`` (every argument but the day),
         each with the period it holds over."""
-        if self._parent is not None:
-            yield from self._parent.periods(predicate, pattern)
+        if predicate in self._replaced:
+            self._fill(predicate, pattern)
+        elif self._parent is not None:
+            removed = self._removed.get(predicate, ())
+            for row, period in self._parent.periods(predicate, pattern):
+                if not removed or (*row, *period) not in removed:
+                    yield row, period
         table = self._tables.get(predicate)
         if table is None or not table.rows:
             return
@@ -267,20 +278,23 @@ class FactStore:
         """Rows of ``predicate``, including the parent's in an overlay."""
         own = self._tables.get(predicate)
         count = len(own.rows) if own is not None else 0
-        return count + (self._parent.size(predicate) if self._parent else 0)
+        parent = self._inherited(predicate)
+        return count + (parent.size(predicate) if parent is not None else 0)
 
     def distinct(self, predicate: str, position: int) -> int:
         """How many distinct values argument ``position`` of ``predicate`` takes (an upper
         bound in an overlay, which counts its own and its parent's apart)."""
         own = self._tables.get(predicate)
         count = len(own.position(position)) if own is not None else 0
-        return count + (self._parent.distinct(predicate, position) if self._parent else 0)
+        parent = self._inherited(predicate)
+        return count + (parent.distinct(predicate, position) if parent is not None else 0)
 
     def count(self, predicate: str, position: int, value: Value) -> int:
         """Rows of ``predicate`` whose argument ``position`` is ``value``."""
         own = self._tables.get(predicate)
         count = len(own.position(position).get(value, ())) if own is not None else 0
-        return count + (self._parent.count(predicate, position, value) if self._parent else 0)
+        parent = self._inherited(predicate)
+        return count + (parent.count(predicate, position, value) if parent is not None else 0)
 
     def match(
         self, predicate: str, pattern: Sequence[Value | None]
@@ -292,7 +306,9 @@ class FactStore:
         spends from the evaluation's time budget (:func:`policyeval.engine.budget.check`).
         """
         budget.check()
-        if self._parent is not None:
+        if predicate in self._replaced:
+            self._fill(predicate, pattern)
+        elif self._parent is not None:
             removed = self._removed.get(predicate)
             inherited = self._parent.match(predicate, pattern)
             if removed:
@@ -345,6 +361,10 @@ class FactStore:
             return self._parent._declared(predicate)
         return table
 
+    def _inherited(self, predicate: str) -> FactStore | None:
+        """The parent whose rows of ``predicate`` this store reads too, if any."""
+        return None if predicate in self._replaced else self._parent
+
     def _own(self, predicate: str) -> Table | None:
         """``predicate``'s table in this store when it has rows."""
         table = self._tables.get(predicate)
@@ -359,6 +379,27 @@ class FactStore:
         for fact in removed:
             child._removed.setdefault(fact.predicate, set()).add(fact.args)
         return child
+
+    def replace_rows(self, predicate: str, fill: Fill | None = None) -> None:
+        """Hide the parent's rows of ``predicate`` in this overlay and give it an empty table of
+        its own, shaped as the parent declares it: a table computed again for a what-if. With
+        ``fill``, every lookup (:meth:`match`, :meth:`periods`) first calls it with the
+        predicate and the pattern asked (a dated one without its day), to add the rows that
+        answer it; sizes and counts see the rows added so far."""
+        declared = self._parent._declared(predicate) if self._parent is not None else None
+        if declared is None:
+            raise ValueError(f"`{predicate}` is not a table of the store this one overlays")
+        self._tables[predicate] = Table(declared.arity, declared.dated)
+        self._replaced[predicate] = fill
+
+    def _fill(self, predicate: str, pattern: Sequence[Value | None]) -> None:
+        """Let the filler of ``predicate``, if it has one, add the rows answering ``pattern``."""
+        fill = self._replaced.get(predicate)
+        if fill is not None:
+            table = self._tables[predicate]
+            width = table.arity - 1 if table.dated else table.arity
+            asked = tuple(pattern[:width])
+            fill(predicate, asked + (None,) * (width - len(asked)))
 
     def extended(self) -> FactStore:
         """A store that reads this one's predicates (shared, not copied: one lookup, no chain)
