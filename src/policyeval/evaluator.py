@@ -18,11 +18,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from policyeval.engine.builtins import BUILTINS, Builtin
-from policyeval.engine.dated_tables import DatedOnDemand
 from policyeval.engine.glossary import Glossary
 from policyeval.engine.materialize import Tables, compute_tables
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import BaseFact, FactStore
+from policyeval.engine.what_if_tables import what_if_store
 from policyeval.errors import QueryError
 from policyeval.explain.model import FailedCondition, JsonValue, ProofNode
 from policyeval.explain.proof import ProofCache, Prover
@@ -47,8 +47,9 @@ class KnowledgeBase:
     ``program`` and ``store`` are what questions use: the same rules, with every
     question-independent derived predicate computed once for this fact base and answered from
     its table (``store`` = the facts plus those tables). A what-if question cannot use the
-    tables an assumed fact may change: it gets a program in which those (and the slices that
-    read them) are evaluated by their rules again, over an overlay of the store.
+    tables an assumed fact may change: it asks the same program over an overlay of the store
+    in which those (and the slices that read them) are computed again, for the rows it asks
+    (:mod:`policyeval.engine.what_if_tables`).
     """
 
     program: CompiledProgram
@@ -61,9 +62,6 @@ class KnowledgeBase:
     """Proofs of tabled atoms, shared by the questions asked of this version."""
     glossary: Glossary = field(default_factory=dict, compare=False)
     """How the fact vocabulary names base predicates, for explanations in record words."""
-    dated_tables: frozenset[str] = frozenset()
-    """The tables whose rows hold over periods (:mod:`policyeval.engine.dated_tables`): a
-    what-if computes those it changes again over its store instead of giving them up."""
 
     @property
     def rules(self) -> RuleSet:
@@ -77,15 +75,9 @@ class KnowledgeBase:
         assumed, retracted = list(assume), list(retract)
         if not assumed and not retracted:
             return self.program, self.store
-        touched = frozenset(fact.predicate for fact in [*assumed, *retracted])
-        stale = self.dated_tables & self.program.analysis.affected_by(touched)
-        program = self.program.what_if(touched, recomputed=stale)
-        store = self.store.overlay(assumed, retracted)
-        if stale:
-            fill = DatedOnDemand(stale, program, store)
-            for name in stale:
-                store.replace_rows(name, fill)
-        return program, store
+        touched = {fact.predicate for fact in [*assumed, *retracted]}
+        overlay = self.store.overlay(assumed, retracted)
+        return self.program, what_if_store(self.program, overlay, touched)
 
     def prover(self, program: CompiledProgram, store: FactStore) -> Prover:
         """A prover for one question in ``world``; it shares this version's kept proofs unless
@@ -165,7 +157,6 @@ def build_knowledge_base(
         plain,
         store,
         glossary=glossary or {},
-        dated_tables=frozenset(name for name in tables.tabled if tables.store.is_dated(name)),
     )
 
 

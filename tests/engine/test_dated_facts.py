@@ -230,8 +230,12 @@ def test_an_overlay_hides_the_periods_it_takes_away_and_the_rows_it_replaces() -
     store = _store()
     overlay = store.overlay([], [BaseFact("owns", ("holding", "acme", *ALWAYS))])
     assert [row for row, _ in overlay.periods("owns", (None, None))] == [("cyprus_co", "holding")]
-    overlay.replace_rows("head")
+    overlay.replace_rows("head", 3)
     assert not overlay.holds("head", ("ministry", None, MAR))
     assert store.holds("head", ("ministry", None, MAR))
-    with pytest.raises(ValueError, match="not a table"):
-        overlay.replace_rows("unknown")
+    with pytest.raises(ValueError, match="takes 3 values"):
+        overlay.replace_rows("head", 2)
+    with pytest.raises(ValueError, match="only an overlay"):
+        store.replace_rows("head", 3)
+    overlay.replace_rows("never_computed", 2)  # a table that came out empty: never declared
+    assert overlay.size("never_computed") == 0

@@ -16,17 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from policyeval.engine.bindings import (
-    Env,
-    bind,
-    bind_pattern,
-    comparison_solutions,
-    pattern_of,
-    value_of,
-)
-from policyeval.engine.builtins import Pattern
+from policyeval.engine.bindings import Env, bind, comparison_solutions, pattern_of, value_of
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import ALWAYS, FactStore, Period
 from policyeval.language.analysis import ProgramAnalysis
@@ -42,12 +34,15 @@ from policyeval.language.syntax import (
 )
 
 __all__ = [
-    "DatedOnDemand",
+    "EVERY_DAY",
     "Days",
+    "Level",
+    "Relation",
     "complement",
     "date_parametric",
     "dated_tables",
     "intersect",
+    "solutions",
     "store_dated",
     "union",
 ]
@@ -169,7 +164,7 @@ def _contains(days: Days, day: dt.date) -> bool:
 
 
 @dataclass
-class _Level:
+class Level:
     """One level's date-parametric predicates, evaluated together over sets of days; ``day``
     is the name of the question's day in the rule being evaluated."""
 
@@ -213,7 +208,7 @@ class _Level:
             yield from relation.items()  # the caller's bind keeps the rows matching the pattern
 
 
-def _solutions(level: _Level, rule: Rule, start: Env | None = None) -> list[tuple[Env, Days]]:
+def solutions(level: Level, rule: Rule, start: Env | None = None) -> list[tuple[Env, Days]]:
     """Every binding of ``rule``'s body extending ``start`` with the days on which it holds
     (the question's day left unbound), its conditions taken in the order proofs walk them."""
     states: list[tuple[Env, Days]] = [(start or {}, EVERY_DAY)]
@@ -227,7 +222,7 @@ def _solutions(level: _Level, rule: Rule, start: Env | None = None) -> list[tupl
     return states
 
 
-def _step(level: _Level, literal: Literal, env: Env) -> Iterator[tuple[Env, Days]]:
+def _step(level: Level, literal: Literal, env: Env) -> Iterator[tuple[Env, Days]]:
     if isinstance(literal, Comparison):
         yield from ((extended, EVERY_DAY) for extended in comparison_solutions(literal, env))
     elif isinstance(literal, Negation):
@@ -246,7 +241,7 @@ def dated_tables(
     """The relations of the date-parametric predicates ``names`` (one level: each uses only
     lower levels and its own recursive group). Each rule is evaluated once; the rules of a
     recursive group again until no row gains a day (days only ever grow, so this ends)."""
-    level = _Level(program, tables, {name: {} for name in names})
+    level = Level(program, tables, {name: {} for name in names})
     rules = [rule for name in sorted(names) for rule in program.rules.rules_for(name)]
     recursive = [rule for rule in rules if rule.head.predicate in program.recursive]
     changed = _derive(level, rules)
@@ -255,13 +250,13 @@ def dated_tables(
     return level.relations
 
 
-def _derive(level: _Level, rules: list[Rule]) -> bool:
+def _derive(level: Level, rules: list[Rule]) -> bool:
     """Add what ``rules`` derive to the level's relations; whether any row gained a day."""
     changed = False
     for rule in rules:
         level.day = rule.head.terms[-1].name  # type: ignore[union-attr]
         relation = level.relations[rule.head.predicate]
-        for env, days in _solutions(level, rule):
+        for env, days in solutions(level, rule):
             row = tuple(value_of(term, env) for term in rule.head.terms[:-1])
             before = relation.get(row, ())  # type: ignore[arg-type]
             after = union(before, days)
@@ -280,96 +275,3 @@ def store_dated(
         for row, days in relation.items():
             for start, end in days:
                 tables.add(name, (*row, start, end))
-
-
-# ---- on demand, in a what-if store ----------------------------------------------------------
-
-
-class DatedOnDemand:
-    """The dated tables ``names`` of a what-if store, computed again for the rows a question
-    asks, when it first asks (:meth:`FactStore.replace_rows` calls this with each pattern).
-
-    Facts a what-if assumes or takes away may change a dated table (an ownership record changes
-    who is wholly the state's), so its stored rows cannot answer. Computing the whole table
-    again costs what loading does (1–2 s for the ownership chains of a world of 1,000
-    executors), and so does evaluating the rules top-down as pyDatalog must (a recursive
-    relation in the order that keeps it terminating enumerates it whole). A question only asks
-    about a few rows, though — one organization's holders, up their chain — so the rows asked
-    are computed with their days, as a top-down evaluation over sets of days: each pattern
-    asked of a relation of the recursive group is a call whose rows grow round by round until
-    no call gains a row or a day (days only grow, so this ends; a negated condition is of a
-    lower group, complete before it is read). Once complete, a call's rows go into the store."""
-
-    def __init__(self, names: frozenset[str], program: CompiledProgram, overlay: FactStore):
-        self.names = names
-        self.program = program
-        self.overlay = overlay
-        self._done: dict[str, list[Pattern]] = {}
-        """Predicate → the patterns whose rows are in the store."""
-
-    def __call__(self, predicate: str, pattern: Pattern) -> None:
-        """Put every row of ``predicate`` matching ``pattern`` (its day left out) into the
-        store, unless an earlier call has."""
-        if self._covered(predicate, pattern):
-            return
-        group = self.program.recursive_group(predicate) | {predicate}
-        level = _Calls(self.program, self.overlay, {name: {} for name in group})
-        level.calls[(predicate, pattern)] = {}
-        while level.round():
-            pass
-        for (name, asked), relation in level.calls.items():
-            if self._covered(name, asked):
-                continue
-            for row, days in relation.items():
-                for start, end in days:
-                    self.overlay.add(name, (*row, start, end))
-            self._done.setdefault(name, []).append(asked)
-
-    def _covered(self, predicate: str, pattern: Pattern) -> bool:
-        return any(
-            all(
-                v is None or (type(v) is type(w) and v == w)
-                for v, w in zip(done, pattern, strict=True)
-            )
-            for done in self._done.get(predicate, ())
-        )
-
-
-@dataclass
-class _Calls(_Level):
-    """One recursive group evaluated for the patterns asked of it (the calls), each with the
-    rows it has so far; a pattern asked for the first time is a new call."""
-
-    calls: dict[tuple[str, Pattern], Relation] = field(default_factory=dict)
-    grown: bool = False
-
-    def _with_days(
-        self, predicate: str, pattern: tuple[Value | None, ...]
-    ) -> Iterator[tuple[tuple[Value, ...], Days]]:
-        if predicate not in self.relations:
-            yield from super()._with_days(predicate, pattern)
-            return
-        relation = self.calls.get((predicate, pattern))
-        if relation is None:
-            relation = self.calls[(predicate, pattern)] = {}
-            self.grown = True  # its rows are sought in the next round
-        yield from list(relation.items())
-
-    def round(self) -> bool:
-        """Each call's rules evaluated once more; whether a call was added or gained a row or
-        a day."""
-        self.grown = False
-        for (name, pattern), relation in list(self.calls.items()):
-            for rule in self.program.rules.rules_for(name):
-                start = bind_pattern(rule.head.terms[:-1], pattern)
-                if start is None:
-                    continue
-                self.day = rule.head.terms[-1].name  # type: ignore[union-attr]
-                for env, days in _solutions(self, rule, start):
-                    row = tuple(value_of(term, env) for term in rule.head.terms[:-1])
-                    before = relation.get(row, ())  # type: ignore[arg-type]
-                    after = union(before, days)
-                    if after != before:
-                        relation[row] = after  # type: ignore[index]
-                        self.grown = True
-        return self.grown

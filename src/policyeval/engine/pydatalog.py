@@ -11,10 +11,9 @@ shared and never written after compilation).
 
 from __future__ import annotations
 
-import functools
 import itertools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
@@ -49,19 +48,15 @@ FIRST_FRESH = 1_000_000
 """Variables an unfolded body brings in are numbered from here: above the parser's numbering of
 a rule's own anonymous variables (``_1``, ``_2``, …), so the two never meet."""
 
-MAX_WHAT_IF_PROGRAMS = 64
-"""What-if programs kept per program (one per set of tables and slices given up), the ones used
-last."""
-
 _thread = threading.local()
 _registered: set[str] = set()
 _register_lock = threading.Lock()
 
 
 class CompiledProgram:
-    """A rule set compiled into one pyDatalog knowledge base; read-only once built, but for the
-    what-if programs it keeps (``functools.lru_cache``: concurrent callers at worst compile
-    one twice)."""
+    """A rule set compiled into one pyDatalog knowledge base; read-only once built. A what-if
+    asks the same program over a store whose changed tables are computed again
+    (:mod:`policyeval.engine.what_if_tables`): nothing is compiled per question."""
 
     def __init__(
         self,
@@ -106,13 +101,17 @@ class CompiledProgram:
             )
             for rule in rules.rules
         }
+        self._slice_tables = {piece.atom.predicate: piece for piece in self.slices.values()}
         self.explain_order: dict[str, tuple[Literal, ...]] = {
-            rule.id: evaluation_order(rule, self.inputs) for rule in rules.rules
+            rule.id: evaluation_order(rule, self.inputs)
+            for rule in (*rules.rules, *(p.table_rule() for p in self._slice_tables.values()))
         }
-        """The order proofs and why-not walk a body in: as written (each condition once what it
-        needs is bound). Each step is a separate question to the engine, so the left-recursive
-        order that keeps pyDatalog terminating is not needed there, and would make a proof try
-        every member of a recursive relation before the condition that selects one."""
+        """The order proofs and why-not walk a body in (and a what-if computes tables in): as
+        written (each condition once what it needs is bound), by rule id; a slice's hidden
+        rule's by its table's name. Each step is a separate question to the engine, so the
+        left-recursive order that keeps pyDatalog terminating is not needed there, and would
+        make a proof try every member of a recursive relation before the condition that
+        selects one."""
         self.never_holds = self.analysis.never_derivable(
             set(self.base_predicates) | set(self.builtins)
         )
@@ -121,47 +120,29 @@ class CompiledProgram:
         """Derived predicates whose one rule's body is compiled in place of each positive call
         (pyDatalog pays a subgoal per call; the body's store lookups then fuse with the
         caller's). Proofs and why-not still walk the rules as written."""
-        self._what_if = functools.lru_cache(maxsize=MAX_WHAT_IF_PROGRAMS)(self._without)
-        """The what-if programs kept (:meth:`what_if`), by what they give up."""
         self._logic = self._compile()
 
     def recursive_group(self, predicate: str) -> frozenset[str]:
         """The predicates ``predicate`` is mutually recursive with (empty when it is not)."""
         return self.analysis.recursive.get(predicate, frozenset())
 
-    def what_if(
-        self, touched: frozenset[str], recomputed: frozenset[str] = frozenset()
-    ) -> CompiledProgram:
-        """This program with every table and slice that facts of ``touched`` could change
-        given up (evaluated by their rules again), but the tables ``recomputed``, which the
-        caller computes again over its what-if store; this one when none is given up.
-
-        The programs are kept by what they give up, not by ``touched``: the sets of facts
-        a refusal's repairs assume are many (168 at 200 refusals of a generated world) and
-        give up fewer distinct sets of tables, and each program costs a compilation of every
-        rule (6–12 ms). The :data:`MAX_WHAT_IF_PROGRAMS` used last are kept."""
-        if not (self.materialized or self.slices):
-            return self
+    def stale_tables(self, touched: Collection[str]) -> frozenset[str]:
+        """The tables, and the tables of slices, that facts of ``touched`` could change: what
+        a what-if assuming or taking away such facts must compute again."""
         changed = self.analysis.affected_by(touched)
-        dropped = (self.materialized & changed) - recomputed
-        cut = frozenset(rule for rule, piece in self.slices.items() if piece.reads() & changed)
-        if not dropped and not cut:
-            return self
-        return self._what_if(dropped, cut)
+        cut = {piece.atom.predicate for piece in self.slices.values() if piece.reads() & changed}
+        return (self.materialized & changed) | cut
 
-    def _without(self, dropped: frozenset[str], cut: frozenset[str]) -> CompiledProgram:
-        """This program with the tables ``dropped`` and the slices of the rules ``cut`` given
-        up (their rules evaluated instead)."""
-        return CompiledProgram(
-            self.rules,
-            self.base_predicates,
-            self.builtins,
-            materialized=self.materialized - dropped,
-            slices={rule: piece for rule, piece in self.slices.items() if rule not in cut},
-            analysis=self.analysis,
-            base_inputs=self.base_inputs,
-            unfold=self.unfold,
-        )
+    def table_arity(self, table: str) -> int:
+        """The arity of a table: a derived predicate's, or a slice's."""
+        piece = self._slice_tables.get(table)
+        return piece.atom.arity if piece is not None else self.derived[table]
+
+    def table_rules(self, table: str) -> list[Rule]:
+        """The rules whose relation is ``table``: a derived predicate's, or a slice's hidden
+        rule (:meth:`~policyeval.engine.slicing.Slice.table_rule`)."""
+        piece = self._slice_tables.get(table)
+        return [piece.table_rule()] if piece is not None else self.rules.rules_for(table)
 
     # -- questions -------------------------------------------------------------------------
 

@@ -231,20 +231,20 @@ class FactStore:
 
     def schema(self) -> dict[str, int]:
         """Name → arity of every base predicate, including the parent's in an overlay."""
-        merged = self._parent.schema() if self._parent else {}
+        merged = self._parent.schema() if self._parent is not None else {}
         merged.update({name: table.arity for name, table in self._tables.items()})
         return merged
 
     def dated(self) -> frozenset[str]:
         """The dated predicates (:meth:`declare`), including the parent's in an overlay."""
         own = frozenset(name for name, table in self._tables.items() if table.dated)
-        return own | (self._parent.dated() if self._parent else frozenset())
+        return own | (self._parent.dated() if self._parent is not None else frozenset())
 
     def is_dated(self, predicate: str) -> bool:
         table = self._tables.get(predicate)
         if table is not None:
             return table.dated
-        return self._parent.is_dated(predicate) if self._parent else False
+        return self._parent.is_dated(predicate) if self._parent is not None else False
 
     def periods(
         self, predicate: str, pattern: Sequence[Value | None]
@@ -272,7 +272,7 @@ class FactStore:
 
     def __len__(self) -> int:
         own = sum(len(t.rows) for t in self._tables.values())
-        return own + (len(self._parent) if self._parent else 0)
+        return own + (len(self._parent) if self._parent is not None else 0)
 
     def size(self, predicate: str) -> int:
         """Rows of ``predicate``, including the parent's in an overlay."""
@@ -380,16 +380,20 @@ class FactStore:
             child._removed.setdefault(fact.predicate, set()).add(fact.args)
         return child
 
-    def replace_rows(self, predicate: str, fill: Fill | None = None) -> None:
+    def replace_rows(self, predicate: str, arity: int, fill: Fill | None = None) -> None:
         """Hide the parent's rows of ``predicate`` in this overlay and give it an empty table of
-        its own, shaped as the parent declares it: a table computed again for a what-if. With
+        its own, shaped as the parent declares it (else of ``arity``, not dated): a table
+        computed again for a what-if. With
         ``fill``, every lookup (:meth:`match`, :meth:`periods`) first calls it with the
         predicate and the pattern asked (a dated one without its day), to add the rows that
         answer it; sizes and counts see the rows added so far."""
-        declared = self._parent._declared(predicate) if self._parent is not None else None
-        if declared is None:
-            raise ValueError(f"`{predicate}` is not a table of the store this one overlays")
-        self._tables[predicate] = Table(declared.arity, declared.dated)
+        if self._parent is None:
+            raise ValueError("only an overlay replaces rows of the store it overlays")
+        declared = self._parent._declared(predicate)
+        table = Table(declared.arity, declared.dated) if declared is not None else Table(arity)
+        if table.arity != arity:
+            raise ValueError(f"`{predicate}` takes {table.arity} values, not {arity}")
+        self._tables[predicate] = table
         self._replaced[predicate] = fill
 
     def _fill(self, predicate: str, pattern: Sequence[Value | None]) -> None:
