@@ -55,8 +55,11 @@ class TablesOnDemand:
     def __init__(self, program: CompiledProgram, overlay: FactStore) -> None:
         self.program = program
         self.overlay = overlay
-        self._done: dict[str, list[Pattern]] = {}
-        """Table → the patterns whose rows are in the store."""
+        self._done: set[tuple[str, tuple[tuple[type, Value | None], ...]]] = set()
+        """The tables and patterns (each value with its type: ``1`` is not ``True``) whose
+        rows are in the store."""
+        self._open: dict[str, list[Pattern]] = {}
+        """Table → those of its patterns that leave an argument open: they cover others."""
 
     def __call__(self, table: str, pattern: Pattern) -> None:
         """Put every row of ``table`` matching ``pattern`` (a dated table's without its day)
@@ -73,7 +76,9 @@ class TablesOnDemand:
         for (name, asked), relation in calls.calls.items():
             if not self._covered(name, asked):
                 self._store(name, relation, name in dated)
-                self._done.setdefault(name, []).append(asked)
+                self._done.add((name, tuple(zip(map(type, asked), asked, strict=True))))
+                if None in asked:
+                    self._open.setdefault(name, []).append(asked)
 
     def _store(self, table: str, relation: Relation, dated: bool) -> None:
         for row, days in relation.items():
@@ -84,12 +89,16 @@ class TablesOnDemand:
                 self.overlay.add(table, (*row, start, end))
 
     def _covered(self, table: str, pattern: Pattern) -> bool:
+        """Whether the rows of ``table`` matching ``pattern`` are in the store: it or a pattern
+        leaving open what it binds was computed."""
+        if (table, tuple(zip(map(type, pattern), pattern, strict=True))) in self._done:
+            return True
         return any(
             all(
                 v is None or (type(v) is type(w) and v == w)
                 for v, w in zip(done, pattern, strict=True)
             )
-            for done in self._done.get(table, ())
+            for done in self._open.get(table, ())
         )
 
 
