@@ -101,10 +101,17 @@ class CompiledProgram:
             )
             for rule in rules.rules
         }
-        self._slice_tables = {piece.atom.predicate: piece for piece in self.slices.values()}
+        self._slice_rules = {
+            piece.atom.predicate: piece.table_rule() for piece in self.slices.values()
+        }
+        """A slice's table → its hidden rule (``Slice.table_rule``), which a what-if evaluates
+        again when the table's facts change; ``_slice_reads``: what each rule reads."""
+        self._slice_reads = {
+            table: frozenset(rule.body_predicates()) for table, rule in self._slice_rules.items()
+        }
         self.explain_order: dict[str, tuple[Literal, ...]] = {
             rule.id: evaluation_order(rule, self.inputs)
-            for rule in (*rules.rules, *(p.table_rule() for p in self._slice_tables.values()))
+            for rule in (*rules.rules, *self._slice_rules.values())
         }
         """The order proofs and why-not walk a body in (and a what-if computes tables in): as
         written (each condition once what it needs is bound), by rule id; a slice's hidden
@@ -130,19 +137,19 @@ class CompiledProgram:
         """The tables, and the tables of slices, that facts of ``touched`` could change: what
         a what-if assuming or taking away such facts must compute again."""
         changed = self.analysis.affected_by(touched)
-        cut = {piece.atom.predicate for piece in self.slices.values() if piece.reads() & changed}
+        cut = {table for table, reads in self._slice_reads.items() if reads & changed}
         return (self.materialized & changed) | cut
 
     def table_arity(self, table: str) -> int:
         """The arity of a table: a derived predicate's, or a slice's."""
-        piece = self._slice_tables.get(table)
-        return piece.atom.arity if piece is not None else self.derived[table]
+        rule = self._slice_rules.get(table)
+        return rule.head.arity if rule is not None else self.derived[table]
 
     def table_rules(self, table: str) -> list[Rule]:
         """The rules whose relation is ``table``: a derived predicate's, or a slice's hidden
-        rule (:meth:`~policyeval.engine.slicing.Slice.table_rule`)."""
-        piece = self._slice_tables.get(table)
-        return [piece.table_rule()] if piece is not None else self.rules.rules_for(table)
+        rule."""
+        rule = self._slice_rules.get(table)
+        return [rule] if rule is not None else self.rules.rules_for(table)
 
     # -- questions -------------------------------------------------------------------------
 

@@ -32,10 +32,6 @@ class Slice:
     body: tuple[Literal, ...]
     rest: tuple[Literal, ...]
 
-    def reads(self) -> set[str]:
-        """The predicates the slice's conditions name (its table is computed from them)."""
-        return self.table_rule().body_predicates()
-
     def table_rule(self) -> Rule:
         """The hidden rule whose relation is the slice's table."""
         return Rule(

@@ -383,10 +383,10 @@ class FactStore:
     def replace_rows(self, predicate: str, arity: int, fill: Fill | None = None) -> None:
         """Hide the parent's rows of ``predicate`` in this overlay and give it an empty table of
         its own, shaped as the parent declares it (else of ``arity``, not dated): a table
-        computed again for a what-if. With
-        ``fill``, every lookup (:meth:`match`, :meth:`periods`) first calls it with the
-        predicate and the pattern asked (a dated one without its day), to add the rows that
-        answer it; sizes and counts see the rows added so far."""
+        computed again for a what-if. With ``fill``, every lookup (:meth:`match`,
+        :meth:`periods`) first calls it with the predicate and the pattern asked (a dated one
+        without its day), to add the rows that answer it; sizes and counts see the rows added
+        so far."""
         if self._parent is None:
             raise ValueError("only an overlay replaces rows of the store it overlays")
         declared = self._parent._declared(predicate)

@@ -55,7 +55,7 @@ class TablesOnDemand:
     def __init__(self, program: CompiledProgram, overlay: FactStore) -> None:
         self.program = program
         self.overlay = overlay
-        self._done: set[tuple[str, tuple[tuple[type, Value | None], ...]]] = set()
+        self._done: set[tuple[str, _Typed]] = set()
         """The tables and patterns (each value with its type: ``1`` is not ``True``) whose
         rows are in the store."""
         self._open: dict[str, list[Pattern]] = {}
@@ -76,7 +76,7 @@ class TablesOnDemand:
         for (name, asked), relation in calls.calls.items():
             if not self._covered(name, asked):
                 self._store(name, relation, name in dated)
-                self._done.add((name, tuple(zip(map(type, asked), asked, strict=True))))
+                self._done.add((name, _typed(asked)))
                 if None in asked:
                     self._open.setdefault(name, []).append(asked)
 
@@ -91,7 +91,7 @@ class TablesOnDemand:
     def _covered(self, table: str, pattern: Pattern) -> bool:
         """Whether the rows of ``table`` matching ``pattern`` are in the store: it or a pattern
         leaving open what it binds was computed."""
-        if (table, tuple(zip(map(type, pattern), pattern, strict=True))) in self._done:
+        if (table, _typed(pattern)) in self._done:
             return True
         return any(
             all(
@@ -100,6 +100,14 @@ class TablesOnDemand:
             )
             for done in self._open.get(table, ())
         )
+
+
+_Typed = tuple[tuple[type, Value | None], ...]
+
+
+def _typed(pattern: Pattern) -> _Typed:
+    """``pattern`` with each value's type beside it, so that ``1`` and ``True`` differ as keys."""
+    return tuple(zip(map(type, pattern), pattern, strict=True))
 
 
 @dataclass
