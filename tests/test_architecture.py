@@ -34,7 +34,9 @@ ALLOWED: dict[str, set[str]] = {
     "decree743": GENERIC | {"evaluator", "redactions", "repairs"},
     "decision_log": GENERIC | {"evaluator", "decree743", "redactions", "repairs"},
     # A loaded fact base and its tables in one file: facts and engine tables, no evaluation.
-    "snapshot_file": GENERIC - {"explain"},
+    "snapshot_file": (GENERIC - {"explain"}) | {"snapshot_lazy"},
+    # What a restore builds when first read: records by kind, lists of the file.
+    "snapshot_lazy": {"errors", "language", "engine", "facts"},
     "loading": GENERIC
     | {
         "collector",

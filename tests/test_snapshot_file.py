@@ -1,6 +1,7 @@
 """A snapshot file restores exactly what the load it came from gave, and is used for nothing
-else: another version of the facts, rules or code, a damaged file, or one that is not ours
-means a load from the files."""
+else: another version of the facts, rules or code, a damaged file, or one whose layout is not
+ours means a load from the files. Records and rows are built when first read; a part changed
+after writing, checksum and all, is refused then."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -20,10 +22,11 @@ import pytest
 from paths import FACTS, POLICIES
 from policyeval import decide_transfer, load, loading
 from policyeval.engine.store import FactStore
-from policyeval.engine.store_columns import FactList
+from policyeval.engine.store_columns import FactList, RestoredTable
 from policyeval.language.syntax import RuleSet, Value
 from policyeval.loading import Snapshot
 from policyeval.snapshot_file import MAGIC, decode_day, encode_day
+from policyeval.snapshot_lazy import RecordsByKind
 
 
 def _restored(said: list[str]) -> bool:
@@ -211,6 +214,15 @@ def _another_format(document: dict[str, Any]) -> None:
     document["key"]["format"] = 0
 
 
+def _a_column_cut_short(document: dict[str, Any]) -> None:
+    table = next(t for t in document["base"].values() if t["rows"] > 1)
+    table["columns"][0] = table["columns"][0][:-4]
+
+
+def _sources_not_columns(document: dict[str, Any]) -> None:
+    document["sources"] = document["sources"][:3]
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -219,9 +231,8 @@ def _another_format(document: dict[str, Any]) -> None:
         lambda path: path.write_bytes(path.read_bytes()[:1000]),
         lambda path: _rewrite(path, _value_of_another_type),
         lambda path: _rewrite(path, _a_day_over_a_value),
-        lambda path: _rewrite(path, _a_row_twice),
-        lambda path: _rewrite(path, _a_record_its_model_refuses),
-        lambda path: _rewrite(path, _records_not_json),
+        lambda path: _rewrite(path, _a_column_cut_short),
+        lambda path: _rewrite(path, _sources_not_columns),
         lambda path: _rewrite(path, _records_as_objects),
         lambda path: _rewrite(path, _another_format),
     ],
@@ -231,9 +242,8 @@ def _another_format(document: dict[str, Any]) -> None:
         "truncated",
         "float value",
         "day over a value",
-        "row twice",
-        "bad record",
-        "records not JSON",
+        "column cut short",
+        "sources not five columns",
         "records not one text",
         "format",
     ],
@@ -246,6 +256,54 @@ def test_a_damaged_or_foreign_snapshot_is_loaded_again(
     assert not _restored(said)
     assert list(again.fact_base.facts) == list(written[0].fact_base.facts)
     assert _only_snapshot(snapshots).read_bytes() == _only_snapshot(written[1]).read_bytes()
+
+
+def _base_table_with_a_row_twice(snapshot: Snapshot) -> None:
+    for table in snapshot.knowledge_base.facts.own_tables().values():
+        table.keys  # noqa: B018  # built when first read
+
+
+def _records_read(snapshot: Snapshot) -> None:
+    for by_id in snapshot.fact_base.records.values():
+        len(by_id)
+
+
+@pytest.mark.parametrize(
+    ("damage", "read", "said"),
+    [
+        (_a_row_twice, _base_table_with_a_row_twice, "holds a row twice"),
+        (_a_record_its_model_refuses, _records_read, "holds records of kind"),
+        (_records_not_json, _records_read, "holds records of kind"),
+    ],
+    ids=["row twice", "bad record", "records not JSON"],
+)
+def test_a_part_changed_checksum_and_all_is_refused_when_first_read(
+    damage: Any, read: Any, said: str, snapshots: Path
+) -> None:
+    """A file changed and given a matching checksum (by someone able to write the service's
+    snapshot directory) passes the start; the part changed is refused when first read, naming
+    the file and what to do, and never answers."""
+    path = _only_snapshot(snapshots)
+    _rewrite(path, damage)
+    restored, said_at_start = _load(FACTS, snapshots)
+    assert _restored(said_at_start)
+    with pytest.raises(ValueError, match=f"{re.escape(str(path))} {said}") as refused:
+        read(restored)
+    assert "delete it" in str(refused.value) or "delete the file" in str(refused.value)
+
+
+def test_a_restart_builds_no_record_and_no_row_before_they_are_read(
+    written: tuple[Snapshot, Path], snapshots: Path
+) -> None:
+    restored, said = _load(FACTS, snapshots)
+    assert _restored(said)
+    records = restored.fact_base.records
+    assert isinstance(records, RecordsByKind) and records.built == frozenset()
+    stores = [restored.knowledge_base.facts, restored.knowledge_base.store]
+    tables = [table for store in stores for table in store.own_tables().values()]
+    assert all(isinstance(t, RestoredTable) and not t.decoded for t in tables)
+    assert records["transfer"] == written[0].fact_base.records["transfer"]
+    assert records.built == {"transfer"}
 
 
 class _Payload:

@@ -9,11 +9,14 @@ so a snapshot is never trusted across versions.
 
 The format cannot run code: MessagePack (maps, lists, text, numbers, bytes; a day as a
 MessagePack extension holding its ordinal) after a magic line and the sha256 of the rest. Each
-kind's records are one JSON text, validated again by their pydantic models when read (straight
-from the JSON, by pydantic's own parser); the rows of facts and tables
-are numbers into one value list (:mod:`policyeval.engine.store_columns`). A snapshot is as
-trusted as the directory it is in: it must be writable only by the service, like the fact
-files themselves.
+kind's records are one JSON text; the rows of facts and tables are numbers into one value list
+(:mod:`policyeval.engine.store_columns`). Reading checks the whole file (magic, checksum, key,
+format) and its layout (each part's type, each table's columns against its width and rows, the
+values' types); the records, rows and sources themselves are built when first read
+(:mod:`policyeval.snapshot_lazy`), each kind's records validated then by its pydantic model.
+A file is as trusted as the directory it is in: it must be writable only by the service, like
+the fact files themselves (a table row in it decides like a computed one); a part changed
+after writing, checksum and all, is refused when first read, naming the file.
 """
 
 from __future__ import annotations
@@ -23,14 +26,13 @@ import hashlib
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import msgpack
-from pydantic import TypeAdapter, ValidationError
 
 from policyeval.engine.materialize import Tables
 from policyeval.engine.slicing import Slice
@@ -46,9 +48,10 @@ from policyeval.engine.store_columns import (
     sources_by_number,
 )
 from policyeval.facts.loader import FactBase
-from policyeval.facts.model import FactRecord, Vocabulary
+from policyeval.facts.model import Vocabulary
 from policyeval.language.syntax import Atom, RuleSet, Value, Var
 from policyeval.language.syntax_codec import decode_rule_set, encode_rule_set
+from policyeval.snapshot_lazy import DamagedSnapshot, LazyList, RecordsByKind, records_adapter
 
 FORMAT = 2
 """The layout written; a file of another format is rebuilt, never read."""
@@ -165,17 +168,15 @@ def read_snapshot(directory: Path, key: SnapshotKey, vocabulary: Vocabulary) -> 
     except OSError:
         return None
     head = len(MAGIC) + hashlib.sha256().digest_size
-    if (
-        not data.startswith(MAGIC)
-        or hashlib.sha256(data[head:]).digest() != data[len(MAGIC) : head]
-    ):
+    body = memoryview(data)[head:]
+    if not data.startswith(MAGIC) or hashlib.sha256(body).digest() != data[len(MAGIC) : head]:
         return None
     try:
-        document = msgpack.unpackb(data[head:], ext_hook=decode_day, use_list=True, raw=False)
+        document = msgpack.unpackb(body, ext_hook=decode_day, use_list=True, raw=False)
         if document.get("key") != key.as_dict():
             return None
-        return _decode(document, vocabulary)
-    except (ValueError, TypeError, KeyError, IndexError, ValidationError):
+        return _decode(document, vocabulary, path)
+    except (ValueError, TypeError, KeyError, IndexError):
         return None
 
 
@@ -188,11 +189,12 @@ def _encode(key: SnapshotKey, stored: StoredFacts) -> dict[str, Any]:
     base = {name: encode_table(t, values, sources) for name, t in stored.store.own_tables().items()}
     editions = [_encode_edition(edition, values, sources) for edition in stored.editions]
     fact_base = stored.fact_base
+    models = fact_base.vocabulary.record_types
     return {
         "key": key.as_dict(),
         "version": fact_base.version,
         "records": {
-            kind: _adapter(fact_base.vocabulary.record_types[kind]).dump_json(list(by_id.values()))
+            kind: records_adapter(models[kind]).dump_json(list(by_id.values()))
             for kind, by_id in fact_base.records.items()
         },
         "base": base,
@@ -278,19 +280,22 @@ def decode_day(code: int, data: bytes) -> dt.date:
 # -- decoding -----------------------------------------------------------------------------
 
 
-def _decode(document: dict[str, Any], vocabulary: Vocabulary) -> StoredFacts:
+def _decode(document: dict[str, Any], vocabulary: Vocabulary, path: Path) -> StoredFacts:
     values = _decode_values(document["values"])
-    sources = _decode_sources(document["sources"], values)
-    by_number = sources_by_number(sources)
+    encoded_sources = document["sources"]
+    if type(encoded_sources) is not list or len(encoded_sources) != 5:
+        raise ValueError("a snapshot's sources are not five columns")
+    sources = LazyList(lambda: _decode_sources(encoded_sources, values, path))
+    by_number = cache(lambda: sources_by_number(sources))
     store = vocabulary.store()
     for name, encoded in document["base"].items():
-        store.put_table(name, decode_table(encoded, values, by_number))
+        store.put_table(name, decode_table(encoded, values, by_number, str(path)))
     editions = tuple(
-        _decode_edition(encoded, store, values, by_number) for encoded in document["editions"]
+        _decode_edition(encoded, store, values, by_number, path) for encoded in document["editions"]
     )
     if [edition.policy_version for edition in editions] != document["key"]["policies"]:
         raise ValueError("a snapshot's editions do not match its rules' versions")
-    records = _decode_records(document["records"], vocabulary)
+    records = RecordsByKind(document["records"], vocabulary.record_types, path)
     facts = _decode_fact_order(document["facts"], store, sources)
     digest = str(document["key"]["facts"])
     fact_base = FactBase(records, facts, str(document["version"]), vocabulary, digest)
@@ -301,12 +306,13 @@ def _decode_edition(
     encoded: dict[str, Any],
     base: FactStore,
     values: Sequence[Value],
-    sources: Mapping[int, FactSource | None],
+    sources: Callable[[], Mapping[int, FactSource | None]],
+    path: Path,
 ) -> StoredEdition:
     rules = decode_rule_set(encoded["rules"])
     store = base.extended()
     for name, table in encoded["tables"].items():
-        store.put_table(name, decode_table(table, values, sources))
+        store.put_table(name, decode_table(table, values, sources, str(path)))
     by_id = {rule.id: rule for rule in rules.rules}
     slices = {
         rule_id: _decode_slice(piece, by_id[rule_id])
@@ -332,12 +338,21 @@ def _decode_values(encoded: list[Any]) -> list[Value]:
         if values[place] is not None:
             raise ValueError("a snapshot's day is in the place of another value")
         values[place] = dt.date.fromordinal(ordinal)
-    if any(type(v) not in (str, int, dt.date) for v in values):
+    if not set(map(type, values)) <= {str, int, dt.date}:
         raise ValueError("a snapshot's value is not text, an integer or a day")
     return values
 
 
-def _decode_sources(encoded: list[Any], values: Sequence[Value]) -> list[FactSource]:
+def _decode_sources(encoded: list[Any], values: Sequence[Value], path: Path) -> list[FactSource]:
+    """The facts' sources :func:`_encode_sources` wrote (when a table's or a fact's is first
+    read); raises :class:`DamagedSnapshot` when they are not."""
+    try:
+        return _sources(encoded, values)
+    except (ValueError, TypeError, IndexError, OverflowError) as error:
+        raise DamagedSnapshot(path, "the facts' sources", str(error)) from None
+
+
+def _sources(encoded: list[Any], values: Sequence[Value]) -> list[FactSource]:
     files, lines, records, starts, ends = (as_numbers(column) for column in encoded)
     days = {o: dt.date.fromordinal(o) for o in {*starts, *ends} if o}
     return [
@@ -351,33 +366,13 @@ def _decode_sources(encoded: list[Any], values: Sequence[Value]) -> list[FactSou
     ]
 
 
-def _decode_records(
-    encoded: dict[str, bytes], vocabulary: Vocabulary
-) -> dict[str, dict[str, FactRecord]]:
-    """Each kind's records, validated again by its model straight from their JSON (no
-    intermediate objects: pydantic's own parser)."""
-    records: dict[str, dict[str, FactRecord]] = {kind: {} for kind in vocabulary.record_types}
-    for kind, dumped in encoded.items():
-        model = vocabulary.record_types[kind]
-        if type(dumped) is not bytes:
-            raise TypeError(f"the records of `{kind}` are not JSON bytes")
-        for record in _adapter(model).validate_json(dumped):
-            records[kind][record.id] = record
-    return records
-
-
-@cache
-def _adapter(model: type[FactRecord]) -> TypeAdapter[list[FactRecord]]:
-    return TypeAdapter(list[model])  # type: ignore[valid-type]
-
-
 def _decode_fact_order(
     encoded: list[Any], store: FactStore, sources: Sequence[FactSource]
 ) -> FactList:
     names, predicates, rows, numbers = encoded
     tables = store.own_tables()
     fact_list = FactList(
-        [(name, tables[name].rows) for name in names],
+        [(name, tables[name]) for name in names],
         as_numbers(predicates),
         as_numbers(rows),
         as_numbers(numbers),

@@ -1,16 +1,20 @@
 """A table written as columns and read back answers every lookup as the table it came from,
-builds its value indexes only when first used, and can still take rows after."""
+builds its rows, keys, sources and value indexes only when first used, and can still take rows
+after; columns that do not decode are refused then, naming the file."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from policyeval.engine.store import BaseFact, FactSource, FactStore
 from policyeval.engine.store_columns import (
+    DamagedTable,
     FactList,
     Interner,
+    RestoredTable,
     decode_table,
     encode_table,
     sources_by_number,
@@ -32,16 +36,27 @@ def _store() -> FactStore:
     return store
 
 
-def _restored(store: FactStore) -> FactStore:
+def _restored(store: FactStore, change: Any = None) -> FactStore:
+    """``store``'s tables written as columns and read back; ``change`` may edit the columns
+    first."""
     values: Interner[Value] = Interner()
     sources: Interner[FactSource] = Interner()
     encoded = {name: encode_table(t, values, sources) for name, t in store.own_tables().items()}
+    if change is not None:
+        change(encoded)
     restored = FactStore()
+    by_number = sources_by_number(sources.items)
     for name, table in encoded.items():
         restored.put_table(
-            name, decode_table(table, values.items, sources_by_number(sources.items))
+            name, decode_table(table, values.items, lambda: by_number, "facts.snapshot")
         )
     return restored
+
+
+def _decoded(store: FactStore, predicate: str) -> frozenset[str]:
+    table = store.own_tables()[predicate]
+    assert isinstance(table, RestoredTable)
+    return table.decoded
 
 
 PATTERNS: list[tuple[str, tuple[Value | None, ...]]] = [
@@ -101,3 +116,62 @@ def test_a_fact_list_reads_its_facts_back_from_the_store_rows() -> None:
     assert list(listed) == facts
     assert (listed[-1], listed[1:3], len(listed)) == (facts[-1], facts[1:3], len(facts))
     assert listed[0].args is store.own_tables()["owns"].rows[0]  # the store's row, not a copy
+
+
+def test_rows_keys_and_sources_are_built_when_first_read() -> None:
+    store = _restored(_store())
+    assert _decoded(store, "owns") == _decoded(store, "admitted") == frozenset()
+    assert store.holds("owns", ("a", None, None))
+    assert _decoded(store, "owns") == {"rows"}  # a lookup by value reads no source
+    assert store.holds("owns", ("a", "b", 50))
+    assert _decoded(store, "owns") == {"rows", "keys"}
+    assert [source for _, source in store.match("owns", ("c", None, None))] == [
+        FactSource("facts/a.yaml", 4, "rec_1")
+    ]
+    assert _decoded(store, "owns") == {"rows", "keys", "sources"}
+    assert _decoded(store, "admitted") == frozenset()
+
+
+def _a_row_twice(encoded: dict[str, Any]) -> None:
+    columns = encoded["owns"]["columns"]
+    encoded["owns"]["columns"] = [column[:4] + column[:4] + column[8:] for column in columns]
+
+
+def _a_value_out_of_range(encoded: dict[str, Any]) -> None:
+    column = encoded["owns"]["columns"][0]
+    encoded["owns"]["columns"][0] = b"\xff\xff\xff\x7f" + column[4:]
+
+
+def _a_source_out_of_range(encoded: dict[str, Any]) -> None:
+    encoded["owns"]["sources"] = b"\x07\x00\x00\x00" + encoded["owns"]["sources"][4:]
+
+
+@pytest.mark.parametrize(
+    ("change", "read", "said"),
+    [
+        (_a_row_twice, "keys", "holds a row twice"),
+        (_a_value_out_of_range, "rows", "names a value it does not hold"),
+        (_a_source_out_of_range, "sources", "names a source it does not hold"),
+    ],
+)
+def test_columns_that_do_not_decode_are_refused_when_first_read(
+    change: Any, read: str, said: str
+) -> None:
+    table = _restored(_store(), change).own_tables()["owns"]
+    with pytest.raises(DamagedTable, match=f"restored from facts.snapshot {said}"):
+        getattr(table, read)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda encoded: encoded["owns"].update(columns=encoded["owns"]["columns"][:2]),
+        lambda encoded: encoded["owns"].update(sources=encoded["owns"]["sources"][:-4]),
+        lambda encoded: encoded["owns"].update(rows=encoded["owns"]["rows"] + 1),
+        lambda encoded: encoded["owns"].update(columns=b"not a list"),
+    ],
+    ids=["a column less", "a source less", "a row more", "columns not a list"],
+)
+def test_a_layout_that_does_not_match_is_refused_at_once(change: Any) -> None:
+    with pytest.raises(ValueError, match="columns do not match"):
+        _restored(_store(), change)

@@ -351,8 +351,13 @@ class FactStore:
         return (table.answer(found[0], pattern), table.sources[found[0]]) if found else None
 
     def holds(self, predicate: str, args: Sequence[Value | None]) -> bool:
-        """Whether some row matches ``args`` (``None`` = any)."""
-        return self.first(predicate, args) is not None
+        """Whether some row matches ``args`` (``None`` = any); a store's own rows are asked
+        without their sources (a restored table builds those only when they are read)."""
+        if self._parent is not None:
+            return next(self.match(predicate, args), None) is not None
+        budget.check()
+        table = self._own(predicate)
+        return table is not None and len(table.asked(args)) > 0
 
     def _declared(self, predicate: str) -> Table | None:
         """The table declaring ``predicate`` here or in a parent (its arity, whether dated)."""
