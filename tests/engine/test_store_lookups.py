@@ -92,6 +92,23 @@ SHAPES = [
 ]
 
 
+def test_a_position_holding_each_value_once_is_indexed_and_takes_rows_after() -> None:
+    """Every row with its own value (an id column, the common case) and a column with repeated
+    values are indexed alike: each value finds its rows, before and after rows are added."""
+    table = Table(2)
+    rows: list[tuple[Value, ...]] = [(f"id{n}", n % 3) for n in range(200)]
+    for row in rows:
+        table.add(row, None)
+    assert [list(table.found((f"id{n}", None))) for n in (0, 77, 199)] == [[0], [77], [199]]
+    assert list(table.found((None, 2))) == [n for n in range(200) if n % 3 == 2]
+    table.add(("id77", 5), None)
+    table.add(("id200", 2), None)
+    assert [table.rows[i] for i in table.found(("id77", None))] == [("id77", 77 % 3), ("id77", 5)]
+    assert [table.rows[i] for i in table.found(("id200", None))] == [("id200", 2)]
+    assert table.found((None, 2))[-1] == 201
+    assert table.found(("id999", None)) == ()
+
+
 @pytest.mark.parametrize("kind", STORES)
 @pytest.mark.parametrize(("predicate", "shapes"), SHAPES, ids=[name for name, _ in SHAPES])
 def test_list_lookups_give_what_match_gives(

@@ -10,6 +10,8 @@ import datetime as dt
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
+from typing import TypeAlias
 
 from policyeval.engine import budget
 from policyeval.engine.builtins import Row
@@ -23,6 +25,11 @@ Period = tuple[dt.date, dt.date]
 
 Fill = Callable[[str, tuple[Value | None, ...]], None]
 """What adds the rows of a predicate answering a pattern to a what-if store's table of it."""
+
+Postings: TypeAlias = "array[int] | tuple[int]"
+"""The indexes of the rows holding one value: several as 4-byte numbers (not a list of int
+objects), one alone as a 1-tuple where every row of a position holds its own value (the whole
+index is then made in C: :func:`_value_index`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +67,10 @@ class Table:
     dated: bool = False
     rows: list[tuple[Value, ...]] = field(default_factory=list)
     sources: list[FactSource | None] = field(default_factory=list)
-    indexes: list[dict[Value, array[int]] | None] = field(default_factory=list)
-    """Per argument position, each value → the indexes of the rows holding it (4 bytes each,
-    not a list of int objects); ``None`` until first used (:meth:`position`): most argument
-    positions of a table are never looked up by value."""
+    indexes: list[dict[Value, Postings] | None] = field(default_factory=list)
+    """Per argument position, each value → the indexes of the rows holding it (:data:`Postings`);
+    ``None`` until first used (:meth:`position`): most argument positions of a table are never
+    looked up by value."""
     keys: dict[tuple[Value, ...], int] = field(default_factory=dict)
     """Each stored row → its index: a fully bound lookup is one probe."""
 
@@ -84,18 +91,12 @@ class Table:
         table.keys = dict(zip(rows, range(len(rows)), strict=True))
         return table
 
-    def position(self, index: int) -> dict[Value, array[int]]:
+    def position(self, index: int) -> dict[Value, Postings]:
         """Argument ``index``'s value index, built from the rows on first use. (Two threads
         may both build it; each builds the same one.)"""
         found = self.indexes[index]
         if found is None:
-            found = {}
-            for number, row in enumerate(self.rows):
-                postings = found.get(row[index])
-                if postings is None:
-                    postings = found[row[index]] = array("I")
-                postings.append(number)
-            self.indexes[index] = found
+            found = self.indexes[index] = _value_index(list(map(itemgetter(index), self.rows)))
         return found
 
     @property
@@ -117,9 +118,10 @@ class Table:
         for values, value in zip(self.indexes, row, strict=True):
             if values is not None:
                 postings = values.get(value)
-                if postings is None:
-                    postings = values[value] = array("I")
-                postings.append(index)
+                if type(postings) is array:
+                    postings.append(index)
+                else:  # none yet, or one row's
+                    values[value] = array("I", (*(postings or ()), index))
 
     def found(self, pattern: Sequence[Value | None]) -> Sequence[int]:
         """The indexes of the stored rows matching ``pattern`` (``None`` = any; a dated row's
@@ -433,6 +435,26 @@ class FactStore:
         if predicate in self._shared:
             raise ValueError(f"`{predicate}` is shared with the store this one extends")
         self._tables[predicate] = table
+
+
+_GLANCE = 64
+"""Values of a column looked at before all of them are, to see whether each is there once."""
+
+
+def _value_index(column: list[Value]) -> dict[Value, Postings]:
+    """Each value of ``column`` → the indexes of the rows holding it."""
+    count = len(column)
+    head = column[:_GLANCE]
+    if len(set(head)) == len(head) and len(set(column)) == count:
+        # each value once: a 1-tuple each, all made in C
+        return dict(zip(column, zip(range(count), strict=True), strict=True))
+    found: dict[Value, Postings] = {}
+    for number, value in enumerate(column):
+        postings = found.get(value)
+        if postings is None:
+            postings = found[value] = array("I")
+        postings.append(number)  # type: ignore[union-attr]  # only arrays are made here
+    return found
 
 
 def _stored(match: tuple[tuple[Value, ...], FactSource | None], dated: bool) -> tuple[Value, ...]:
