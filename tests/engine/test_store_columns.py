@@ -85,7 +85,11 @@ def test_value_indexes_are_built_when_first_used() -> None:
     table = _restored(_store()).own_tables()["owns"]
     assert table.indexes == [None, None, None]
     built = table.position(1)
-    assert {value: list(rows) for value, rows in built.items()} == {"b": [0], "c": [1, 2], "a": [3]}
+    assert {value: list(table.postings(1, value)) for value in built} == {
+        "b": [0],
+        "c": [1, 2],
+        "a": [3],
+    }
     assert table.indexes[0] is None and table.indexes[2] is None
 
 

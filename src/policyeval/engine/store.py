@@ -26,10 +26,10 @@ Period = tuple[dt.date, dt.date]
 Fill = Callable[[str, tuple[Value | None, ...]], None]
 """What adds the rows of a predicate answering a pattern to a what-if store's table of it."""
 
-Postings: TypeAlias = "array[int] | tuple[int]"
-"""The indexes of the rows holding one value: several as 4-byte numbers (not a list of int
-objects), one alone as a 1-tuple where every row of a position holds its own value (the whole
-index is then made in C: :func:`_value_index`)."""
+Postings: TypeAlias = "int | array[int]"
+"""The indexes of the rows holding one value in a value index: one row's index alone, several
+as 4-byte numbers (an array object per value costs ~80 bytes; most values of an id column are
+held by one row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +68,9 @@ class Table:
     rows: list[tuple[Value, ...]] = field(default_factory=list)
     sources: list[FactSource | None] = field(default_factory=list)
     indexes: list[dict[Value, Postings] | None] = field(default_factory=list)
-    """Per argument position, each value → the indexes of the rows holding it (:data:`Postings`);
-    ``None`` until first used (:meth:`position`): most argument positions of a table are never
-    looked up by value."""
+    """Per argument position, each value → the indexes of the rows holding it (:data:`Postings`,
+    read through :meth:`postings`); ``None`` until first used (:meth:`position`): most argument
+    positions of a table are never looked up by value."""
     keys: dict[tuple[Value, ...], int] = field(default_factory=dict)
     """Each stored row → its index: a fully bound lookup is one probe."""
 
@@ -96,8 +96,16 @@ class Table:
         may both build it; each builds the same one.)"""
         found = self.indexes[index]
         if found is None:
-            found = self.indexes[index] = _value_index(list(map(itemgetter(index), self.rows)))
+            found = self.indexes[index] = _value_index(self.rows, index)
         return found
+
+    def postings(self, index: int, value: Value) -> Sequence[int]:
+        """The indexes of the rows holding ``value`` at argument ``index``, in row order. What
+        is returned may be the table's own postings: read it, never change it."""
+        found = self.position(index).get(value)
+        if found is None:
+            return ()
+        return (found,) if type(found) is int else found  # type: ignore[return-value]
 
     @property
     def width(self) -> int:
@@ -117,11 +125,7 @@ class Table:
         self.sources.append(source)
         for values, value in zip(self.indexes, row, strict=True):
             if values is not None:
-                postings = values.get(value)
-                if type(postings) is array:
-                    postings.append(index)
-                else:  # none yet, or one row's
-                    values[value] = array("I", (*(postings or ()), index))
+                _post(values, value, index)
 
     def found(self, pattern: Sequence[Value | None]) -> Sequence[int]:
         """The indexes of the stored rows matching ``pattern`` (``None`` = any; a dated row's
@@ -144,11 +148,11 @@ class Table:
         if len(bound) == 1:  # its postings hold the rows equal to the value: check the type
             ((i, v),) = bound
             kind = type(v)
-            postings = self.position(i).get(v, ())
+            postings = self.postings(i, v)
             if kind is str or kind is dt.date:  # equal only to a value of its own type
                 return postings
             return [index for index in postings if type(rows[index][i]) is kind]
-        candidates = min((self.position(i).get(v, ()) for i, v in bound), key=len)
+        candidates = min((self.postings(i, v) for i, v in bound), key=len)
         return [index for index in candidates if all(_same(rows[index][i], v) for i, v in bound)]
 
     def asked(self, pattern: Sequence[Value | None]) -> Sequence[int]:
@@ -294,7 +298,7 @@ class FactStore:
     def count(self, predicate: str, position: int, value: Value) -> int:
         """Rows of ``predicate`` whose argument ``position`` is ``value``."""
         own = self._tables.get(predicate)
-        count = len(own.position(position).get(value, ())) if own is not None else 0
+        count = len(own.postings(position, value)) if own is not None else 0
         parent = self._inherited(predicate)
         return count + (parent.count(predicate, position, value) if parent is not None else 0)
 
@@ -438,23 +442,39 @@ class FactStore:
 
 
 _GLANCE = 64
-"""Values of a column looked at before all of them are, to see whether each is there once."""
+"""Rows of a table looked at before all of them are, to see whether each holds its own value."""
 
 
-def _value_index(column: list[Value]) -> dict[Value, Postings]:
-    """Each value of ``column`` → the indexes of the rows holding it."""
-    count = len(column)
-    head = column[:_GLANCE]
-    if len(set(head)) == len(head) and len(set(column)) == count:
-        # each value once: a 1-tuple each, all made in C
-        return dict(zip(column, zip(range(count), strict=True), strict=True))
+def _value_index(rows: list[tuple[Value, ...]], index: int) -> dict[Value, Postings]:
+    """Each value at ``index`` of ``rows`` → the indexes of the rows holding it."""
+    values = itemgetter(index)
+    glance = [values(row) for row in rows[:_GLANCE]]
+    if len(set(glance)) == len(glance):  # perhaps each value once (an id): made in C
+        once: dict[Value, Postings] = dict(zip(map(values, rows), range(len(rows)), strict=True))
+        if len(once) == len(rows):
+            return once
     found: dict[Value, Postings] = {}
-    for number, value in enumerate(column):
-        postings = found.get(value)
+    get = found.get
+    for number, value in enumerate(map(values, rows)):  # as _post does, without a call a row
+        postings = get(value)
         if postings is None:
-            postings = found[value] = array("I")
-        postings.append(number)  # type: ignore[union-attr]  # only arrays are made here
+            found[value] = number
+        elif type(postings) is int:
+            found[value] = array("I", (postings, number))
+        else:
+            postings.append(number)  # type: ignore[union-attr]  # an array
     return found
+
+
+def _post(index: dict[Value, Postings], value: Value, number: int) -> None:
+    """Add row ``number`` (after every row already there) to ``value``'s postings."""
+    postings = index.get(value)
+    if postings is None:
+        index[value] = number
+    elif type(postings) is int:
+        index[value] = array("I", (postings, number))
+    else:
+        postings.append(number)  # type: ignore[union-attr]  # an array
 
 
 def _stored(match: tuple[tuple[Value, ...], FactSource | None], dated: bool) -> tuple[Value, ...]:
