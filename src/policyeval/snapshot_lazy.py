@@ -53,9 +53,13 @@ class LazyList(Sequence[Item]):
         """The list, made now if it was not yet."""
         items = self._items
         if items is None:
-            assert self._make is not None
-            items = self._items = self._make()
-            self._make = None
+            make = self._make
+            if make is None:  # made by another thread since `_items` was read
+                items = self._items
+            else:
+                items = self._items = make()
+                self._make = None
+        assert items is not None
         return items
 
     @property
