@@ -13,6 +13,7 @@ import pytest
 from policyeval.engine import budget
 from policyeval.engine.pydatalog import CompiledProgram
 from policyeval.engine.store import ALWAYS, BaseFact, FactSource, FactStore, Table
+from policyeval.engine.store_columns import Interner, decode_table, encode_table, sources_by_number
 from policyeval.errors import EvaluationTimeout
 from policyeval.language.syntax import Value
 from routes import FEB1, JAN1, SCHEMA, routes_rules, routes_store
@@ -46,12 +47,16 @@ def world() -> FactStore:
 
 
 def restored() -> FactStore:
-    """The same facts in tables restored as a snapshot restores them (indexes built later)."""
+    """The same facts in tables restored as a snapshot restores them (rows, keys, sources and
+    indexes built when first read)."""
     store, original = FactStore(), world()
+    values: Interner[Value] = Interner()
+    sources: Interner[FactSource] = Interner()
+    encoded = {n: encode_table(t, values, sources) for n, t in original.own_tables().items()}
+    by_number = sources_by_number(sources.items)
     for name, table in original.own_tables().items():
-        copy = Table.restored(table.arity, table.dated, list(table.rows), list(table.sources))
         store.declare(name, table.arity, dated=table.dated)
-        store.put_table(name, copy)
+        store.put_table(name, decode_table(encoded[name], values.items, lambda: by_number))
     return store
 
 

@@ -77,20 +77,6 @@ class Table:
     def __post_init__(self) -> None:
         self.indexes = [None] * self.width
 
-    @classmethod
-    def restored(
-        cls,
-        arity: int,
-        dated: bool,
-        rows: list[tuple[Value, ...]],
-        sources: list[FactSource | None],
-    ) -> Table:
-        """A table of ``rows`` (distinct, each as stored) whose value indexes are built when
-        first used (:meth:`position`)."""
-        table = cls(arity, dated, rows, sources)
-        table.keys = dict(zip(rows, range(len(rows)), strict=True))
-        return table
-
     def position(self, index: int) -> dict[Value, Postings]:
         """Argument ``index``'s value index, built from the rows on first use. (Two threads
         may both build it; each builds the same one.)"""
@@ -454,15 +440,8 @@ def _value_index(rows: list[tuple[Value, ...]], index: int) -> dict[Value, Posti
         if len(once) == len(rows):
             return once
     found: dict[Value, Postings] = {}
-    get = found.get
-    for number, value in enumerate(map(values, rows)):  # as _post does, without a call a row
-        postings = get(value)
-        if postings is None:
-            found[value] = number
-        elif type(postings) is int:
-            found[value] = array("I", (postings, number))
-        else:
-            postings.append(number)  # type: ignore[union-attr]  # an array
+    for number, value in enumerate(map(values, rows)):
+        _post(found, value, number)
     return found
 
 
